@@ -1,0 +1,131 @@
+//! The parsed history of one table: everything the annotations say, without spans.
+//!
+//! The macro and the generator both build this from source through [`crate::parse`];
+//! [`TableHistory::model_at`] turns it into the table as it is at one version.
+
+use crate::model::{Check, Column, ForeignKey, Index, TableModel};
+use crate::names;
+
+/// A `references = "table(column)"` target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference {
+    pub schema: String,
+    pub table: String,
+    pub column: String,
+}
+
+/// One annotated field across all versions of its table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldHistory {
+    /// The Rust field name in the latest version that has the field.
+    pub rust_name: String,
+    /// The column name from `renamed_at` on (or always, without a rename).
+    pub column: String,
+    /// The PostgreSQL type (`sql_type`, or mapped from the Rust type).
+    pub sql_type: String,
+    pub nullable: bool,
+    pub primary_key: bool,
+    pub unique: bool,
+    pub index: bool,
+    /// First version that has the column.
+    pub since: u32,
+    /// First version that no longer has the column.
+    pub until: Option<u32>,
+    /// `(old_name, renamed_at)`.
+    pub renamed_from: Option<(String, u32)>,
+    pub default: Option<String>,
+    pub backfill: Option<String>,
+    pub references: Option<Reference>,
+    pub check: Option<String>,
+}
+
+impl FieldHistory {
+    /// Whether the column exists at `version`.
+    pub fn exists_at(&self, version: u32) -> bool {
+        version >= self.since && self.until.is_none_or(|until| version < until)
+    }
+
+    /// The column name at `version`.
+    pub fn column_at(&self, version: u32) -> &str {
+        match &self.renamed_from {
+            Some((old, at)) if version < *at => old,
+            _ => &self.column,
+        }
+    }
+}
+
+/// One `#[versioned]` struct: a table across its versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableHistory {
+    /// The Rust struct name.
+    pub rust_name: String,
+    pub schema: String,
+    pub table: String,
+    /// Version at which the table is created.
+    pub since: u32,
+    /// Latest version.
+    pub version: u32,
+    pub fields: Vec<FieldHistory>,
+}
+
+impl TableHistory {
+    /// The versions at which the table exists, oldest first.
+    pub fn versions(&self) -> std::ops::RangeInclusive<u32> {
+        self.since..=self.version
+    }
+
+    /// The table as it is at `version`, or `None` outside its versions.
+    pub fn model_at(&self, version: u32) -> Option<TableModel> {
+        if !self.versions().contains(&version) {
+            return None;
+        }
+        let table = self.table.as_str();
+        let mut model = TableModel {
+            schema: self.schema.clone(),
+            name: table.to_owned(),
+            version,
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+        };
+        for field in self.fields.iter().filter(|f| f.exists_at(version)) {
+            let col = field.column_at(version).to_owned();
+            model.columns.push(Column {
+                name: col.clone(),
+                sql_type: field.sql_type.clone(),
+                nullable: field.nullable,
+                default: field.default.clone(),
+                backfill: field.backfill.clone(),
+            });
+            if field.primary_key {
+                model.primary_key.push(col.clone());
+            }
+            if field.unique || field.index {
+                let suffix = if field.unique { "key" } else { "idx" };
+                model.indexes.push(Index {
+                    name: names::object_name(&[table, &col], suffix),
+                    columns: vec![col.clone()],
+                    unique: field.unique,
+                });
+            }
+            if let Some(reference) = &field.references {
+                model.foreign_keys.push(ForeignKey {
+                    name: names::object_name(&[table, &col], "fkey"),
+                    columns: vec![col.clone()],
+                    ref_schema: reference.schema.clone(),
+                    ref_table: reference.table.clone(),
+                    ref_columns: vec![reference.column.clone()],
+                });
+            }
+            if let Some(expr) = &field.check {
+                model.checks.push(Check {
+                    name: names::object_name(&[table, &col], "check"),
+                    expr: expr.clone(),
+                });
+            }
+        }
+        Some(model)
+    }
+}

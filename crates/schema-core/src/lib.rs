@@ -1,0 +1,26 @@
+//! Versioned table models and the safe PostgreSQL migration planner.
+//!
+//! Data flows one way:
+//!
+//! annotated source → [`parse`] (feature `parser`) → [`history::TableHistory`] →
+//! per-version [`model::TableModel`] → [`diff`] (typed [`diff::Change`] list) →
+//! [`plan`] (phased files with lock level and rollback) → [`render`] (SQL text).
+//!
+//! A new kind of change is one new file under `plan/` plus its variant in [`diff::Change`].
+
+pub mod diff;
+pub mod history;
+pub mod model;
+pub mod names;
+pub mod plan;
+pub mod render;
+pub mod runtime;
+pub mod types;
+pub mod volatility;
+
+#[cfg(feature = "parser")]
+pub mod parse;
+
+pub use history::{FieldHistory, Reference, TableHistory};
+pub use model::{Check, Column, ForeignKey, Index, TableModel};
+pub use runtime::Versioned;

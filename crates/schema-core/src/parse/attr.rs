@@ -1,0 +1,239 @@
+//! Reading the attributes: `#[versioned(...)]` on the struct and `#[col(...)]` on fields.
+//!
+//! Only syntax is checked here (known keys, value kinds, duplicates); what the values mean
+//! together is checked in [`super::check`].
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+
+use super::Errors;
+use super::symbol::{self, *};
+
+/// A value with the span of the token it came from.
+#[derive(Debug, Clone)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A key's value as written.
+enum Value {
+    Flag(Span),
+    Str(syn::LitStr),
+    Int(syn::LitInt),
+}
+
+impl Value {
+    fn span(&self) -> Span {
+        match self {
+            Value::Flag(s) => *s,
+            Value::Str(l) => l.span(),
+            Value::Int(l) => l.span(),
+        }
+    }
+}
+
+pub struct RawStruct {
+    pub attr_span: Span,
+    pub table: Option<Sp<String>>,
+    pub version: Option<Sp<u32>>,
+    pub since: Option<Sp<u32>>,
+    pub schema: Option<Sp<String>>,
+    pub item: syn::ItemStruct,
+    pub fields: Vec<RawField>,
+}
+
+#[derive(Default)]
+pub struct RawField {
+    pub primary_key: Option<Span>,
+    pub unique: Option<Span>,
+    pub index: Option<Span>,
+    pub since: Option<Sp<u32>>,
+    pub until: Option<Sp<u32>>,
+    pub renamed_from: Option<Sp<String>>,
+    pub renamed_at: Option<Sp<u32>>,
+    pub default: Option<Sp<String>>,
+    pub backfill: Option<Sp<String>>,
+    pub sql_type: Option<Sp<String>>,
+    pub references: Option<Sp<String>>,
+    pub check: Option<Sp<String>>,
+}
+
+/// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
+fn parse_keys(
+    tokens: TokenStream,
+    attr: &str,
+    valid: &[&'static str],
+    errors: &mut Errors,
+    mut assign: impl FnMut(&str, Value, &mut Errors),
+) {
+    let mut seen: Vec<String> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| quote::ToTokens::to_token_stream(&meta.path).to_string());
+        let value = if meta.input.peek(syn::Token![=]) {
+            let expr: syn::Expr = meta.value()?.parse()?;
+            match expr {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(Value::Str(s)),
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => Some(Value::Int(i)),
+                other => {
+                    errors.push(
+                        other.span(),
+                        format!("#[{attr}({key} = ...)] expects a string or an integer literal"),
+                    );
+                    None
+                }
+            }
+        } else if meta.input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let _: TokenStream = content.parse()?;
+            errors.push(
+                meta.path.span(),
+                format!("#[{attr}({key}(...))] is not supported; write `{key} = ...`"),
+            );
+            None
+        } else {
+            Some(Value::Flag(meta.path.span()))
+        };
+        if !valid.contains(&key.as_str()) {
+            let hint = match symbol::closest(&key, valid) {
+                Some(close) => format!("; did you mean `{close}`?"),
+                None => format!("; expected one of: {}", valid.join(", ")),
+            };
+            errors.push(meta.path.span(), format!("unknown key `{key}` in #[{attr}]{hint}"));
+            return Ok(());
+        }
+        if seen.contains(&key) {
+            errors.push(meta.path.span(), format!("duplicate key `{key}` in #[{attr}]"));
+            return Ok(());
+        }
+        seen.push(key.clone());
+        if let Some(value) = value {
+            assign(&key, value, errors);
+        }
+        Ok(())
+    });
+    if let Err(e) = parser.parse2(tokens) {
+        errors.push_error(e);
+    }
+}
+
+fn string(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<String>> {
+    match value {
+        Value::Str(s) if s.value().trim().is_empty() => {
+            errors.push(s.span(), format!("#[{attr}({key} = \"\")] is empty"));
+            None
+        }
+        Value::Str(s) => Some(Sp { value: s.value(), span: s.span() }),
+        other => {
+            errors.push(
+                other.span(),
+                format!("#[{attr}({key} = ...)] expects a string, as in `{key} = \"...\"`"),
+            );
+            None
+        }
+    }
+}
+
+fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<u32>> {
+    match value {
+        Value::Int(i) => match i.base10_parse::<u32>() {
+            Ok(0) => {
+                errors.push(i.span(), format!("#[{attr}({key} = 0)]: versions start at 1"));
+                None
+            }
+            Ok(n) => Some(Sp { value: n, span: i.span() }),
+            Err(e) => {
+                errors.push_error(e);
+                None
+            }
+        },
+        other => {
+            errors.push(
+                other.span(),
+                format!("#[{attr}({key} = ...)] expects a version number, as in `{key} = 2`"),
+            );
+            None
+        }
+    }
+}
+
+fn flag(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Span> {
+    match value {
+        Value::Flag(span) => Some(span),
+        other => {
+            errors.push(other.span(), format!("#[{attr}({key})] takes no value"));
+            None
+        }
+    }
+}
+
+/// Reads the struct and field attributes; `None` when the item is not a struct with named
+/// fields (the error is in `errors`).
+pub fn parse(
+    args: TokenStream,
+    attr_span: Span,
+    item: &syn::ItemStruct,
+    errors: &mut Errors,
+) -> Option<RawStruct> {
+    let mut raw = RawStruct {
+        attr_span,
+        table: None,
+        version: None,
+        since: None,
+        schema: None,
+        item: item.clone(),
+        fields: Vec::new(),
+    };
+    parse_keys(args, VERSIONED, STRUCT_KEYS, errors, |key, value, errors| match key {
+        TABLE => raw.table = string(VERSIONED, key, value, errors),
+        SCHEMA => raw.schema = string(VERSIONED, key, value, errors),
+        VERSION => raw.version = version(VERSIONED, key, value, errors),
+        SINCE => raw.since = version(VERSIONED, key, value, errors),
+        _ => unreachable!("parse_keys only passes valid keys"),
+    });
+    raw.item.attrs.retain(|a| !super::is_versioned_attr(a));
+
+    let syn::Fields::Named(named) = &mut raw.item.fields else {
+        errors.push(
+            item.ident.span(),
+            "#[versioned] needs a struct with named fields, one per column",
+        );
+        return None;
+    };
+    for field in named.named.iter_mut() {
+        let mut f = RawField::default();
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident(COL)) {
+            let tokens = match &attr.meta {
+                syn::Meta::List(list) => list.tokens.clone(),
+                _ => {
+                    errors.push(attr.span(), "expected #[col(...)] with keys, as in #[col(index)]");
+                    continue;
+                }
+            };
+            parse_keys(tokens, COL, FIELD_KEYS, errors, |key, value, errors| match key {
+                PRIMARY_KEY => f.primary_key = flag(COL, key, value, errors),
+                UNIQUE => f.unique = flag(COL, key, value, errors),
+                INDEX => f.index = flag(COL, key, value, errors),
+                SINCE => f.since = version(COL, key, value, errors),
+                UNTIL => f.until = version(COL, key, value, errors),
+                RENAMED_AT => f.renamed_at = version(COL, key, value, errors),
+                RENAMED_FROM => f.renamed_from = string(COL, key, value, errors),
+                DEFAULT => f.default = string(COL, key, value, errors),
+                BACKFILL => f.backfill = string(COL, key, value, errors),
+                SQL_TYPE => f.sql_type = string(COL, key, value, errors),
+                REFERENCES => f.references = string(COL, key, value, errors),
+                CHECK => f.check = string(COL, key, value, errors),
+                _ => unreachable!("parse_keys only passes valid keys"),
+            });
+        }
+        field.attrs.retain(|a| !a.path().is_ident(COL));
+        raw.fields.push(f);
+    }
+    Some(raw)
+}

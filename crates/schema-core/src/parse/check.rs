@@ -1,0 +1,371 @@
+//! What the annotations mean together: versions in range, NOT NULL additions that can be
+//! filled, one column per name and version, a mapped type for every field.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+
+use super::attr::{RawField, RawStruct, Sp};
+use super::{Errors, ParsedField, ParsedStruct};
+use crate::history::{FieldHistory, Reference, TableHistory};
+use crate::names::MAX_IDENT_BYTES;
+use crate::types;
+
+/// `Option<T>` → `(true, T)`, anything else → `(false, ty)`.
+pub fn unwrap_option(ty: &syn::Type) -> (bool, &syn::Type) {
+    if let Some((name, args)) = last_segment(ty)
+        && name == "Option"
+        && let [inner] = args.as_slice()
+    {
+        return (true, inner);
+    }
+    (false, ty)
+}
+
+/// The last path segment of a type and its generic type arguments.
+fn last_segment(ty: &syn::Type) -> Option<(String, Vec<&syn::Type>)> {
+    let syn::Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let seg = path.path.segments.last()?;
+    let args = match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        syn::PathArguments::None => Vec::new(),
+        syn::PathArguments::Parenthesized(_) => return None,
+    };
+    Some((seg.ident.to_string(), args))
+}
+
+fn mapped_type(ty: &syn::Type) -> Option<String> {
+    let (name, args) = last_segment(ty)?;
+    let arg_names: Vec<String> = args
+        .iter()
+        .map(|a| last_segment(a).map(|(n, _)| n).unwrap_or_default())
+        .collect();
+    let arg_refs: Vec<&str> = arg_names.iter().map(String::as_str).collect();
+    types::pg_type(&name, &arg_refs)
+}
+
+fn parse_reference(text: &str, default_schema: &str) -> Option<Reference> {
+    let (target, rest) = text.trim().split_once('(')?;
+    let column = rest.strip_suffix(')')?.trim();
+    let (schema, table) = match target.trim().split_once('.') {
+        Some((s, t)) => (s.trim(), t.trim()),
+        None => (default_schema, target.trim()),
+    };
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+    };
+    (ident(schema) && ident(table) && ident(column)).then(|| Reference {
+        schema: schema.to_owned(),
+        table: table.to_owned(),
+        column: column.to_owned(),
+    })
+}
+
+fn check_ident_len(name: &str, span: Span, what: &str, errors: &mut Errors) {
+    if name.len() > MAX_IDENT_BYTES {
+        errors.push(
+            span,
+            format!(
+                "{what} `{name}` is {} bytes long; PostgreSQL truncates names to {MAX_IDENT_BYTES} bytes",
+                name.len()
+            ),
+        );
+    }
+}
+
+/// Checks the raw attributes and builds the table history. Errors go to `errors`; the
+/// result is only meaningful when `errors` stays empty.
+pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
+    let item = &raw.item;
+    if !item.generics.params.is_empty() {
+        errors.push(item.generics.span(), "#[versioned] does not support generic structs");
+    }
+    let table = match &raw.table {
+        Some(t) => {
+            check_ident_len(&t.value, t.span, "table name", errors);
+            t.value.clone()
+        }
+        None => {
+            errors.push(
+                raw.attr_span,
+                "#[versioned] needs `table = \"...\"`, the PostgreSQL table of this struct",
+            );
+            String::new()
+        }
+    };
+    let Some(version) = raw.version.clone() else {
+        errors.push(
+            raw.attr_span,
+            "#[versioned] needs `version = N`, the latest version of this struct",
+        );
+        return None;
+    };
+    let since = raw.since.clone().unwrap_or(Sp { value: 1, span: raw.attr_span });
+    if since.value > version.value {
+        errors.push(
+            since.span,
+            format!(
+                "since = {} is above version = {}; a table is created at or before its latest version",
+                since.value, version.value
+            ),
+        );
+    }
+    let schema = raw.schema.as_ref().map_or("public".to_owned(), |s| s.value.clone());
+
+    let syn::Fields::Named(named) = &item.fields else { return None };
+    let mut fields = Vec::new();
+    let mut parsed_fields = Vec::new();
+    for (index, (field, f)) in named.named.iter().zip(&raw.fields).enumerate() {
+        let ident = field.ident.as_ref().expect("named field");
+        if let Some(history) = check_field(ident, field, f, &table, &schema, &since, &version, errors)
+        {
+            fields.push(history);
+            parsed_fields.push(ParsedField { field: field.clone(), history: index });
+        }
+    }
+
+    if fields.iter().all(|f| !f.primary_key) && !fields.is_empty() {
+        errors.push(
+            item.ident.span(),
+            format!(
+                "#[versioned] struct `{}` needs a #[col(primary_key)] field: rows are backfilled in batches by primary key",
+                item.ident
+            ),
+        );
+    }
+    check_column_names(&fields, &parsed_fields, since.value..=version.value, errors);
+
+    Some(ParsedStruct {
+        history: TableHistory {
+            rust_name: item.ident.to_string(),
+            schema,
+            table,
+            since: since.value,
+            version: version.value,
+            fields,
+        },
+        item: raw.item.clone(),
+        fields: parsed_fields,
+    })
+}
+
+fn check_field(
+    ident: &syn::Ident,
+    field: &syn::Field,
+    f: &RawField,
+    table: &str,
+    schema: &str,
+    table_since: &Sp<u32>,
+    version: &Sp<u32>,
+    errors: &mut Errors,
+) -> Option<FieldHistory> {
+    let name = ident.to_string();
+    let column = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+    check_ident_len(&column, ident.span(), "column name", errors);
+    let (nullable, inner) = unwrap_option(&field.ty);
+    let sql_type = match (&f.sql_type, mapped_type(inner)) {
+        (Some(t), _) => t.value.clone(),
+        (None, Some(t)) => t,
+        (None, None) => {
+            let ty = quote::ToTokens::to_token_stream(inner).to_string().replace(' ', "");
+            errors.push(
+                inner.span(),
+                format!(
+                    "no PostgreSQL type is known for `{ty}`; add #[col(sql_type = \"...\")] (mapped types: {})",
+                    types::MAPPED_RUST_TYPES
+                ),
+            );
+            String::new()
+        }
+    };
+
+    let since = f.since.clone().unwrap_or(Sp { value: table_since.value, span: ident.span() });
+    if since.value > version.value {
+        errors.push(
+            since.span,
+            format!("since = {} is above the table's version = {}", since.value, version.value),
+        );
+    }
+    if since.value < table_since.value {
+        errors.push(
+            since.span,
+            format!(
+                "since = {} is before the table exists (it is created at version {})",
+                since.value, table_since.value
+            ),
+        );
+    }
+    if let Some(until) = &f.until {
+        if until.value <= since.value {
+            errors.push(
+                until.span,
+                format!("until = {} must be above since = {}", until.value, since.value),
+            );
+        } else if until.value > version.value {
+            errors.push(
+                until.span,
+                format!(
+                    "until = {} is above the table's version = {}; raise `version` to remove the column",
+                    until.value, version.value
+                ),
+            );
+        }
+    }
+    let added_later = since.value > table_since.value;
+    if let Some(pk) = f.primary_key {
+        if nullable {
+            errors.push(field.ty.span(), "a primary key column cannot be NULL; remove the Option");
+        }
+        if added_later || f.until.is_some() || f.renamed_from.is_some() {
+            errors.push(
+                pk,
+                "primary key columns exist from the table's first version and are never renamed or removed; changing a primary key is not supported",
+            );
+        }
+        if let Some(u) = f.unique {
+            errors.push(u, "a primary key is already unique; remove `unique`");
+        }
+    }
+    if let (Some(_), Some(index)) = (f.unique, f.index) {
+        errors.push(index, "`unique` already creates an index; remove `index`");
+    }
+    if let Some(backfill) = &f.backfill {
+        if !added_later {
+            errors.push(
+                backfill.span,
+                format!(
+                    "`backfill` on column `{column}`, which is created with its table: there are no rows to fill; remove it"
+                ),
+            );
+        } else if nullable {
+            errors.push(
+                backfill.span,
+                "`backfill` fills a NOT NULL column; a nullable column starts as NULL (use `default` for new rows)",
+            );
+        }
+    }
+    if added_later && !nullable && f.default.is_none() && f.backfill.is_none() {
+        errors.push(
+            since.span,
+            format!(
+                "NOT NULL column `{column}` is added at version {} to a table that already has rows; add `default = \"...\"` or `backfill = \"...\"`, or make the field an Option",
+                since.value
+            ),
+        );
+    }
+    let renamed_from = match (&f.renamed_from, &f.renamed_at) {
+        (Some(from), Some(at)) => {
+            if at.value <= since.value || at.value > version.value {
+                errors.push(
+                    at.span,
+                    format!(
+                        "renamed_at = {} must be above since = {} and at most version = {}",
+                        at.value, since.value, version.value
+                    ),
+                );
+            }
+            if from.value == column {
+                errors.push(from.span, format!("renamed_from = \"{}\" is the field's own name", from.value));
+            }
+            Some((from.value.clone(), at.value))
+        }
+        (Some(from), None) => {
+            errors.push(from.span, "`renamed_from` needs `renamed_at = N`, the version that uses the new name");
+            None
+        }
+        (None, Some(at)) => {
+            errors.push(at.span, "`renamed_at` needs `renamed_from = \"...\"`, the column's old name");
+            None
+        }
+        (None, None) => None,
+    };
+    let references = f.references.as_ref().and_then(|r| {
+        let parsed = parse_reference(&r.value, schema);
+        if parsed.is_none() {
+            errors.push(
+                r.span,
+                format!(
+                    "references = \"{}\" does not parse; write `table(column)` or `schema.table(column)`",
+                    r.value
+                ),
+            );
+        }
+        parsed
+    });
+    let _ = table;
+    Some(FieldHistory {
+        rust_name: column.clone(),
+        column,
+        sql_type,
+        nullable,
+        primary_key: f.primary_key.is_some(),
+        unique: f.unique.is_some(),
+        index: f.index.is_some(),
+        since: since.value,
+        until: f.until.as_ref().map(|u| u.value),
+        renamed_from,
+        default: f.default.as_ref().map(|d| d.value.clone()),
+        backfill: f.backfill.as_ref().map(|b| b.value.clone()),
+        references,
+        check: f.check.as_ref().map(|c| c.value.clone()),
+    })
+}
+
+/// Two fields may not use the same column name at the same version.
+fn check_column_names(
+    fields: &[FieldHistory],
+    parsed: &[ParsedField],
+    versions: std::ops::RangeInclusive<u32>,
+    errors: &mut Errors,
+) {
+    let mut reported: Vec<usize> = Vec::new();
+    for v in versions {
+        for (i, a) in fields.iter().enumerate() {
+            for (j, b) in fields.iter().enumerate().skip(i + 1) {
+                if a.exists_at(v)
+                    && b.exists_at(v)
+                    && a.column_at(v) == b.column_at(v)
+                    && !reported.contains(&j)
+                {
+                    reported.push(j);
+                    let span = parsed[j].field.ident.as_ref().map_or(Span::call_site(), |i| i.span());
+                    errors.push(
+                        span,
+                        format!(
+                            "column `{}` is defined twice at version {v} (also by field `{}`)",
+                            b.column_at(v),
+                            a.rust_name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_reference;
+
+    #[test]
+    fn references_parse_with_and_without_schema() {
+        let r = parse_reference("orgs(id)", "public").unwrap();
+        assert_eq!((r.schema.as_str(), r.table.as_str(), r.column.as_str()), ("public", "orgs", "id"));
+        let r = parse_reference("billing.accounts( id )", "public").unwrap();
+        assert_eq!((r.schema.as_str(), r.table.as_str(), r.column.as_str()), ("billing", "accounts", "id"));
+        assert!(parse_reference("orgs.id", "public").is_none());
+        assert!(parse_reference("orgs(id", "public").is_none());
+        assert!(parse_reference("(id)", "public").is_none());
+    }
+}

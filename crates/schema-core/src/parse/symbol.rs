@@ -1,0 +1,48 @@
+//! Attribute names and keys, in one place.
+
+pub const VERSIONED: &str = "versioned";
+pub const COL: &str = "col";
+
+pub const TABLE: &str = "table";
+pub const VERSION: &str = "version";
+pub const SINCE: &str = "since";
+pub const SCHEMA: &str = "schema";
+
+pub const STRUCT_KEYS: &[&str] = &[TABLE, VERSION, SINCE, SCHEMA];
+
+pub const PRIMARY_KEY: &str = "primary_key";
+pub const UNIQUE: &str = "unique";
+pub const INDEX: &str = "index";
+pub const UNTIL: &str = "until";
+pub const RENAMED_FROM: &str = "renamed_from";
+pub const RENAMED_AT: &str = "renamed_at";
+pub const DEFAULT: &str = "default";
+pub const BACKFILL: &str = "backfill";
+pub const SQL_TYPE: &str = "sql_type";
+pub const REFERENCES: &str = "references";
+pub const CHECK: &str = "check";
+
+pub const FIELD_KEYS: &[&str] = &[
+    PRIMARY_KEY,
+    UNIQUE,
+    INDEX,
+    SINCE,
+    UNTIL,
+    RENAMED_FROM,
+    RENAMED_AT,
+    DEFAULT,
+    BACKFILL,
+    SQL_TYPE,
+    REFERENCES,
+    CHECK,
+];
+
+/// The valid key closest to `key`, for "did you mean" hints.
+pub fn closest(key: &str, valid: &[&'static str]) -> Option<&'static str> {
+    valid
+        .iter()
+        .map(|v| (strsim::damerau_levenshtein(key, v), *v))
+        .filter(|(d, v)| *d <= 3.max(v.len() / 2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, v)| v)
+}
