@@ -1,0 +1,254 @@
+//! The typed list of changes between two consecutive versions of a table.
+//!
+//! Only additive changes are planned so far; anything else is refused with a message that
+//! names the table, the column, the version and the fix.
+
+use std::fmt;
+
+use crate::model::{Check, Column, ForeignKey, Index, TableModel};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The table is created at this version.
+    CreateTable(TableModel),
+    AddColumn(Column),
+    /// A non-unique index.
+    AddIndex(Index),
+    /// A unique constraint, backed by an index built concurrently.
+    AddUnique(Index),
+    AddForeignKey(ForeignKey),
+    AddCheck(Check),
+}
+
+/// A change the planner cannot make safely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `schema.table`.
+    pub table: String,
+    pub column: Option<String>,
+    pub version: u32,
+    pub problem: String,
+    pub fix: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} version {}", self.table, self.version)?;
+        if let Some(c) = &self.column {
+            write!(f, ", column `{c}`")?;
+        }
+        write!(f, ": {}; {}", self.problem, self.fix)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// The changes that turn `from` (absent: the table does not exist yet) into `to`.
+pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, Refusal> {
+    let Some(from) = from else {
+        return Ok(vec![Change::CreateTable(to.clone())]);
+    };
+    let refuse = |column: Option<&str>, problem: String, fix: &str| Refusal {
+        table: to.qualified(),
+        column: column.map(str::to_owned),
+        version: to.version,
+        problem,
+        fix: fix.to_owned(),
+    };
+    let not_yet = "add the new column under a new name in a new version instead; renames, type changes and drops through expand/contract are not supported yet";
+
+    if from.primary_key != to.primary_key {
+        return Err(refuse(
+            to.primary_key.first().map(String::as_str),
+            format!("the primary key changes from {:?} to {:?}", from.primary_key, to.primary_key),
+            "changing a primary key is not supported; keep the primary key of the table's first version",
+        ));
+    }
+    for old in &from.columns {
+        let Some(new) = to.column(&old.name) else {
+            return Err(refuse(
+                Some(&old.name),
+                "the column is removed or renamed".into(),
+                "dropping and renaming columns arrive with expand/contract; keep the column for now",
+            ));
+        };
+        if old.sql_type != new.sql_type {
+            return Err(refuse(
+                Some(&old.name),
+                format!("the type changes from {} to {}", old.sql_type, new.sql_type),
+                not_yet,
+            ));
+        }
+        if old.nullable != new.nullable {
+            return Err(refuse(
+                Some(&old.name),
+                format!(
+                    "the column changes from {} to {}",
+                    if old.nullable { "NULL" } else { "NOT NULL" },
+                    if new.nullable { "NULL" } else { "NOT NULL" }
+                ),
+                not_yet,
+            ));
+        }
+        if old.default != new.default {
+            return Err(refuse(
+                Some(&old.name),
+                format!("the default changes from {:?} to {:?}", old.default, new.default),
+                "a default of an existing column cannot change within its history; add a new version with a new column",
+            ));
+        }
+    }
+    let mut changes = Vec::new();
+    for col in to.columns.iter().filter(|c| from.column(&c.name).is_none()) {
+        if !col.nullable && col.default.is_none() && col.backfill.is_none() {
+            return Err(refuse(
+                Some(&col.name),
+                "a NOT NULL column is added without `default` or `backfill`; existing rows would have no value".into(),
+                "add `default = \"...\"` or `backfill = \"...\"` to the field, or make it an Option",
+            ));
+        }
+        changes.push(Change::AddColumn(col.clone()));
+    }
+    macro_rules! removed {
+        ($list:ident, $what:literal) => {
+            if let Some(gone) = from.$list.iter().find(|o| !to.$list.contains(o)) {
+                return Err(refuse(
+                    None,
+                    format!(concat!($what, " `{}` is removed or changed"), gone.name),
+                    "removing constraints and indexes is not supported yet; keep it",
+                ));
+            }
+        };
+    }
+    removed!(indexes, "index");
+    removed!(foreign_keys, "foreign key");
+    removed!(checks, "check");
+    for index in to.indexes.iter().filter(|i| !from.indexes.contains(i)) {
+        changes.push(if index.unique {
+            Change::AddUnique(index.clone())
+        } else {
+            Change::AddIndex(index.clone())
+        });
+    }
+    for fk in to.foreign_keys.iter().filter(|f| !from.foreign_keys.contains(f)) {
+        changes.push(Change::AddForeignKey(fk.clone()));
+    }
+    for check in to.checks.iter().filter(|c| !from.checks.contains(c)) {
+        changes.push(Change::AddCheck(check.clone()));
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{FieldHistory, TableHistory};
+
+    fn field(name: &str, ty: &str, nullable: bool, since: u32) -> FieldHistory {
+        FieldHistory {
+            rust_name: name.into(),
+            column: name.into(),
+            sql_type: ty.into(),
+            nullable,
+            primary_key: false,
+            unique: false,
+            index: false,
+            since,
+            until: None,
+            renamed_from: None,
+            default: None,
+            backfill: None,
+            references: None,
+            check: None,
+        }
+    }
+
+    fn users() -> TableHistory {
+        let mut id = field("id", "bigint", false, 1);
+        id.primary_key = true;
+        let mut email = field("email", "text", false, 1);
+        email.unique = true;
+        let mut name = field("display_name", "text", false, 2);
+        name.backfill = Some("split_part(email, '@', 1)".into());
+        let mut org = field("org_id", "bigint", true, 2);
+        org.index = true;
+        org.references = Some(crate::Reference {
+            schema: "public".into(),
+            table: "orgs".into(),
+            column: "id".into(),
+        });
+        TableHistory {
+            rust_name: "User".into(),
+            schema: "public".into(),
+            table: "users".into(),
+            since: 1,
+            version: 2,
+            fields: vec![id, email, name, org],
+        }
+    }
+
+    #[test]
+    fn first_version_is_a_create() {
+        let h = users();
+        let v1 = h.model_at(1).unwrap();
+        assert_eq!(diff(None, &v1).unwrap(), vec![Change::CreateTable(v1.clone())]);
+    }
+
+    #[test]
+    fn added_columns_bring_their_index_and_foreign_key() {
+        let h = users();
+        let changes = diff(h.model_at(1).as_ref(), &h.model_at(2).unwrap()).unwrap();
+        let kinds: Vec<String> = changes
+            .iter()
+            .map(|c| match c {
+                Change::AddColumn(c) => format!("column {}", c.name),
+                Change::AddIndex(i) => format!("index {}", i.name),
+                Change::AddForeignKey(f) => format!("fk {}", f.name),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["column display_name", "column org_id", "index users_org_id_idx", "fk users_org_id_fkey"]
+        );
+    }
+
+    #[test]
+    fn type_change_is_refused_with_table_column_version_and_fix() {
+        let h = users();
+        let v1 = h.model_at(1).unwrap();
+        let mut v2 = h.model_at(2).unwrap();
+        v2.columns[1].sql_type = "varchar(100)".into();
+        let err = diff(Some(&v1), &v2).unwrap_err();
+        assert_eq!(err.table, "public.users");
+        assert_eq!(err.column.as_deref(), Some("email"));
+        assert_eq!(err.version, 2);
+        assert!(err.to_string().contains("the type changes from text to varchar(100)"), "{err}");
+        assert!(err.to_string().contains("new version"), "{err}");
+    }
+
+    #[test]
+    fn not_null_without_fill_is_refused() {
+        let h = users();
+        let v1 = h.model_at(1).unwrap();
+        let mut v2 = h.model_at(2).unwrap();
+        v2.columns[2].backfill = None;
+        let err = diff(Some(&v1), &v2).unwrap_err();
+        assert_eq!(err.column.as_deref(), Some("display_name"));
+        assert!(err.fix.contains("backfill"));
+    }
+
+    #[test]
+    fn primary_key_change_and_removal_are_refused() {
+        let h = users();
+        let v1 = h.model_at(1).unwrap();
+        let mut v2 = v1.clone();
+        v2.version = 2;
+        v2.primary_key = vec!["email".into()];
+        assert!(diff(Some(&v1), &v2).unwrap_err().problem.contains("primary key"));
+        let mut v2 = v1.clone();
+        v2.columns.remove(1);
+        v2.indexes.clear();
+        assert!(diff(Some(&v1), &v2).unwrap_err().problem.contains("removed"));
+    }
+}

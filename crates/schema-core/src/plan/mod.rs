@@ -1,0 +1,335 @@
+//! From a typed change list to phased migration files, each with its rollback, lock level
+//! and risk.
+//!
+//! Every change kind lives in its own module and contributes [`Fragment`]s to the stages of a
+//! version step:
+//!
+//! 1. `expand` (one transaction): catalog-only changes (columns, fill triggers, `NOT VALID`
+//!    constraints);
+//! 2. `backfill` (no transaction): existing rows filled in batches, one commit per batch;
+//! 3. `index_*` / `unique_*` (no transaction, one file each): concurrent index builds;
+//! 4. `validate` (one transaction): `VALIDATE CONSTRAINT`, `SET NOT NULL`;
+//! 5. `contract` (one transaction, after the deploy): helpers the old code needed are dropped.
+
+mod add_column;
+mod backfill;
+mod constraint;
+mod create_table;
+mod index;
+pub mod order;
+
+use std::fmt;
+
+use crate::diff::{self, Change, Refusal};
+use crate::model::TableModel;
+use crate::render::raw::Verify;
+
+/// When a file runs relative to the deploy of the new code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Before the new code ships; the old code keeps working.
+    Expand,
+    /// Before the new code ships: fills existing rows in batches.
+    Backfill,
+    /// After the old code is gone.
+    Contract,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Expand => "expand",
+            Phase::Backfill => "backfill",
+            Phase::Contract => "contract",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Phase> {
+        [Phase::Expand, Phase::Backfill, Phase::Contract].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+impl fmt::Display for Risk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+        })
+    }
+}
+
+/// One SQL statement, with the squawk rule it deliberately breaks and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sql {
+    pub text: String,
+    pub squawk_ignore: Option<(&'static str, &'static str)>,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Sql {
+        Sql { text: text.into(), squawk_ignore: None }
+    }
+
+    /// A statement that breaks squawk's `rule` on purpose, for `reason`.
+    pub fn ignoring(text: impl Into<String>, rule: &'static str, reason: &'static str) -> Sql {
+        Sql { text: text.into(), squawk_ignore: Some((rule, reason)) }
+    }
+}
+
+/// What one change contributes to one file.
+#[derive(Debug, Clone, Default)]
+pub struct Fragment {
+    /// For the file's title, e.g. "add display_name (backfilled)".
+    pub summary: String,
+    pub forward: Vec<Sql>,
+    pub verify: Vec<Verify>,
+    /// Undoes `forward`, in the order to run.
+    pub rollback: Vec<Sql>,
+    pub rollback_verify: Vec<Verify>,
+}
+
+/// How a file treats the table, for `plan`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Impact {
+    pub lock: &'static str,
+    pub rewrites: bool,
+    pub scans: bool,
+    pub risk: Risk,
+    pub why: String,
+}
+
+/// One migration file and its rollback.
+#[derive(Debug, Clone)]
+pub struct PlannedFile {
+    /// The file name after `NNN_table_vK_`: `create`, `expand`, `backfill`, `index_email`, ...
+    pub slug: String,
+    pub title: String,
+    pub phase: Phase,
+    pub transactional: bool,
+    pub rollback_transactional: bool,
+    /// `None` for files whose single statement runs as long as the table is large, under a
+    /// lock that lets reads and writes through.
+    pub statement_timeout: Option<String>,
+    pub forward: Vec<Sql>,
+    pub verify: Vec<Verify>,
+    pub rollback: Vec<Sql>,
+    pub rollback_verify: Vec<Verify>,
+    /// Said in the rollback's header (for example, that data cannot be restored).
+    pub rollback_note: Option<String>,
+    pub impact: Impact,
+}
+
+/// The files of one table's version step.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub schema: String,
+    pub table: String,
+    /// `None` when the step creates the table.
+    pub from: Option<u32>,
+    pub to: u32,
+    /// Digest of the two models, so that an edited history is noticed.
+    pub fingerprint: String,
+    pub files: Vec<PlannedFile>,
+}
+
+impl Step {
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", self.schema, self.table)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Rows per backfill batch (one commit each).
+    pub batch_size: u32,
+    /// How long any statement may wait for a lock before it gives up.
+    pub lock_timeout: String,
+    /// Limit for statements of catalog-only files.
+    pub statement_timeout: String,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            batch_size: 1000,
+            lock_timeout: "1s".into(),
+            statement_timeout: "30s".into(),
+        }
+    }
+}
+
+/// Context shared by the change kinds of one step.
+pub struct Ctx<'a> {
+    pub from: Option<&'a TableModel>,
+    pub to: &'a TableModel,
+    pub opts: &'a PlanOptions,
+}
+
+impl Ctx<'_> {
+    /// `users v1 -> v2`, for titles.
+    pub fn step_label(&self) -> String {
+        match self.from {
+            Some(from) => format!("{} v{} -> v{}", self.to.name, from.version, self.to.version),
+            None => format!("{} v{}", self.to.name, self.to.version),
+        }
+    }
+}
+
+/// A column filled for existing rows by the backfill file.
+#[derive(Debug, Clone)]
+pub struct Fill {
+    pub column: String,
+    pub expr: String,
+    pub not_null: bool,
+}
+
+/// What each change adds to the stages of its step.
+#[derive(Default)]
+struct Stages {
+    expand: Vec<Fragment>,
+    fills: Vec<Fill>,
+    builds: Vec<PlannedFile>,
+    validate: Vec<Fragment>,
+    contract: Vec<Fragment>,
+}
+
+/// Plans the step that turns `from` into `to`.
+pub fn plan_step(
+    from: Option<&TableModel>,
+    to: &TableModel,
+    opts: &PlanOptions,
+) -> Result<Step, Refusal> {
+    let changes = diff::diff(from, to)?;
+    let ctx = Ctx { from, to, opts };
+    let mut stages = Stages::default();
+    let mut files = Vec::new();
+    for change in &changes {
+        match change {
+            Change::CreateTable(model) => files.push(create_table::plan(&ctx, model)),
+            Change::AddColumn(column) => add_column::plan(&ctx, column, &mut stages),
+            Change::AddIndex(idx) => stages.builds.push(index::plan_index(&ctx, idx)),
+            Change::AddUnique(idx) => stages.builds.push(index::plan_unique(&ctx, idx)),
+            Change::AddForeignKey(fk) => constraint::plan_foreign_key(&ctx, fk, &mut stages),
+            Change::AddCheck(check) => constraint::plan_check(&ctx, check, &mut stages),
+        }
+    }
+    let label = ctx.step_label();
+    if !stages.expand.is_empty() {
+        files.push(merge(
+            "expand",
+            &label,
+            Phase::Expand,
+            Some(opts.statement_timeout.clone()),
+            stages.expand,
+            Impact {
+                lock: "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)",
+                rewrites: false,
+                scans: false,
+                risk: Risk::Low,
+                why: "catalog-only changes; no row is read or written".into(),
+            },
+        ));
+    }
+    if !stages.fills.is_empty() {
+        files.push(backfill::plan(&ctx, &stages.fills));
+    }
+    files.append(&mut stages.builds);
+    if !stages.validate.is_empty() {
+        files.push(merge(
+            "validate",
+            &label,
+            Phase::Expand,
+            None,
+            stages.validate,
+            Impact {
+                lock: "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue); ACCESS EXCLUSIVE, brief, for SET NOT NULL",
+                rewrites: false,
+                scans: true,
+                risk: Risk::Medium,
+                why: "scans the table; fails, changing nothing, if a row breaks the constraint".into(),
+            },
+        ));
+    }
+    if !stages.contract.is_empty() {
+        files.push(merge(
+            "contract",
+            &label,
+            Phase::Contract,
+            Some(opts.statement_timeout.clone()),
+            stages.contract,
+            Impact {
+                lock: "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)",
+                rewrites: false,
+                scans: false,
+                risk: Risk::Low,
+                why: "drops helpers that only the old code needed".into(),
+            },
+        ));
+    }
+    Ok(Step {
+        schema: to.schema.clone(),
+        table: to.name.clone(),
+        from: from.map(|f| f.version),
+        to: to.version,
+        fingerprint: fingerprint(from, to),
+        files,
+    })
+}
+
+/// The step's identity for the manifest: both models' digests.
+pub fn fingerprint(from: Option<&TableModel>, to: &TableModel) -> String {
+    match from {
+        Some(from) => format!("{}-{}", from.fingerprint(), to.fingerprint()),
+        None => to.fingerprint(),
+    }
+}
+
+/// One transactional file from the fragments of several changes.
+fn merge(
+    slug: &str,
+    label: &str,
+    phase: Phase,
+    statement_timeout: Option<String>,
+    fragments: Vec<Fragment>,
+    impact: Impact,
+) -> PlannedFile {
+    let summaries: Vec<&str> = fragments.iter().map(|f| f.summary.as_str()).collect();
+    let title = format!("{label}: {}", summaries.join("; "));
+    let mut file = PlannedFile {
+        slug: slug.into(),
+        title,
+        phase,
+        transactional: true,
+        rollback_transactional: true,
+        statement_timeout,
+        forward: Vec::new(),
+        verify: Vec::new(),
+        rollback: Vec::new(),
+        rollback_verify: Vec::new(),
+        rollback_note: None,
+        impact,
+    };
+    for fragment in &fragments {
+        file.forward.extend(fragment.forward.iter().cloned());
+        file.verify.extend(fragment.verify.iter().cloned());
+    }
+    for fragment in fragments.iter().rev() {
+        file.rollback.extend(fragment.rollback.iter().cloned());
+        file.rollback_verify.extend(fragment.rollback_verify.iter().cloned());
+    }
+    file
+}

@@ -1,0 +1,119 @@
+//! Migration files as text: header, timeouts, transaction, statements, verification.
+
+pub mod raw;
+pub mod statements;
+
+use crate::plan::{PlanOptions, PlannedFile, Sql, Step};
+
+/// Who and when, for the header.
+#[derive(Debug, Clone)]
+pub struct Meta<'a> {
+    pub date: &'a str,
+    pub author: &'a str,
+}
+
+/// The file name stem for `file` of `step` numbered `number`: `002_users_v2_expand`.
+pub fn file_stem(number: u32, step: &Step, file: &PlannedFile) -> String {
+    let table = if step.schema == "public" {
+        step.table.clone()
+    } else {
+        format!("{}_{}", step.schema, step.table)
+    };
+    if step.from.is_none() && file.slug == "create" {
+        format!("{number:03}_{table}_create")
+    } else {
+        format!("{number:03}_{table}_v{}_{}", step.to, file.slug)
+    }
+}
+
+fn statements(out: &mut String, stmts: &[Sql]) {
+    for stmt in stmts {
+        out.push('\n');
+        if let Some((rule, reason)) = stmt.squawk_ignore {
+            out.push_str(&format!("-- {reason}\n-- squawk-ignore {rule}\n"));
+        }
+        out.push_str(&stmt.text);
+        out.push_str(";\n");
+    }
+}
+
+fn body(
+    out: &mut String,
+    transactional: bool,
+    timeout: Option<&str>,
+    opts: &PlanOptions,
+    stmts: &[Sql],
+    verify: &[raw::Verify],
+) {
+    out.push_str(&format!("SET lock_timeout = {};\n", raw::lit(&opts.lock_timeout)));
+    match timeout {
+        Some(t) => out.push_str(&format!("SET statement_timeout = {};\n", raw::lit(t))),
+        None => out.push_str(
+            "-- One statement here runs as long as the table is large, under a lock that lets reads\n\
+             -- and writes through: no time limit.\n\
+             SET statement_timeout = 0;\n",
+        ),
+    }
+    if transactional {
+        out.push_str("BEGIN;\n");
+    }
+    statements(out, stmts);
+    if !verify.is_empty() {
+        out.push('\n');
+        out.push_str(&raw::verify_block(verify));
+        out.push_str(";\n");
+    }
+    if transactional {
+        out.push_str("COMMIT;\n");
+    }
+}
+
+/// The forward file.
+pub fn forward(step: &Step, file: &PlannedFile, stem: &str, meta: &Meta, opts: &PlanOptions) -> String {
+    let mut out = String::new();
+    if !file.transactional {
+        out.push_str("-- no-transaction\n");
+    }
+    out.push_str(&format!(
+        "-- Migration: {}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n",
+        file.title, meta.date, meta.author, file.phase
+    ));
+    out.push_str(&format!("-- Table: {}, {}\n", step.qualified(), step_words(step)));
+    out.push_str(&format!("-- Lock: {}\n", file.impact.lock));
+    out.push_str(&format!("-- Rollback: {stem}.rollback.sql\n"));
+    if !file.transactional {
+        out.push_str("-- Runs outside a transaction; safe to run again after a failure.\n");
+    }
+    body(&mut out, file.transactional, file.statement_timeout.as_deref(), opts, &file.forward, &file.verify);
+    out
+}
+
+/// The rollback file.
+pub fn rollback(step: &Step, file: &PlannedFile, stem: &str, meta: &Meta, opts: &PlanOptions) -> String {
+    let mut out = String::new();
+    if !file.rollback_transactional {
+        out.push_str("-- no-transaction\n");
+    }
+    out.push_str(&format!(
+        "-- Rollback of {stem}.sql: {}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n",
+        file.title, meta.date, meta.author, file.phase
+    ));
+    out.push_str(&format!("-- Table: {}, {}\n", step.qualified(), step_words(step)));
+    match &file.rollback_note {
+        Some(note) => out.push_str(&format!("-- Data: {note}\n")),
+        None => out.push_str("-- Data: every value of the columns that existed before the migration is kept.\n"),
+    }
+    let timeout = Some(opts.statement_timeout.as_str());
+    if file.rollback.is_empty() {
+        out.push_str("-- Nothing to undo in the catalog.\n");
+    }
+    body(&mut out, file.rollback_transactional, timeout, opts, &file.rollback, &file.rollback_verify);
+    out
+}
+
+fn step_words(step: &Step) -> String {
+    match step.from {
+        Some(from) => format!("version {from} -> {}", step.to),
+        None => format!("created at version {}", step.to),
+    }
+}

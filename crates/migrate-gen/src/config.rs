@@ -1,0 +1,63 @@
+//! `[workspace.metadata.migrate-gen]`: the crates `cargo run -p migrate-gen` generates for.
+//!
+//! ```toml
+//! [workspace.metadata.migrate-gen]
+//! crates = [{ src = "examples/service", out = "examples/service/sql", author = "service team" }]
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub src: PathBuf,
+    pub out: PathBuf,
+    pub author: Option<String>,
+}
+
+/// The nearest `Cargo.toml` at or above `start` that has `[workspace.metadata.migrate-gen]`,
+/// and its targets with paths made absolute.
+pub fn find(start: &Path) -> Result<Vec<Target>, Error> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let manifest = d.join("Cargo.toml");
+        if manifest.is_file() {
+            let text = fs::read_to_string(&manifest).map_err(|e| Error::io(&manifest, e))?;
+            let value: toml::Table = text
+                .parse()
+                .map_err(|e| Error::msg(format!("{}: {e}", manifest.display())))?;
+            if let Some(cfg) = value
+                .get("workspace")
+                .and_then(|w| w.get("metadata"))
+                .and_then(|m| m.get("migrate-gen"))
+            {
+                return targets(d, &manifest, cfg);
+            }
+        }
+        dir = d.parent();
+    }
+    Err(Error::msg(
+        "no [workspace.metadata.migrate-gen] in any Cargo.toml here or above; run `migrate-gen generate --src DIR --out DIR` or see the README",
+    ))
+}
+
+fn targets(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target>, Error> {
+    let bad = |what: &str| {
+        Error::msg(format!(
+            "{}: [workspace.metadata.migrate-gen] {what}; expected crates = [{{ src = \"DIR\", out = \"DIR\", author = \"NAME\" }}]",
+            manifest.display()
+        ))
+    };
+    let crates = cfg.get("crates").and_then(|c| c.as_array()).ok_or_else(|| bad("has no `crates` list"))?;
+    crates
+        .iter()
+        .map(|c| {
+            let get = |k: &str| c.get(k).and_then(|v| v.as_str());
+            let src = get("src").ok_or_else(|| bad("has a crate without `src`"))?;
+            let out = get("out").map_or_else(|| root.join(src).join("sql"), |o| root.join(o));
+            Ok(Target { src: root.join(src), out, author: get("author").map(str::to_owned) })
+        })
+        .collect()
+}

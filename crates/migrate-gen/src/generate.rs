@@ -1,0 +1,167 @@
+//! `generate` and `generate --check`: plan every step, compare with the manifest, append.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use schema_core::plan::{PlanOptions, Step, order};
+use schema_core::render::{self, Meta};
+
+use crate::manifest::{self, FileEntry, Manifest, StepEntry};
+use crate::{Error, source};
+
+#[derive(Debug, Clone)]
+pub struct GenerateArgs {
+    pub src: PathBuf,
+    pub out: PathBuf,
+    pub date: String,
+    pub author: String,
+    pub check: bool,
+    pub options: PlanOptions,
+}
+
+/// What a run did or found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Files written (forward and rollback), in order.
+    pub written: Vec<String>,
+    /// Steps not covered by a migration yet (with `--check`: what `generate` would add).
+    pub pending: Vec<String>,
+    /// Migrations already in the manifest.
+    pub existing: usize,
+}
+
+/// The planned steps of `src`, and which of them the manifest in `out` does not cover.
+pub struct Comparison {
+    pub steps: Vec<Step>,
+    pub manifest: Manifest,
+    /// Indexes into `steps`.
+    pub new: Vec<usize>,
+}
+
+/// Plans `src` and compares the plan with the manifest in `out`, refusing edited history.
+pub fn compare(src: &Path, out: &Path, options: &PlanOptions) -> Result<Comparison, Error> {
+    let histories = source::load(src)?;
+    let steps = order::plan_all(&histories, options).map_err(|e| Error::msg(e.to_string()))?;
+    let manifest = Manifest::load(out)?;
+    let mut problems = manifest.verify_files(out)?;
+    for entry in &manifest.steps {
+        let planned = steps.iter().find(|s| s.qualified() == entry.table && s.to == entry.version);
+        let files: Vec<String> = manifest
+            .files
+            .iter()
+            .filter(|f| f.table == entry.table && f.version == entry.version)
+            .map(|f| format!("{}.sql", f.stem))
+            .collect();
+        let files = if files.is_empty() { "no files".to_owned() } else { files.join(", ") };
+        match planned {
+            None => problems.push(format!(
+                "{} version {} has migrations ({files}) but the structs no longer have that version; the history of an emitted version cannot change: restore it and add a new version instead",
+                entry.table, entry.version
+            )),
+            Some(step) if step.fingerprint != entry.fingerprint => problems.push(format!(
+                "the history of {} version {} was edited after its migrations were generated ({files}); restore it and add a new version for the change instead",
+                entry.table, entry.version
+            )),
+            Some(_) => {}
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::msg(problems.join("\n")));
+    }
+    let new = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| manifest.step(&s.qualified(), s.to).is_none())
+        .map(|(i, _)| i)
+        .collect();
+    Ok(Comparison { steps, manifest, new })
+}
+
+pub fn step_label(step: &Step) -> String {
+    match step.from {
+        Some(from) => format!("{} v{from} -> v{}", step.qualified(), step.to),
+        None => format!("{} v{} (create)", step.qualified(), step.to),
+    }
+}
+
+pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
+    validate_date(&args.date)?;
+    let Comparison { steps, mut manifest, new } = compare(&args.src, &args.out, &args.options)?;
+    let mut outcome = Outcome { existing: manifest.files.len(), ..Outcome::default() };
+    if args.check {
+        outcome.pending = new.iter().map(|&i| step_label(&steps[i])).collect();
+        return Ok(outcome);
+    }
+    if new.is_empty() {
+        return Ok(outcome);
+    }
+    let meta = Meta { date: &args.date, author: &args.author };
+    let first_run = manifest.steps.is_empty();
+    let mut release = manifest.last_release() + 1;
+    let mut number = manifest.last_number();
+    let mut writes: Vec<(String, String)> = Vec::new();
+    for &i in &new {
+        let step = &steps[i];
+        for file in &step.files {
+            number += 1;
+            let stem = render::file_stem(number, step, file);
+            let forward = render::forward(step, file, &stem, &meta, &args.options);
+            let rollback = render::rollback(step, file, &stem, &meta, &args.options);
+            manifest.files.push(FileEntry {
+                number,
+                table: step.qualified(),
+                version: step.to,
+                phase: file.phase,
+                transactional: file.transactional,
+                release,
+                checksum: manifest::checksum(&forward),
+                rollback_checksum: manifest::checksum(&rollback),
+                stem: stem.clone(),
+            });
+            writes.push((format!("{stem}.sql"), forward));
+            writes.push((format!("{stem}.rollback.sql"), rollback));
+        }
+        manifest.steps.push(StepEntry {
+            table: step.qualified(),
+            version: step.to,
+            release,
+            fingerprint: step.fingerprint.clone(),
+        });
+        outcome.pending.push(step_label(step));
+        if first_run {
+            release += 1;
+        }
+    }
+    fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
+    for (name, text) in &writes {
+        write_new(&args.out.join(name), text)?;
+        outcome.written.push(name.clone());
+    }
+    // The manifest goes last: a run cut short leaves files it does not list, which the next
+    // run reports instead of trusting.
+    write_atomic(&args.out.join(manifest::FILE_NAME), &manifest.render())?;
+    Ok(outcome)
+}
+
+fn write_new(path: &Path, text: &str) -> Result<(), Error> {
+    if path.exists() {
+        return Err(Error::msg(format!(
+            "{} already exists and is not in {}; emitted migrations are never overwritten",
+            path.display(),
+            manifest::FILE_NAME
+        )));
+    }
+    write_atomic(path, text)
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<(), Error> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+pub fn validate_date(date: &str) -> Result<(), Error> {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|_| ())
+        .map_err(|_| Error::msg(format!("--date {date}: expected YYYY-MM-DD")))
+}

@@ -1,0 +1,243 @@
+//! `migrate-gen`: zero-downtime PostgreSQL migrations from `#[versioned]` structs.
+//!
+//! The binary parses the command line and calls [`run`]; tests call the library.
+
+pub mod config;
+pub mod generate;
+pub mod manifest;
+pub mod report;
+pub mod source;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use schema_core::plan::PlanOptions;
+
+pub use generate::{GenerateArgs, Outcome, generate};
+
+/// An error for the user: one readable message, no backtrace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(pub String);
+
+impl Error {
+    pub fn msg(m: impl Into<String>) -> Error {
+        Error(m.into())
+    }
+
+    pub fn io(path: &Path, e: std::io::Error) -> Error {
+        Error(format!("{}: {e}", path.display()))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "migrate-gen",
+    version,
+    about = "Zero-downtime PostgreSQL migrations from #[versioned] Rust structs",
+    long_about = "Zero-downtime PostgreSQL migrations from #[versioned] Rust structs.\n\n\
+                  Without a command, generates for the crates listed in the workspace's \
+                  [workspace.metadata.migrate-gen] and says whether everything is up to date."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write the migrations that the structs hold and no file covers yet (only appends).
+    Generate(GenerateCmd),
+    /// Show the pending steps: phase, lock, whether the table is rewritten or scanned, risk.
+    Plan(PlanCmd),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// NNN_table_vK_step.sql with NNN_table_vK_step.rollback.sql.
+    Plain,
+    /// <version>_<name>.up.sql / .down.sql pairs for sqlx.
+    Sqlx,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SourceArgs {
+    /// The crate directory (its src/ is read) or one .rs file.
+    #[arg(long)]
+    pub src: PathBuf,
+    /// The migrations folder [default: SRC/sql, or sql beside a .rs file].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TuningArgs {
+    /// Rows per backfill batch; each batch is its own transaction.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// How long a statement may wait for a lock before it fails instead of queueing traffic.
+    #[arg(long, default_value = "1s")]
+    pub lock_timeout: String,
+    /// Limit for the statements of catalog-only files.
+    #[arg(long, default_value = "30s")]
+    pub statement_timeout: String,
+}
+
+impl TuningArgs {
+    fn options(&self) -> PlanOptions {
+        PlanOptions {
+            batch_size: self.batch_size,
+            lock_timeout: self.lock_timeout.clone(),
+            statement_timeout: self.statement_timeout.clone(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateCmd {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[arg(long, value_enum, default_value_t = Layout::Plain)]
+    pub layout: Layout,
+    /// Date written in the headers [default: today, UTC].
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Author written in the headers [default: $USER].
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Write nothing; fail when a change has no migration or an emitted file was edited.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanCmd {
+    /// The crate directory or .rs file [default: the crates of [workspace.metadata.migrate-gen]].
+    #[arg(long)]
+    pub src: Option<PathBuf>,
+    /// The migrations folder whose manifest says what is already emitted [default: SRC/sql].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+}
+
+fn default_out(src: &Path) -> PathBuf {
+    if src.is_file() {
+        src.parent().unwrap_or(Path::new(".")).join("sql")
+    } else {
+        src.join("sql")
+    }
+}
+
+fn today() -> String {
+    chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string()
+}
+
+fn default_author() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+}
+
+fn describe(out: &Path, o: &Outcome, check: bool) -> String {
+    if check {
+        if o.pending.is_empty() {
+            format!("{}: up to date ({} migrations)", out.display(), o.existing)
+        } else {
+            format!(
+                "{}: {} version steps have no migration yet: {}; run `migrate-gen generate`",
+                out.display(),
+                o.pending.len(),
+                o.pending.join(", ")
+            )
+        }
+    } else if o.written.is_empty() {
+        format!("{}: up to date ({} migrations)", out.display(), o.existing)
+    } else {
+        let mut s = format!(
+            "{}: wrote {} files for {}:",
+            out.display(),
+            o.written.len(),
+            o.pending.join(", ")
+        );
+        for w in &o.written {
+            s.push_str("\n  ");
+            s.push_str(w);
+        }
+        s
+    }
+}
+
+/// Runs a parsed command line; returns what to print, or an error (exit code 1).
+pub fn run(cli: Cli) -> Result<String, Error> {
+    match cli.command {
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| Error::msg(e.to_string()))?;
+            let mut lines = Vec::new();
+            let mut wrote = false;
+            for target in config::find(&cwd)? {
+                let args = GenerateArgs {
+                    src: target.src.clone(),
+                    out: target.out.clone(),
+                    date: today(),
+                    author: target.author.clone().unwrap_or_else(default_author),
+                    check: false,
+                    options: PlanOptions::default(),
+                };
+                let outcome = generate(&args)?;
+                wrote |= !outcome.written.is_empty();
+                lines.push(describe(&target.out, &outcome, false));
+            }
+            if !wrote {
+                lines.push("everything is up to date".into());
+            }
+            Ok(lines.join("\n"))
+        }
+        Some(Command::Generate(cmd)) => {
+            if cmd.layout == Layout::Sqlx {
+                return Err(Error::msg("--layout sqlx is not supported yet; use --layout plain"));
+            }
+            let out = cmd.source.out.clone().unwrap_or_else(|| default_out(&cmd.source.src));
+            let args = GenerateArgs {
+                src: cmd.source.src.clone(),
+                out: out.clone(),
+                date: cmd.date.unwrap_or_else(today),
+                author: cmd.author.unwrap_or_else(default_author),
+                check: cmd.check,
+                options: cmd.tuning.options(),
+            };
+            let outcome = generate(&args)?;
+            let text = describe(&out, &outcome, cmd.check);
+            if cmd.check && !outcome.pending.is_empty() {
+                return Err(Error::msg(text));
+            }
+            Ok(text)
+        }
+        Some(Command::Plan(cmd)) => {
+            let targets = match &cmd.src {
+                Some(src) => vec![(src.clone(), cmd.out.clone().unwrap_or_else(|| default_out(src)))],
+                None => {
+                    let cwd = std::env::current_dir().map_err(|e| Error::msg(e.to_string()))?;
+                    config::find(&cwd)?.into_iter().map(|t| (t.src, t.out)).collect()
+                }
+            };
+            let mut out = String::new();
+            for (src, dir) in targets {
+                let cmp = generate::compare(&src, &dir, &cmd.tuning.options())?;
+                let pending: Vec<_> = cmp.new.iter().map(|&i| &cmp.steps[i]).collect();
+                out.push_str(&format!("{} (migrations in {})\n", src.display(), dir.display()));
+                out.push_str(&report::plan_text(&pending, cmp.manifest.files.len()));
+            }
+            Ok(out.trim_end().to_owned())
+        }
+    }
+}

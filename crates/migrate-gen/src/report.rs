@@ -1,0 +1,40 @@
+//! `plan`: the pending steps, each file with its phase, lock, rewrite/scan and risk.
+
+use std::fmt::Write as _;
+
+use schema_core::plan::Step;
+
+use crate::generate::step_label;
+
+pub fn plan_text(steps: &[&Step], covered: usize) -> String {
+    let mut out = String::new();
+    if steps.is_empty() {
+        let _ = writeln!(out, "nothing pending: {covered} emitted migrations cover every version");
+        return out;
+    }
+    let _ = writeln!(out, "{} pending steps:", steps.len());
+    for step in steps {
+        let _ = writeln!(out, "\n{}", step_label(step));
+        if step.files.is_empty() {
+            let _ = writeln!(out, "  (no schema change)");
+        }
+        for file in &step.files {
+            let i = &file.impact;
+            let yn = |b: bool| if b { "yes" } else { "no" };
+            let _ = writeln!(
+                out,
+                "  {:<9} {:<20} {}\n            lock: {}\n            rewrites table: {}; scans table: {}; transaction: {}\n            risk: {} ({})",
+                file.phase.as_str(),
+                file.slug,
+                file.title,
+                i.lock,
+                yn(i.rewrites),
+                yn(i.scans),
+                if file.transactional { "one" } else { "none (-- no-transaction)" },
+                i.risk,
+                i.why
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,145 @@
+//! A new column.
+//!
+//! - nullable, or with a default proven non-volatile: `ADD COLUMN` in place (catalog only);
+//! - with `backfill`, or with a default that may be volatile: added nullable (a volatile
+//!   default is set for new rows only); a trigger fills it for rows old code writes without it
+//!   (when there is no default to do so); the backfill file fills existing rows in batches;
+//!   a NOT NULL column then gets `CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE`, `SET NOT
+//!   NULL` and the helper check is dropped; the trigger goes in the contract phase.
+
+use super::{Ctx, Fill, Fragment, Stages, Sql};
+use crate::model::Column;
+use crate::names;
+use crate::render::raw::{self, Verify};
+use crate::render::statements;
+use crate::volatility;
+
+const DROP_ADDED_COLUMN: &str = "Rollback: drops only the column its migration added.";
+
+/// The name of the helper `CHECK (col IS NOT NULL)` constraint.
+pub(super) fn not_null_helper(table: &str, column: &str) -> String {
+    names::object_name(&[table, column], "not_null")
+}
+
+pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
+    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    let default_in_place = col.default.as_deref().is_none_or(volatility::is_non_volatile);
+    let column_check = |not_null: bool| Verify::Column {
+        schema: schema.into(),
+        table: table.into(),
+        column: col.name.clone(),
+        sql_type: col.sql_type.clone(),
+        not_null,
+    };
+    let absent = Verify::ColumnAbsent { schema: schema.into(), table: table.into(), column: col.name.clone() };
+    let drop = Sql::ignoring(
+        statements::drop_column_if_exists(schema, table, &col.name),
+        "ban-drop-column",
+        DROP_ADDED_COLUMN,
+    );
+
+    if col.backfill.is_none() && default_in_place {
+        stages.expand.push(Fragment {
+            summary: match &col.default {
+                Some(d) => format!("add {} (default {d})", col.name),
+                None => format!("add {}", col.name),
+            },
+            forward: vec![Sql::new(statements::add_column(schema, table, col, true, !col.nullable))],
+            verify: vec![column_check(!col.nullable)],
+            rollback: vec![drop],
+            rollback_verify: vec![absent],
+        });
+        return;
+    }
+
+    // A filled column.
+    let expr = col
+        .backfill
+        .clone()
+        .or_else(|| col.default.clone())
+        .expect("a filled column has a backfill or a default");
+    let mut forward = vec![Sql::new(statements::add_column(schema, table, col, false, false))];
+    let mut verify = vec![column_check(false)];
+    let mut rollback = Vec::new();
+    let mut rollback_verify = vec![absent];
+    if let Some(default) = &col.default {
+        forward.push(Sql::new(raw::set_default(schema, table, &col.name, default)));
+    }
+    let fill_name = names::object_name(&[table, &col.name], "fill");
+    let needs_trigger = col.default.is_none();
+    if needs_trigger {
+        let function = Sql::new(raw::fill_function(schema, &fill_name, &col.name, &expr));
+        let trigger = Sql::new(raw::create_fill_trigger(schema, table, &fill_name, &fill_name));
+        forward.push(function.clone());
+        forward.push(trigger.clone());
+        verify.push(Verify::Trigger { schema: schema.into(), table: table.into(), name: fill_name.clone(), exists: true });
+        rollback.push(Sql::new(raw::drop_trigger_if_exists(schema, table, &fill_name)));
+        rollback.push(Sql::new(raw::drop_function_if_exists(schema, &fill_name)));
+        rollback_verify.push(Verify::Function { schema: schema.into(), name: fill_name.clone(), exists: false });
+
+        stages.contract.push(Fragment {
+            summary: format!("drop the fill trigger of {}", col.name),
+            forward: vec![
+                Sql::new(raw::drop_trigger_if_exists(schema, table, &fill_name)),
+                Sql::new(raw::drop_function_if_exists(schema, &fill_name)),
+            ],
+            verify: vec![
+                Verify::Trigger { schema: schema.into(), table: table.into(), name: fill_name.clone(), exists: false },
+                Verify::Function { schema: schema.into(), name: fill_name.clone(), exists: false },
+            ],
+            rollback: vec![function, trigger],
+            rollback_verify: vec![Verify::Trigger {
+                schema: schema.into(),
+                table: table.into(),
+                name: fill_name.clone(),
+                exists: true,
+            }],
+        });
+    }
+    rollback.push(drop);
+    stages.expand.push(Fragment {
+        summary: format!("add {} (backfilled{})", col.name, if col.nullable { "" } else { ", NOT NULL later" }),
+        forward,
+        verify,
+        rollback,
+        rollback_verify,
+    });
+    stages.fills.push(Fill { column: col.name.clone(), expr, not_null: !col.nullable });
+
+    if !col.nullable {
+        let helper = not_null_helper(table, &col.name);
+        stages.validate.push(Fragment {
+            summary: format!("set {} NOT NULL", col.name),
+            forward: vec![
+                Sql::new(raw::validate_constraint(schema, table, &helper)),
+                Sql::new(raw::set_not_null(schema, table, &col.name)),
+                Sql::ignoring(
+                    raw::drop_constraint_if_exists(schema, table, &helper),
+                    "ban-drop-constraint",
+                    "The helper check is no longer needed: the column is NOT NULL now.",
+                ),
+            ],
+            verify: vec![
+                column_check(true),
+                Verify::ConstraintAbsent { schema: schema.into(), table: table.into(), name: helper.clone() },
+            ],
+            rollback: vec![
+                Sql::new(raw::add_constraint_not_valid(
+                    schema,
+                    table,
+                    &helper,
+                    &format!("CHECK ({} IS NOT NULL)", raw::ident(&col.name)),
+                )),
+                Sql::ignoring(
+                    raw::drop_not_null(schema, table, &col.name),
+                    "ban-drop-not-null",
+                    "Rollback: the column was nullable before its migration.",
+                ),
+            ],
+            rollback_verify: vec![
+                column_check(false),
+                Verify::Constraint { schema: schema.into(), table: table.into(), name: helper, validated: false },
+            ],
+        });
+    }
+}

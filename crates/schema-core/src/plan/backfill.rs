@@ -1,0 +1,69 @@
+//! The backfill file: fills existing rows in batches by primary key, one commit per batch,
+//! then adds the `NOT VALID` helper checks of the NOT NULL columns it filled.
+
+use super::add_column::not_null_helper;
+use super::{Ctx, Fill, Impact, Phase, PlannedFile, Risk, Sql};
+use crate::render::raw::{self, Verify};
+
+pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
+    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    let mut forward = vec![Sql::new(raw::backfill(
+        schema,
+        table,
+        &ctx.to.primary_key,
+        fills,
+        ctx.opts.batch_size,
+    ))];
+    let mut verify = Vec::new();
+    let mut rollback = Vec::new();
+    let mut rollback_verify = Vec::new();
+    for fill in fills.iter().filter(|f| f.not_null) {
+        let helper = not_null_helper(table, &fill.column);
+        let expr = format!("{} IS NOT NULL", raw::ident(&fill.column));
+        forward.push(Sql::new(raw::add_check_not_valid_if_missing(schema, table, &helper, &expr)));
+        verify.push(Verify::Constraint {
+            schema: schema.into(),
+            table: table.into(),
+            name: helper.clone(),
+            validated: false,
+        });
+        rollback.push(Sql::ignoring(
+            raw::drop_constraint_if_exists(schema, table, &helper),
+            "ban-drop-constraint",
+            "Rollback: drops only the helper check its migration added.",
+        ));
+        rollback_verify.push(Verify::ConstraintAbsent { schema: schema.into(), table: table.into(), name: helper });
+    }
+    let columns: Vec<&str> = fills.iter().map(|f| f.column.as_str()).collect();
+    PlannedFile {
+        slug: "backfill".into(),
+        title: format!(
+            "{}: backfill {} in batches of {}",
+            ctx.step_label(),
+            columns.join(", "),
+            ctx.opts.batch_size
+        ),
+        phase: Phase::Backfill,
+        transactional: false,
+        rollback_transactional: true,
+        statement_timeout: None,
+        forward,
+        verify,
+        rollback,
+        rollback_verify,
+        rollback_note: Some(
+            "the filled values stay until the expand rollback drops their columns; no other column is touched"
+                .into(),
+        ),
+        impact: Impact {
+            lock: "ROW EXCLUSIVE; row locks one batch at a time",
+            rewrites: false,
+            scans: true,
+            risk: Risk::Medium,
+            why: format!(
+                "writes every existing row once, {} rows per commit (WAL and dead tuples for vacuum)",
+                ctx.opts.batch_size
+            ),
+        },
+    }
+}

@@ -1,0 +1,75 @@
+//! A new table: `CREATE TABLE IF NOT EXISTS` with all its constraints, in one transaction.
+//! Its plain indexes are built in the same transaction: the table is new and empty.
+
+use super::{Ctx, Impact, Phase, PlannedFile, Risk, Sql};
+use crate::model::TableModel;
+use crate::render::raw::Verify;
+use crate::render::statements;
+
+pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
+    let (schema, table) = (model.schema.as_str(), model.name.as_str());
+    let mut forward = vec![Sql::new(statements::create_table(model))];
+    for idx in model.indexes.iter().filter(|i| !i.unique) {
+        forward.push(Sql::new(statements::create_index(schema, table, idx, false)));
+    }
+    let mut verify = vec![Verify::Table { schema: schema.into(), table: table.into(), exists: true }];
+    for c in &model.columns {
+        verify.push(Verify::Column {
+            schema: schema.into(),
+            table: table.into(),
+            column: c.name.clone(),
+            sql_type: c.sql_type.clone(),
+            not_null: !c.nullable,
+        });
+    }
+    let constraint_names = std::iter::once(crate::names::object_name(&[table], "pkey"))
+        .chain(model.indexes.iter().filter(|i| i.unique).map(|i| i.name.clone()))
+        .chain(model.foreign_keys.iter().map(|f| f.name.clone()))
+        .chain(model.checks.iter().map(|c| c.name.clone()));
+    for name in constraint_names {
+        verify.push(Verify::Constraint { schema: schema.into(), table: table.into(), name, validated: true });
+    }
+    for idx in model.indexes.iter().filter(|i| !i.unique) {
+        verify.push(Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: true });
+    }
+    let references: Vec<String> = model
+        .foreign_keys
+        .iter()
+        .map(|f| format!("{}.{}", f.ref_schema, f.ref_table))
+        .collect();
+    PlannedFile {
+        slug: "create".into(),
+        title: format!("{}: create table {}", ctx.step_label(), model.qualified()),
+        phase: Phase::Expand,
+        transactional: true,
+        rollback_transactional: true,
+        statement_timeout: Some(ctx.opts.statement_timeout.clone()),
+        forward,
+        verify,
+        rollback: vec![Sql::ignoring(
+            statements::drop_table_if_exists(schema, table),
+            "ban-drop-table",
+            "Rollback of the table's creation: the table did not exist before.",
+        )],
+        rollback_verify: vec![Verify::Table { schema: schema.into(), table: table.into(), exists: false }],
+        rollback_note: Some(
+            "this drops the table and every row written to it since its creation; they cannot be restored"
+                .into(),
+        ),
+        impact: Impact {
+            lock: if references.is_empty() {
+                "none on existing tables"
+            } else {
+                "SHARE ROW EXCLUSIVE, brief, on the referenced tables"
+            },
+            rewrites: false,
+            scans: false,
+            risk: Risk::Low,
+            why: if references.is_empty() {
+                "a new, empty table".into()
+            } else {
+                format!("a new, empty table; references {}", references.join(", "))
+            },
+        },
+    }
+}

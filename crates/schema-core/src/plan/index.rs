@@ -1,0 +1,77 @@
+//! Indexes, built concurrently, each in its own no-transaction file.
+//!
+//! A unique constraint is a unique index built concurrently, then attached with
+//! `ADD CONSTRAINT ... UNIQUE USING INDEX` (a brief lock, no scan).
+
+use super::{Ctx, Impact, Phase, PlannedFile, Risk, Sql};
+use crate::model::Index;
+use crate::render::raw::{self, Verify};
+use crate::render::statements;
+
+fn slug(prefix: &str, idx: &Index) -> String {
+    format!("{prefix}_{}", idx.columns.join("_"))
+}
+
+pub(super) fn plan_index(ctx: &Ctx, idx: &Index) -> PlannedFile {
+    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    PlannedFile {
+        slug: slug("index", idx),
+        title: format!("{}: index {} on ({})", ctx.step_label(), idx.name, idx.columns.join(", ")),
+        phase: Phase::Expand,
+        transactional: false,
+        rollback_transactional: false,
+        statement_timeout: None,
+        forward: vec![
+            Sql::new(raw::drop_invalid_index(schema, &idx.name)),
+            Sql::new(statements::create_index(schema, table, idx, true)),
+        ],
+        verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: true }],
+        rollback: vec![Sql::new(statements::drop_index_concurrently(schema, table, &idx.name))],
+        rollback_verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: false }],
+        rollback_note: None,
+        impact: Impact {
+            lock: "SHARE UPDATE EXCLUSIVE (reads and writes continue)",
+            rewrites: false,
+            scans: true,
+            risk: Risk::Low,
+            why: "builds the index concurrently; an interrupted build is dropped and rebuilt on the next run".into(),
+        },
+    }
+}
+
+pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
+    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    PlannedFile {
+        slug: slug("unique", idx),
+        title: format!("{}: unique {} on ({})", ctx.step_label(), idx.name, idx.columns.join(", ")),
+        phase: Phase::Expand,
+        transactional: false,
+        rollback_transactional: false,
+        statement_timeout: None,
+        forward: vec![
+            Sql::new(raw::drop_invalid_index(schema, &idx.name)),
+            Sql::new(statements::create_index(schema, table, idx, true)),
+            Sql::new(raw::attach_unique(schema, table, &idx.name)),
+        ],
+        verify: vec![
+            Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: true },
+            Verify::Constraint { schema: schema.into(), table: table.into(), name: idx.name.clone(), validated: true },
+        ],
+        rollback: vec![
+            Sql::new(raw::drop_constraint_in_do(schema, table, &idx.name)),
+            Sql::new(statements::drop_index_concurrently(schema, table, &idx.name)),
+        ],
+        rollback_verify: vec![
+            Verify::ConstraintAbsent { schema: schema.into(), table: table.into(), name: idx.name.clone() },
+            Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: false },
+        ],
+        rollback_note: None,
+        impact: Impact {
+            lock: "SHARE UPDATE EXCLUSIVE while building (reads and writes continue); ACCESS EXCLUSIVE, brief, to attach",
+            rewrites: false,
+            scans: true,
+            risk: Risk::Medium,
+            why: "fails, leaving no constraint, if existing rows hold duplicates".into(),
+        },
+    }
+}

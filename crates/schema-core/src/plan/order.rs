@@ -1,0 +1,115 @@
+//! The order of all steps of all tables: by version (one timeline for the tables of a
+//! crate), then each table after the tables it references, then by name.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::{PlanOptions, Step, plan_step};
+use crate::diff::Refusal;
+use crate::history::TableHistory;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderError {
+    Refused(Refusal),
+    DuplicateTable { table: String, first: String, second: String },
+    MissingReference { table: String, version: u32, column: String, target: String, problem: String },
+    Cycle { version: u32, tables: Vec<String> },
+}
+
+impl fmt::Display for OrderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrderError::Refused(r) => r.fmt(f),
+            OrderError::DuplicateTable { table, first, second } => write!(
+                f,
+                "table {table} is declared twice, by `{first}` and by `{second}`; keep one #[versioned] struct per table"
+            ),
+            OrderError::MissingReference { table, version, column, target, problem } => write!(
+                f,
+                "{table} version {version}, column `{column}`: references {target}, {problem}; reference a table and column that exist at that version"
+            ),
+            OrderError::Cycle { version, tables } => write!(
+                f,
+                "at version {version} the tables {} reference each other in a cycle; add one of the references in a later version",
+                tables.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OrderError {}
+
+/// Every step of every table, in the order the files are numbered.
+pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<Step>, OrderError> {
+    let key = |h: &TableHistory| format!("{}.{}", h.schema, h.table);
+    let mut by_name: BTreeMap<String, &TableHistory> = BTreeMap::new();
+    for h in histories {
+        if let Some(first) = by_name.insert(key(h), h) {
+            return Err(OrderError::DuplicateTable {
+                table: key(h),
+                first: first.rust_name.clone(),
+                second: h.rust_name.clone(),
+            });
+        }
+    }
+    let versions: BTreeSet<u32> = histories.iter().flat_map(|h| h.versions()).collect();
+    let mut steps = Vec::new();
+    for v in versions {
+        // The tables with a step at v, and what each references at v.
+        let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (name, h) in &by_name {
+            let Some(model) = h.model_at(v) else { continue };
+            let mut refs = BTreeSet::new();
+            for fk in &model.foreign_keys {
+                let target = format!("{}.{}", fk.ref_schema, fk.ref_table);
+                let column = fk.columns.join(", ");
+                if let Some(th) = by_name.get(&target) {
+                    // A table keeps its latest shape after its last version.
+                    let problem = match th.model_at(v.min(th.version)) {
+                        None => Some(format!("which is created only at version {}", th.since)),
+                        Some(tm) => fk
+                            .ref_columns
+                            .iter()
+                            .find(|c| tm.column(c).is_none())
+                            .map(|c| format!("which has no column `{c}` at version {v}")),
+                    };
+                    if let Some(problem) = problem {
+                        return Err(OrderError::MissingReference {
+                            table: name.clone(),
+                            version: v,
+                            column,
+                            target,
+                            problem,
+                        });
+                    }
+                    if &target != name {
+                        refs.insert(target);
+                    }
+                }
+            }
+            deps.insert(name.clone(), refs);
+        }
+        // Kahn's algorithm, smallest name first among the ready ones.
+        let mut done: BTreeSet<String> = BTreeSet::new();
+        while done.len() < deps.len() {
+            let ready: Vec<String> = deps
+                .iter()
+                .filter(|(n, refs)| {
+                    !done.contains(*n) && refs.iter().all(|r| done.contains(r) || !deps.contains_key(r))
+                })
+                .map(|(n, _)| n.clone())
+                .collect();
+            if ready.is_empty() {
+                let tables = deps.keys().filter(|n| !done.contains(*n)).cloned().collect();
+                return Err(OrderError::Cycle { version: v, tables });
+            }
+            let next = ready[0].clone();
+            let h = by_name[&next];
+            let from = if v > h.since { h.model_at(v - 1) } else { None };
+            let to = h.model_at(v).expect("the table exists at v");
+            steps.push(plan_step(from.as_ref(), &to, opts).map_err(OrderError::Refused)?);
+            done.insert(next);
+        }
+    }
+    Ok(steps)
+}

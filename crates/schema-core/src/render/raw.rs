@@ -1,0 +1,359 @@
+//! The SQL that sea-query cannot express — `NOT VALID`, `VALIDATE CONSTRAINT`, `SET NOT NULL`,
+//! triggers, `DO` blocks, catalog checks — in this one module.
+
+use crate::plan::Fill;
+
+/// `"name"`, with embedded quotes doubled.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `'text'`, with embedded quotes doubled.
+pub fn lit(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `"schema"."name"`.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", ident(schema), ident(name))
+}
+
+fn regclass(schema: &str, name: &str) -> String {
+    format!("to_regclass({})", lit(&qualified(schema, name)))
+}
+
+pub fn add_constraint_not_valid(schema: &str, table: &str, name: &str, body: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {body} NOT VALID",
+        qualified(schema, table),
+        ident(name)
+    )
+}
+
+pub fn not_valid(statement: &str) -> String {
+    format!("{statement} NOT VALID")
+}
+
+pub fn validate_constraint(schema: &str, table: &str, name: &str) -> String {
+    format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qualified(schema, table), ident(name))
+}
+
+pub fn drop_constraint_if_exists(schema: &str, table: &str, name: &str) -> String {
+    format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", qualified(schema, table), ident(name))
+}
+
+pub fn set_not_null(schema: &str, table: &str, column: &str) -> String {
+    format!("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", qualified(schema, table), ident(column))
+}
+
+pub fn drop_not_null(schema: &str, table: &str, column: &str) -> String {
+    format!("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", qualified(schema, table), ident(column))
+}
+
+pub fn set_default(schema: &str, table: &str, column: &str, expr: &str) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {expr}",
+        qualified(schema, table),
+        ident(column)
+    )
+}
+
+/// A trigger function that fills `column` with `expr` (over the row's columns) when a write
+/// leaves it NULL: old code that does not know the column keeps working.
+pub fn fill_function(schema: &str, function: &str, column: &str, expr: &str) -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $fill$\n\
+         BEGIN\n\
+         \x20 IF NEW.{col} IS NULL THEN\n\
+         \x20   SELECT ({expr}) INTO NEW.{col} FROM (SELECT NEW.*) AS mg_row;\n\
+         \x20 END IF;\n\
+         \x20 RETURN NEW;\n\
+         END\n\
+         $fill$",
+        qualified(schema, function),
+        col = ident(column),
+    )
+}
+
+pub fn create_fill_trigger(schema: &str, table: &str, trigger: &str, function: &str) -> String {
+    format!(
+        "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+        ident(trigger),
+        qualified(schema, table),
+        qualified(schema, function)
+    )
+}
+
+pub fn drop_trigger_if_exists(schema: &str, table: &str, trigger: &str) -> String {
+    format!("DROP TRIGGER IF EXISTS {} ON {}", ident(trigger), qualified(schema, table))
+}
+
+pub fn drop_function_if_exists(schema: &str, function: &str) -> String {
+    format!("DROP FUNCTION IF EXISTS {}()", qualified(schema, function))
+}
+
+/// Drops an index that an earlier, failed concurrent build left invalid, so that the build
+/// runs again (a bare `IF NOT EXISTS` would accept the invalid leftover). Dropping an invalid
+/// index takes a brief `ACCESS EXCLUSIVE` lock, bounded by `lock_timeout`.
+pub fn drop_invalid_index(schema: &str, name: &str) -> String {
+    format!(
+        "DO $leftover$\n\
+         BEGIN\n\
+         \x20 IF EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = {rel} AND NOT indisvalid) THEN\n\
+         \x20   RAISE NOTICE 'dropping the invalid index {msg} left by an earlier failed build';\n\
+         \x20   DROP INDEX {q};\n\
+         \x20 END IF;\n\
+         END\n\
+         $leftover$",
+        rel = regclass(schema, name),
+        msg = raise_text(&format!("{schema}.{name}")),
+        q = qualified(schema, name),
+    )
+}
+
+/// Turns the unique index `name` into the unique constraint of the same name, unless done.
+pub fn attach_unique(schema: &str, table: &str, name: &str) -> String {
+    format!(
+        "DO $attach$\n\
+         BEGIN\n\
+         \x20 IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {rel} AND conname = {n}) THEN\n\
+         \x20   ALTER TABLE {t} ADD CONSTRAINT {i} UNIQUE USING INDEX {i};\n\
+         \x20 END IF;\n\
+         END\n\
+         $attach$",
+        rel = regclass(schema, table),
+        n = lit(name),
+        t = qualified(schema, table),
+        i = ident(name),
+    )
+}
+
+/// Drops the unique constraint `name` (and its index) if it exists; for no-transaction
+/// rollbacks, where a bare `ALTER TABLE` would not be re-runnable.
+pub fn drop_constraint_in_do(schema: &str, table: &str, name: &str) -> String {
+    format!(
+        "DO $detach$\n\
+         BEGIN\n\
+         \x20 {};\n\
+         END\n\
+         $detach$",
+        drop_constraint_if_exists(schema, table, name)
+    )
+}
+
+/// Adds a `NOT VALID` check constraint unless it exists (re-runnable outside a transaction).
+pub fn add_check_not_valid_if_missing(schema: &str, table: &str, name: &str, expr: &str) -> String {
+    format!(
+        "DO $helper$\n\
+         BEGIN\n\
+         \x20 IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {rel} AND conname = {n}) THEN\n\
+         \x20   {stmt};\n\
+         \x20 END IF;\n\
+         END\n\
+         $helper$",
+        rel = regclass(schema, table),
+        n = lit(name),
+        stmt = add_constraint_not_valid(schema, table, name, &format!("CHECK ({expr})")),
+    )
+}
+
+/// The batched backfill: walks the primary key from its lowest to the highest value that
+/// existed when it started, one index range per batch and one commit per batch, filling only
+/// rows that are still NULL (rows written since by either version are kept as they are; rows
+/// inserted after the start are filled by the trigger or default). A batch that waits longer
+/// than `lock_timeout` for a row lock is retried with a growing pause, up to 10 times.
+pub fn backfill(schema: &str, table: &str, pk: &[String], fills: &[Fill], batch_size: u32) -> String {
+    let t = qualified(schema, table);
+    let label = raise_text(&format!("{schema}.{table}"));
+    let vars = |prefix: &str| -> String {
+        (1..=pk.len()).map(|i| format!("mg_{prefix}_{i}")).collect::<Vec<_>>().join(", ")
+    };
+    let (lo, hi, end) = (vars("lo"), vars("hi"), vars("end"));
+    let cols = pk.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+    let cols_desc = pk.iter().map(|c| format!("{} DESC", ident(c))).collect::<Vec<_>>().join(", ");
+    let mut declare = String::new();
+    for (i, c) in pk.iter().enumerate() {
+        for prefix in ["lo", "hi", "end"] {
+            declare.push_str(&format!("  mg_{prefix}_{} {t}.{}%TYPE;\n", i + 1, ident(c)));
+        }
+    }
+    let set = fills
+        .iter()
+        .map(|f| format!("{c} = COALESCE({c}, ({}))", f.expr, c = ident(&f.column)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let pending = fills
+        .iter()
+        .map(|f| format!("{} IS NULL", ident(&f.column)))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    format!(
+        "DO $backfill$\n\
+DECLARE\n\
+\x20 mg_batch_size CONSTANT integer := {batch_size};\n\
+{declare}\
+\x20 mg_batch_rows bigint;\n\
+\x20 mg_total_rows bigint := 0;\n\
+\x20 mg_batches bigint := 0;\n\
+\x20 mg_attempts integer;\n\
+BEGIN\n\
+\x20 SELECT {cols} INTO {hi} FROM {t} ORDER BY {cols_desc} LIMIT 1;\n\
+\x20 IF NOT FOUND THEN\n\
+\x20   RAISE NOTICE 'backfill {label}: no rows';\n\
+\x20   RETURN;\n\
+\x20 END IF;\n\
+\x20 SELECT {cols} INTO {lo} FROM {t} ORDER BY {cols} LIMIT 1;\n\
+\x20 LOOP\n\
+\x20   SELECT {cols} INTO {end} FROM (\n\
+\x20     SELECT {cols} FROM {t} WHERE ({cols}) >= ({lo}) AND ({cols}) <= ({hi}) ORDER BY {cols} LIMIT mg_batch_size\n\
+\x20   ) AS mg_batch ORDER BY {cols_desc} LIMIT 1;\n\
+\x20   EXIT WHEN NOT FOUND;\n\
+\x20   mg_attempts := 0;\n\
+\x20   LOOP\n\
+\x20     BEGIN\n\
+\x20       UPDATE {t} SET {set}\n\
+\x20         WHERE ({cols}) >= ({lo}) AND ({cols}) <= ({end}) AND ({pending});\n\
+\x20       GET DIAGNOSTICS mg_batch_rows = ROW_COUNT;\n\
+\x20       EXIT;\n\
+\x20     EXCEPTION WHEN lock_not_available OR deadlock_detected THEN\n\
+\x20       mg_attempts := mg_attempts + 1;\n\
+\x20       IF mg_attempts >= 10 THEN\n\
+\x20         RAISE;\n\
+\x20       END IF;\n\
+\x20       RAISE NOTICE 'backfill {label}: a batch waited longer than lock_timeout; retry % of 9', mg_attempts;\n\
+\x20       PERFORM pg_sleep(0.1 * mg_attempts);\n\
+\x20     END;\n\
+\x20   END LOOP;\n\
+\x20   COMMIT;\n\
+\x20   mg_total_rows := mg_total_rows + mg_batch_rows;\n\
+\x20   mg_batches := mg_batches + 1;\n\
+\x20   IF mg_batches % 100 = 0 THEN\n\
+\x20     RAISE NOTICE 'backfill {label}: % rows filled in % batches', mg_total_rows, mg_batches;\n\
+\x20   END IF;\n\
+\x20   SELECT {cols} INTO {lo} FROM {t} WHERE ({cols}) > ({end}) ORDER BY {cols} LIMIT 1;\n\
+\x20   EXIT WHEN NOT FOUND OR ({lo}) > ({hi});\n\
+\x20 END LOOP;\n\
+\x20 RAISE NOTICE 'backfill {label}: done, % rows filled in % batches', mg_total_rows, mg_batches;\n\
+END\n\
+$backfill$"
+    )
+}
+
+/// Text for a `RAISE` format string: `%` would be a placeholder.
+fn raise_text(text: &str) -> String {
+    text.replace('%', "%%").replace('\'', "''")
+}
+
+/// A condition on the catalog that a file checks after its statements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verify {
+    Table { schema: String, table: String, exists: bool },
+    Column { schema: String, table: String, column: String, sql_type: String, not_null: bool },
+    ColumnAbsent { schema: String, table: String, column: String },
+    Constraint { schema: String, table: String, name: String, validated: bool },
+    ConstraintAbsent { schema: String, table: String, name: String },
+    Index { schema: String, name: String, exists: bool },
+    Trigger { schema: String, table: String, name: String, exists: bool },
+    Function { schema: String, name: String, exists: bool },
+}
+
+impl Verify {
+    /// `(condition that holds when all is well, message when it does not)`.
+    fn render(&self) -> (String, String) {
+        let absent = |exists: bool| if exists { "" } else { "NOT " };
+        match self {
+            Verify::Table { schema, table, exists } => (
+                format!("{} IS {}NULL", regclass(schema, table), if *exists { "NOT " } else { "" }),
+                format!("table {schema}.{table} {}", if *exists { "is missing" } else { "still exists" }),
+            ),
+            Verify::Column { schema, table, column, sql_type, not_null } => (
+                format!(
+                    "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attname = {} AND NOT attisdropped AND atttypid = {}::regtype AND attnotnull = {not_null})",
+                    regclass(schema, table),
+                    lit(column),
+                    lit(sql_type)
+                ),
+                format!(
+                    "column {schema}.{table}.{column} is not {sql_type} {}",
+                    if *not_null { "NOT NULL" } else { "NULL" }
+                ),
+            ),
+            Verify::ColumnAbsent { schema, table, column } => (
+                format!(
+                    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attname = {} AND NOT attisdropped)",
+                    regclass(schema, table),
+                    lit(column)
+                ),
+                format!("column {schema}.{table}.{column} still exists"),
+            ),
+            Verify::Constraint { schema, table, name, validated } => (
+                format!(
+                    "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {} AND conname = {} AND convalidated = {validated})",
+                    regclass(schema, table),
+                    lit(name)
+                ),
+                format!(
+                    "constraint {name} on {schema}.{table} is missing or {}",
+                    if *validated { "not validated" } else { "already validated" }
+                ),
+            ),
+            Verify::ConstraintAbsent { schema, table, name } => (
+                format!(
+                    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {} AND conname = {})",
+                    regclass(schema, table),
+                    lit(name)
+                ),
+                format!("constraint {name} on {schema}.{table} still exists"),
+            ),
+            Verify::Index { schema, name, exists: true } => (
+                format!(
+                    "EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = {} AND indisvalid)",
+                    regclass(schema, name)
+                ),
+                format!("index {schema}.{name} is missing or invalid"),
+            ),
+            Verify::Index { schema, name, exists: false } => (
+                format!("{} IS NULL", regclass(schema, name)),
+                format!("index {schema}.{name} still exists"),
+            ),
+            Verify::Trigger { schema, table, name, exists } => (
+                format!(
+                    "{}EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname = {} AND NOT tgisinternal)",
+                    absent(*exists),
+                    regclass(schema, table),
+                    lit(name)
+                ),
+                format!(
+                    "trigger {name} on {schema}.{table} {}",
+                    if *exists { "is missing" } else { "still exists" }
+                ),
+            ),
+            Verify::Function { schema, name, exists } => (
+                format!(
+                    "{}EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = {} AND p.proname = {})",
+                    absent(*exists),
+                    lit(schema),
+                    lit(name)
+                ),
+                format!(
+                    "function {schema}.{name} {}",
+                    if *exists { "is missing" } else { "still exists" }
+                ),
+            ),
+        }
+    }
+}
+
+/// A `DO` block that raises when any check fails.
+pub fn verify_block(checks: &[Verify]) -> String {
+    let mut out = String::from("DO $verify$\nBEGIN\n");
+    for check in checks {
+        let (cond, msg) = check.render();
+        out.push_str(&format!(
+            "  IF NOT ({cond}) THEN\n    RAISE EXCEPTION 'Migration verification failed: {}';\n  END IF;\n",
+            raise_text(&msg)
+        ));
+    }
+    out.push_str("END\n$verify$");
+    out
+}
