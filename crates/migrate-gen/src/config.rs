@@ -50,14 +50,21 @@ fn targets(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target
             manifest.display()
         ))
     };
-    let crates = cfg.get("crates").and_then(|c| c.as_array()).ok_or_else(|| bad("has no `crates` list"))?;
+    let crates = cfg
+        .get("crates")
+        .and_then(|c| c.as_array())
+        .ok_or_else(|| bad("has no `crates` list"))?;
     crates
         .iter()
         .map(|c| {
             let get = |k: &str| c.get(k).and_then(|v| v.as_str());
             let src = get("src").ok_or_else(|| bad("has a crate without `src`"))?;
             let out = get("out").map_or_else(|| root.join(src).join("sql"), |o| root.join(o));
-            Ok(Target { src: root.join(src), out, author: get("author").map(str::to_owned) })
+            Ok(Target {
+                src: root.join(src),
+                out,
+                author: get("author").map(str::to_owned),
+            })
         })
         .collect()
 }

@@ -45,14 +45,20 @@ pub fn compare(src: &Path, out: &Path, options: &PlanOptions) -> Result<Comparis
     let manifest = Manifest::load(out)?;
     let mut problems = manifest.verify_files(out)?;
     for entry in &manifest.steps {
-        let planned = steps.iter().find(|s| s.qualified() == entry.table && s.to == entry.version);
+        let planned = steps
+            .iter()
+            .find(|s| s.qualified() == entry.table && s.to == entry.version);
         let files: Vec<String> = manifest
             .files
             .iter()
             .filter(|f| f.table == entry.table && f.version == entry.version)
             .map(|f| format!("{}.sql", f.stem))
             .collect();
-        let files = if files.is_empty() { "no files".to_owned() } else { files.join(", ") };
+        let files = if files.is_empty() {
+            "no files".to_owned()
+        } else {
+            files.join(", ")
+        };
         match planned {
             None => problems.push(format!(
                 "{} version {} has migrations ({files}) but the structs no longer have that version; the history of an emitted version cannot change: restore it and add a new version instead",
@@ -74,7 +80,11 @@ pub fn compare(src: &Path, out: &Path, options: &PlanOptions) -> Result<Comparis
         .filter(|(_, s)| manifest.step(&s.qualified(), s.to).is_none())
         .map(|(i, _)| i)
         .collect();
-    Ok(Comparison { steps, manifest, new })
+    Ok(Comparison {
+        steps,
+        manifest,
+        new,
+    })
 }
 
 pub fn step_label(step: &Step) -> String {
@@ -86,8 +96,15 @@ pub fn step_label(step: &Step) -> String {
 
 pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     validate_date(&args.date)?;
-    let Comparison { steps, mut manifest, new } = compare(&args.src, &args.out, &args.options)?;
-    let mut outcome = Outcome { existing: manifest.files.len(), ..Outcome::default() };
+    let Comparison {
+        steps,
+        mut manifest,
+        new,
+    } = compare(&args.src, &args.out, &args.options)?;
+    let mut outcome = Outcome {
+        existing: manifest.files.len(),
+        ..Outcome::default()
+    };
     if args.check {
         outcome.pending = new.iter().map(|&i| step_label(&steps[i])).collect();
         return Ok(outcome);
@@ -95,7 +112,10 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     if new.is_empty() {
         return Ok(outcome);
     }
-    let meta = Meta { date: &args.date, author: &args.author };
+    let meta = Meta {
+        date: &args.date,
+        author: &args.author,
+    };
     let first_run = manifest.steps.is_empty();
     let mut release = manifest.last_release() + 1;
     let mut number = manifest.last_number();

@@ -141,7 +141,10 @@ fn default_out(src: &Path) -> PathBuf {
 }
 
 fn today() -> String {
-    chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string()
+    chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 fn default_author() -> String {
@@ -204,9 +207,15 @@ pub fn run(cli: Cli) -> Result<String, Error> {
         }
         Some(Command::Generate(cmd)) => {
             if cmd.layout == Layout::Sqlx {
-                return Err(Error::msg("--layout sqlx is not supported yet; use --layout plain"));
+                return Err(Error::msg(
+                    "--layout sqlx is not supported yet; use --layout plain",
+                ));
             }
-            let out = cmd.source.out.clone().unwrap_or_else(|| default_out(&cmd.source.src));
+            let out = cmd
+                .source
+                .out
+                .clone()
+                .unwrap_or_else(|| default_out(&cmd.source.src));
             let args = GenerateArgs {
                 src: cmd.source.src.clone(),
                 out: out.clone(),
@@ -224,17 +233,27 @@ pub fn run(cli: Cli) -> Result<String, Error> {
         }
         Some(Command::Plan(cmd)) => {
             let targets = match &cmd.src {
-                Some(src) => vec![(src.clone(), cmd.out.clone().unwrap_or_else(|| default_out(src)))],
+                Some(src) => vec![(
+                    src.clone(),
+                    cmd.out.clone().unwrap_or_else(|| default_out(src)),
+                )],
                 None => {
                     let cwd = std::env::current_dir().map_err(|e| Error::msg(e.to_string()))?;
-                    config::find(&cwd)?.into_iter().map(|t| (t.src, t.out)).collect()
+                    config::find(&cwd)?
+                        .into_iter()
+                        .map(|t| (t.src, t.out))
+                        .collect()
                 }
             };
             let mut out = String::new();
             for (src, dir) in targets {
                 let cmp = generate::compare(&src, &dir, &cmd.tuning.options())?;
                 let pending: Vec<_> = cmp.new.iter().map(|&i| &cmp.steps[i]).collect();
-                out.push_str(&format!("{} (migrations in {})\n", src.display(), dir.display()));
+                out.push_str(&format!(
+                    "{} (migrations in {})\n",
+                    src.display(),
+                    dir.display()
+                ));
                 out.push_str(&report::plan_text(&pending, cmp.manifest.files.len()));
             }
             Ok(out.trim_end().to_owned())

@@ -73,13 +73,19 @@ impl Manifest {
     }
 
     pub fn step(&self, table: &str, version: u32) -> Option<&StepEntry> {
-        self.steps.iter().find(|s| s.table == table && s.version == version)
+        self.steps
+            .iter()
+            .find(|s| s.table == table && s.version == version)
     }
 
     fn body(&self) -> String {
         let mut out = String::new();
         for s in &self.steps {
-            let _ = writeln!(out, "step {} {} r{} {}", s.table, s.version, s.release, s.fingerprint);
+            let _ = writeln!(
+                out,
+                "step {} {} r{} {}",
+                s.table, s.version, s.release, s.fingerprint
+            );
         }
         for f in &self.files {
             let _ = writeln!(
@@ -122,7 +128,10 @@ impl Manifest {
 
     pub fn parse(text: &str) -> Result<Manifest, String> {
         let text = text.replace("\r\n", "\n");
-        if text.lines().any(|l| l.starts_with("<<<<<<<") || l.starts_with(">>>>>>>")) {
+        if text
+            .lines()
+            .any(|l| l.starts_with("<<<<<<<") || l.starts_with(">>>>>>>"))
+        {
             return Err(
                 "holds merge conflict markers: two branches added migrations; keep one branch's migrations and this file as they were, then run `migrate-gen generate` again to append the other's"
                     .into(),
@@ -151,7 +160,18 @@ impl Manifest {
                         fingerprint: (*fp).into(),
                     });
                 }
-                ["file", number, table, version, phase, tx, release, sha, rsha, stem] => {
+                [
+                    "file",
+                    number,
+                    table,
+                    version,
+                    phase,
+                    tx,
+                    release,
+                    sha,
+                    rsha,
+                    stem,
+                ] => {
                     body.push_str(line);
                     body.push('\n');
                     manifest.files.push(FileEntry {
@@ -220,7 +240,12 @@ impl Manifest {
         let known: Vec<String> = self
             .files
             .iter()
-            .flat_map(|f| [format!("{}.sql", f.stem), format!("{}.rollback.sql", f.stem)])
+            .flat_map(|f| {
+                [
+                    format!("{}.sql", f.stem),
+                    format!("{}.rollback.sql", f.stem),
+                ]
+            })
             .collect();
         let mut by_number: BTreeMap<String, Vec<String>> = BTreeMap::new();
         if dir.is_dir() {
@@ -236,7 +261,10 @@ impl Manifest {
                     && num.chars().all(|c| c.is_ascii_digit())
                     && !name.ends_with(".rollback.sql")
                 {
-                    by_number.entry(num.to_owned()).or_default().push(name.clone());
+                    by_number
+                        .entry(num.to_owned())
+                        .or_default()
+                        .push(name.clone());
                 }
                 if !known.contains(&name) {
                     problems.push(format!(
@@ -247,7 +275,10 @@ impl Manifest {
         }
         for (num, names) in by_number {
             if names.len() > 1 {
-                problems.push(format!("two migrations share number {num}: {}", names.join(" and ")));
+                problems.push(format!(
+                    "two migrations share number {num}: {}",
+                    names.join(" and ")
+                ));
             }
         }
         Ok(problems)
@@ -260,7 +291,12 @@ mod tests {
 
     fn sample() -> Manifest {
         Manifest {
-            steps: vec![StepEntry { table: "public.users".into(), version: 1, release: 1, fingerprint: "ab".into() }],
+            steps: vec![StepEntry {
+                table: "public.users".into(),
+                version: 1,
+                release: 1,
+                fingerprint: "ab".into(),
+            }],
             files: vec![FileEntry {
                 number: 1,
                 table: "public.users".into(),
@@ -285,15 +321,29 @@ mod tests {
     fn crlf_is_not_an_edit() {
         assert_eq!(checksum("a\r\nb\r\n"), checksum("a\nb\n"));
         let m = sample();
-        assert_eq!(Manifest::parse(&m.render().replace('\n', "\r\n")).unwrap(), m);
+        assert_eq!(
+            Manifest::parse(&m.render().replace('\n', "\r\n")).unwrap(),
+            m
+        );
     }
 
     #[test]
     fn hand_edits_and_merges_are_refused() {
         let text = sample().render().replace("r1 c1", "r1 c9");
-        assert!(Manifest::parse(&text).unwrap_err().contains("sum does not match"));
-        let conflict = format!("<<<<<<< HEAD\n{}=======\n>>>>>>> other\n", sample().render());
-        assert!(Manifest::parse(&conflict).unwrap_err().contains("merge conflict"));
+        assert!(
+            Manifest::parse(&text)
+                .unwrap_err()
+                .contains("sum does not match")
+        );
+        let conflict = format!(
+            "<<<<<<< HEAD\n{}=======\n>>>>>>> other\n",
+            sample().render()
+        );
+        assert!(
+            Manifest::parse(&conflict)
+                .unwrap_err()
+                .contains("merge conflict")
+        );
     }
 
     #[test]
@@ -303,6 +353,9 @@ mod tests {
         other.stem = "001_orgs_create".into();
         m.files.push(other);
         let err = Manifest::parse(&m.render()).unwrap_err();
-        assert!(err.contains("001_users_create.sql and 001_orgs_create.sql"), "{err}");
+        assert!(
+            err.contains("001_users_create.sql and 001_orgs_create.sql"),
+            "{err}"
+        );
     }
 }

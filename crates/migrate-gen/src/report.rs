@@ -9,7 +9,10 @@ use crate::generate::step_label;
 pub fn plan_text(steps: &[&Step], covered: usize) -> String {
     let mut out = String::new();
     if steps.is_empty() {
-        let _ = writeln!(out, "nothing pending: {covered} emitted migrations cover every version");
+        let _ = writeln!(
+            out,
+            "nothing pending: {covered} emitted migrations cover every version"
+        );
         return out;
     }
     let _ = writeln!(out, "{} pending steps:", steps.len());
@@ -30,7 +33,11 @@ pub fn plan_text(steps: &[&Step], covered: usize) -> String {
                 i.lock,
                 yn(i.rewrites),
                 yn(i.scans),
-                if file.transactional { "one" } else { "none (-- no-transaction)" },
+                if file.transactional {
+                    "one"
+                } else {
+                    "none (-- no-transaction)"
+                },
                 i.risk,
                 i.why
             );

@@ -14,9 +14,16 @@ fn rust_files(src: &Path) -> Result<Vec<PathBuf>, Error> {
         return Ok(vec![src.to_owned()]);
     }
     if !src.is_dir() {
-        return Err(Error::msg(format!("--src {}: no such file or directory", src.display())));
+        return Err(Error::msg(format!(
+            "--src {}: no such file or directory",
+            src.display()
+        )));
     }
-    let root = if src.join("src").is_dir() { src.join("src") } else { src.to_owned() };
+    let root = if src.join("src").is_dir() {
+        src.join("src")
+    } else {
+        src.to_owned()
+    };
     let mut files = Vec::new();
     let mut dirs = vec![root];
     while let Some(dir) = dirs.pop() {
@@ -24,7 +31,10 @@ fn rust_files(src: &Path) -> Result<Vec<PathBuf>, Error> {
         for entry in entries {
             let path = entry.map_err(|e| Error::io(&dir, e))?.path();
             if path.is_dir() {
-                if path.file_name().is_some_and(|n| n != "target" && !n.to_string_lossy().starts_with('.')) {
+                if path
+                    .file_name()
+                    .is_some_and(|n| n != "target" && !n.to_string_lossy().starts_with('.'))
+                {
                     dirs.push(path);
                 }
             } else if path.extension().is_some_and(|e| e == "rs") {
@@ -41,7 +51,12 @@ fn located(path: &Path, e: &syn::Error) -> String {
         .into_iter()
         .map(|e| {
             let start = e.span().start();
-            format!("{}:{}:{}: {e}", path.display(), start.line, start.column + 1)
+            format!(
+                "{}:{}:{}: {e}",
+                path.display(),
+                start.line,
+                start.column + 1
+            )
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -71,7 +86,10 @@ pub fn load(src: &Path) -> Result<Vec<TableHistory>, Error> {
         }
     }
     if !errors.is_empty() {
-        return Err(Error::msg(format!("bad annotations:\n{}", errors.join("\n"))));
+        return Err(Error::msg(format!(
+            "bad annotations:\n{}",
+            errors.join("\n")
+        )));
     }
     if histories.is_empty() {
         return Err(Error::msg(format!(

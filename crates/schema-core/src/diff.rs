@@ -60,7 +60,10 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
     if from.primary_key != to.primary_key {
         return Err(refuse(
             to.primary_key.first().map(String::as_str),
-            format!("the primary key changes from {:?} to {:?}", from.primary_key, to.primary_key),
+            format!(
+                "the primary key changes from {:?} to {:?}",
+                from.primary_key, to.primary_key
+            ),
             "changing a primary key is not supported; keep the primary key of the table's first version",
         ));
     }
@@ -93,7 +96,10 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         if old.default != new.default {
             return Err(refuse(
                 Some(&old.name),
-                format!("the default changes from {:?} to {:?}", old.default, new.default),
+                format!(
+                    "the default changes from {:?} to {:?}",
+                    old.default, new.default
+                ),
                 "a default of an existing column cannot change within its history; add a new version with a new column",
             ));
         }
@@ -130,7 +136,11 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
             Change::AddIndex(index.clone())
         });
     }
-    for fk in to.foreign_keys.iter().filter(|f| !from.foreign_keys.contains(f)) {
+    for fk in to
+        .foreign_keys
+        .iter()
+        .filter(|f| !from.foreign_keys.contains(f))
+    {
         changes.push(Change::AddForeignKey(fk.clone()));
     }
     for check in to.checks.iter().filter(|c| !from.checks.contains(c)) {
@@ -191,7 +201,10 @@ mod tests {
     fn first_version_is_a_create() {
         let h = users();
         let v1 = h.model_at(1).unwrap();
-        assert_eq!(diff(None, &v1).unwrap(), vec![Change::CreateTable(v1.clone())]);
+        assert_eq!(
+            diff(None, &v1).unwrap(),
+            vec![Change::CreateTable(v1.clone())]
+        );
     }
 
     #[test]
@@ -209,7 +222,12 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            ["column display_name", "column org_id", "index users_org_id_idx", "fk users_org_id_fkey"]
+            [
+                "column display_name",
+                "column org_id",
+                "index users_org_id_idx",
+                "fk users_org_id_fkey"
+            ]
         );
     }
 
@@ -223,7 +241,11 @@ mod tests {
         assert_eq!(err.table, "public.users");
         assert_eq!(err.column.as_deref(), Some("email"));
         assert_eq!(err.version, 2);
-        assert!(err.to_string().contains("the type changes from text to varchar(100)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("the type changes from text to varchar(100)"),
+            "{err}"
+        );
         assert!(err.to_string().contains("new version"), "{err}");
     }
 
@@ -245,10 +267,20 @@ mod tests {
         let mut v2 = v1.clone();
         v2.version = 2;
         v2.primary_key = vec!["email".into()];
-        assert!(diff(Some(&v1), &v2).unwrap_err().problem.contains("primary key"));
+        assert!(
+            diff(Some(&v1), &v2)
+                .unwrap_err()
+                .problem
+                .contains("primary key")
+        );
         let mut v2 = v1.clone();
         v2.columns.remove(1);
         v2.indexes.clear();
-        assert!(diff(Some(&v1), &v2).unwrap_err().problem.contains("removed"));
+        assert!(
+            diff(Some(&v1), &v2)
+                .unwrap_err()
+                .problem
+                .contains("removed")
+        );
     }
 }

@@ -64,7 +64,11 @@ impl TableModel {
     /// to notice that the history of an already emitted version was edited.
     pub fn fingerprint(&self) -> String {
         let mut text = String::new();
-        let _ = write!(text, "{}.{}|pk={:?}", self.schema, self.name, self.primary_key);
+        let _ = write!(
+            text,
+            "{}.{}|pk={:?}",
+            self.schema, self.name, self.primary_key
+        );
         for c in &self.columns {
             let _ = write!(
                 text,
@@ -73,7 +77,11 @@ impl TableModel {
             );
         }
         for i in &self.indexes {
-            let _ = write!(text, "|index {} {:?} unique={}", i.name, i.columns, i.unique);
+            let _ = write!(
+                text,
+                "|index {} {:?} unique={}",
+                i.name, i.columns, i.unique
+            );
         }
         for f in &self.foreign_keys {
             let _ = write!(

@@ -52,7 +52,10 @@ mod tests {
         assert_eq!(pg_type("String", &[]).as_deref(), Some("text"));
         assert_eq!(pg_type("Vec", &["u8"]).as_deref(), Some("bytea"));
         assert_eq!(pg_type("Vec", &["String"]).as_deref(), Some("text[]"));
-        assert_eq!(pg_type("DateTime", &["Utc"]).as_deref(), Some("timestamptz"));
+        assert_eq!(
+            pg_type("DateTime", &["Utc"]).as_deref(),
+            Some("timestamptz")
+        );
         assert_eq!(pg_type("Value", &[]).as_deref(), Some("jsonb"));
     }
 

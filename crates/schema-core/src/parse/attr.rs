@@ -36,6 +36,9 @@ impl Value {
 
 pub struct RawStruct {
     pub attr_span: Span,
+    /// Keys written (even with a bad value) or suggested for an unknown key: their errors are
+    /// reported already, so a missing one is not reported again.
+    pub mentioned: Vec<&'static str>,
     pub table: Option<Sp<String>>,
     pub version: Option<Sp<u32>>,
     pub since: Option<Sp<u32>>,
@@ -46,6 +49,8 @@ pub struct RawStruct {
 
 #[derive(Default)]
 pub struct RawField {
+    /// As [`RawStruct::mentioned`].
+    pub mentioned: Vec<&'static str>,
     pub primary_key: Option<Span>,
     pub unique: Option<Span>,
     pub index: Option<Span>,
@@ -61,10 +66,12 @@ pub struct RawField {
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
+/// Records in `mentioned` the valid keys written or suggested.
 fn parse_keys(
     tokens: TokenStream,
     attr: &str,
     valid: &[&'static str],
+    mentioned: &mut Vec<&'static str>,
     errors: &mut Errors,
     mut assign: impl FnMut(&str, Value, &mut Errors),
 ) {
@@ -78,8 +85,14 @@ fn parse_keys(
         let value = if meta.input.peek(syn::Token![=]) {
             let expr: syn::Expr = meta.value()?.parse()?;
             match expr {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(Value::Str(s)),
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => Some(Value::Int(i)),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(Value::Str(s)),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => Some(Value::Int(i)),
                 other => {
                     errors.push(
                         other.span(),
@@ -100,16 +113,26 @@ fn parse_keys(
         } else {
             Some(Value::Flag(meta.path.span()))
         };
-        if !valid.contains(&key.as_str()) {
+        let Some(&known) = valid.iter().find(|v| **v == key) else {
             let hint = match symbol::closest(&key, valid) {
-                Some(close) => format!("; did you mean `{close}`?"),
+                Some(close) => {
+                    mentioned.push(close);
+                    format!("; did you mean `{close}`?")
+                }
                 None => format!("; expected one of: {}", valid.join(", ")),
             };
-            errors.push(meta.path.span(), format!("unknown key `{key}` in #[{attr}]{hint}"));
+            errors.push(
+                meta.path.span(),
+                format!("unknown key `{key}` in #[{attr}]{hint}"),
+            );
             return Ok(());
-        }
+        };
+        mentioned.push(known);
         if seen.contains(&key) {
-            errors.push(meta.path.span(), format!("duplicate key `{key}` in #[{attr}]"));
+            errors.push(
+                meta.path.span(),
+                format!("duplicate key `{key}` in #[{attr}]"),
+            );
             return Ok(());
         }
         seen.push(key.clone());
@@ -129,7 +152,10 @@ fn string(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp
             errors.push(s.span(), format!("#[{attr}({key} = \"\")] is empty"));
             None
         }
-        Value::Str(s) => Some(Sp { value: s.value(), span: s.span() }),
+        Value::Str(s) => Some(Sp {
+            value: s.value(),
+            span: s.span(),
+        }),
         other => {
             errors.push(
                 other.span(),
@@ -144,10 +170,16 @@ fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<S
     match value {
         Value::Int(i) => match i.base10_parse::<u32>() {
             Ok(0) => {
-                errors.push(i.span(), format!("#[{attr}({key} = 0)]: versions start at 1"));
+                errors.push(
+                    i.span(),
+                    format!("#[{attr}({key} = 0)]: versions start at 1"),
+                );
                 None
             }
-            Ok(n) => Some(Sp { value: n, span: i.span() }),
+            Ok(n) => Some(Sp {
+                value: n,
+                span: i.span(),
+            }),
             Err(e) => {
                 errors.push_error(e);
                 None
@@ -183,6 +215,7 @@ pub fn parse(
 ) -> Option<RawStruct> {
     let mut raw = RawStruct {
         attr_span,
+        mentioned: Vec::new(),
         table: None,
         version: None,
         since: None,
@@ -190,13 +223,22 @@ pub fn parse(
         item: item.clone(),
         fields: Vec::new(),
     };
-    parse_keys(args, VERSIONED, STRUCT_KEYS, errors, |key, value, errors| match key {
-        TABLE => raw.table = string(VERSIONED, key, value, errors),
-        SCHEMA => raw.schema = string(VERSIONED, key, value, errors),
-        VERSION => raw.version = version(VERSIONED, key, value, errors),
-        SINCE => raw.since = version(VERSIONED, key, value, errors),
-        _ => unreachable!("parse_keys only passes valid keys"),
-    });
+    let mut mentioned = Vec::new();
+    parse_keys(
+        args,
+        VERSIONED,
+        STRUCT_KEYS,
+        &mut mentioned,
+        errors,
+        |key, value, errors| match key {
+            TABLE => raw.table = string(VERSIONED, key, value, errors),
+            SCHEMA => raw.schema = string(VERSIONED, key, value, errors),
+            VERSION => raw.version = version(VERSIONED, key, value, errors),
+            SINCE => raw.since = version(VERSIONED, key, value, errors),
+            _ => unreachable!("parse_keys only passes valid keys"),
+        },
+    );
+    raw.mentioned = mentioned;
     raw.item.attrs.retain(|a| !super::is_versioned_attr(a));
 
     let syn::Fields::Named(named) = &mut raw.item.fields else {
@@ -212,25 +254,37 @@ pub fn parse(
             let tokens = match &attr.meta {
                 syn::Meta::List(list) => list.tokens.clone(),
                 _ => {
-                    errors.push(attr.span(), "expected #[col(...)] with keys, as in #[col(index)]");
+                    errors.push(
+                        attr.span(),
+                        "expected #[col(...)] with keys, as in #[col(index)]",
+                    );
                     continue;
                 }
             };
-            parse_keys(tokens, COL, FIELD_KEYS, errors, |key, value, errors| match key {
-                PRIMARY_KEY => f.primary_key = flag(COL, key, value, errors),
-                UNIQUE => f.unique = flag(COL, key, value, errors),
-                INDEX => f.index = flag(COL, key, value, errors),
-                SINCE => f.since = version(COL, key, value, errors),
-                UNTIL => f.until = version(COL, key, value, errors),
-                RENAMED_AT => f.renamed_at = version(COL, key, value, errors),
-                RENAMED_FROM => f.renamed_from = string(COL, key, value, errors),
-                DEFAULT => f.default = string(COL, key, value, errors),
-                BACKFILL => f.backfill = string(COL, key, value, errors),
-                SQL_TYPE => f.sql_type = string(COL, key, value, errors),
-                REFERENCES => f.references = string(COL, key, value, errors),
-                CHECK => f.check = string(COL, key, value, errors),
-                _ => unreachable!("parse_keys only passes valid keys"),
-            });
+            let mut mentioned = Vec::new();
+            parse_keys(
+                tokens,
+                COL,
+                FIELD_KEYS,
+                &mut mentioned,
+                errors,
+                |key, value, errors| match key {
+                    PRIMARY_KEY => f.primary_key = flag(COL, key, value, errors),
+                    UNIQUE => f.unique = flag(COL, key, value, errors),
+                    INDEX => f.index = flag(COL, key, value, errors),
+                    SINCE => f.since = version(COL, key, value, errors),
+                    UNTIL => f.until = version(COL, key, value, errors),
+                    RENAMED_AT => f.renamed_at = version(COL, key, value, errors),
+                    RENAMED_FROM => f.renamed_from = string(COL, key, value, errors),
+                    DEFAULT => f.default = string(COL, key, value, errors),
+                    BACKFILL => f.backfill = string(COL, key, value, errors),
+                    SQL_TYPE => f.sql_type = string(COL, key, value, errors),
+                    REFERENCES => f.references = string(COL, key, value, errors),
+                    CHECK => f.check = string(COL, key, value, errors),
+                    _ => unreachable!("parse_keys only passes valid keys"),
+                },
+            );
+            f.mentioned.extend(mentioned);
         }
         field.attrs.retain(|a| !a.path().is_ident(COL));
         raw.fields.push(f);

@@ -5,6 +5,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 
 use super::attr::{RawField, RawStruct, Sp};
+use super::symbol;
 use super::{Errors, ParsedField, ParsedStruct};
 use crate::history::{FieldHistory, Reference, TableHistory};
 use crate::names::MAX_IDENT_BYTES;
@@ -23,7 +24,9 @@ pub fn unwrap_option(ty: &syn::Type) -> (bool, &syn::Type) {
 
 /// The last path segment of a type and its generic type arguments.
 fn last_segment(ty: &syn::Type) -> Option<(String, Vec<&syn::Type>)> {
-    let syn::Type::Path(path) = ty else { return None };
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
     if path.qself.is_some() {
         return None;
     }
@@ -72,6 +75,17 @@ fn parse_reference(text: &str, default_schema: &str) -> Option<Reference> {
     })
 }
 
+/// Whether `name` can name a field of a generated type (as `r#name` when it is a keyword).
+fn is_field_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(name, "_" | "self" | "Self" | "super" | "crate")
+        && syn::parse_str::<syn::Ident>(&format!("r#{name}")).is_ok()
+}
+
 fn check_ident_len(name: &str, span: Span, what: &str, errors: &mut Errors) {
     if name.len() > MAX_IDENT_BYTES {
         errors.push(
@@ -89,7 +103,10 @@ fn check_ident_len(name: &str, span: Span, what: &str, errors: &mut Errors) {
 pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
     let item = &raw.item;
     if !item.generics.params.is_empty() {
-        errors.push(item.generics.span(), "#[versioned] does not support generic structs");
+        errors.push(
+            item.generics.span(),
+            "#[versioned] does not support generic structs",
+        );
     }
     let table = match &raw.table {
         Some(t) => {
@@ -97,21 +114,28 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             t.value.clone()
         }
         None => {
-            errors.push(
-                raw.attr_span,
-                "#[versioned] needs `table = \"...\"`, the PostgreSQL table of this struct",
-            );
+            if !raw.mentioned.contains(&symbol::TABLE) {
+                errors.push(
+                    raw.attr_span,
+                    "#[versioned] needs `table = \"...\"`, the PostgreSQL table of this struct",
+                );
+            }
             String::new()
         }
     };
     let Some(version) = raw.version.clone() else {
-        errors.push(
-            raw.attr_span,
-            "#[versioned] needs `version = N`, the latest version of this struct",
-        );
+        if !raw.mentioned.contains(&symbol::VERSION) {
+            errors.push(
+                raw.attr_span,
+                "#[versioned] needs `version = N`, the latest version of this struct",
+            );
+        }
         return None;
     };
-    let since = raw.since.clone().unwrap_or(Sp { value: 1, span: raw.attr_span });
+    let since = raw.since.clone().unwrap_or(Sp {
+        value: 1,
+        span: raw.attr_span,
+    });
     if since.value > version.value {
         errors.push(
             since.span,
@@ -121,21 +145,34 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             ),
         );
     }
-    let schema = raw.schema.as_ref().map_or("public".to_owned(), |s| s.value.clone());
+    let schema = raw
+        .schema
+        .as_ref()
+        .map_or("public".to_owned(), |s| s.value.clone());
 
-    let syn::Fields::Named(named) = &item.fields else { return None };
+    let syn::Fields::Named(named) = &item.fields else {
+        return None;
+    };
     let mut fields = Vec::new();
     let mut parsed_fields = Vec::new();
     for (index, (field, f)) in named.named.iter().zip(&raw.fields).enumerate() {
         let ident = field.ident.as_ref().expect("named field");
-        if let Some(history) = check_field(ident, field, f, &table, &schema, &since, &version, errors)
+        if let Some(history) =
+            check_field(ident, field, f, &table, &schema, &since, &version, errors)
         {
             fields.push(history);
-            parsed_fields.push(ParsedField { field: field.clone(), history: index });
+            parsed_fields.push(ParsedField {
+                field: field.clone(),
+                history: index,
+            });
         }
     }
 
-    if fields.iter().all(|f| !f.primary_key) && !fields.is_empty() {
+    let pk_mentioned = raw
+        .fields
+        .iter()
+        .any(|f| f.mentioned.contains(&symbol::PRIMARY_KEY));
+    if fields.iter().all(|f| !f.primary_key) && !fields.is_empty() && !pk_mentioned {
         errors.push(
             item.ident.span(),
             format!(
@@ -144,7 +181,13 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             ),
         );
     }
-    check_column_names(&fields, &parsed_fields, since.value..=version.value, errors);
+    check_column_names(
+        &fields,
+        &parsed_fields,
+        &raw.fields,
+        since.value..=version.value,
+        errors,
+    );
 
     Some(ParsedStruct {
         history: TableHistory {
@@ -178,7 +221,9 @@ fn check_field(
         (Some(t), _) => t.value.clone(),
         (None, Some(t)) => t,
         (None, None) => {
-            let ty = quote::ToTokens::to_token_stream(inner).to_string().replace(' ', "");
+            let ty = quote::ToTokens::to_token_stream(inner)
+                .to_string()
+                .replace(' ', "");
             errors.push(
                 inner.span(),
                 format!(
@@ -190,11 +235,18 @@ fn check_field(
         }
     };
 
-    let since = f.since.clone().unwrap_or(Sp { value: table_since.value, span: ident.span() });
-    if since.value > version.value {
+    let since = f.since.clone().unwrap_or(Sp {
+        value: table_since.value,
+        span: ident.span(),
+    });
+    // Without its own `since`, the field follows the table's, which is checked on its own.
+    if f.since.is_some() && since.value > version.value {
         errors.push(
             since.span,
-            format!("since = {} is above the table's version = {}", since.value, version.value),
+            format!(
+                "since = {} is above the table's version = {}",
+                since.value, version.value
+            ),
         );
     }
     if since.value < table_since.value {
@@ -210,7 +262,10 @@ fn check_field(
         if until.value <= since.value {
             errors.push(
                 until.span,
-                format!("until = {} must be above since = {}", until.value, since.value),
+                format!(
+                    "until = {} must be above since = {}",
+                    until.value, since.value
+                ),
             );
         } else if until.value > version.value {
             errors.push(
@@ -225,7 +280,10 @@ fn check_field(
     let added_later = since.value > table_since.value;
     if let Some(pk) = f.primary_key {
         if nullable {
-            errors.push(field.ty.span(), "a primary key column cannot be NULL; remove the Option");
+            errors.push(
+                field.ty.span(),
+                "a primary key column cannot be NULL; remove the Option",
+            );
         }
         if added_later || f.until.is_some() || f.renamed_from.is_some() {
             errors.push(
@@ -276,16 +334,34 @@ fn check_field(
                 );
             }
             if from.value == column {
-                errors.push(from.span, format!("renamed_from = \"{}\" is the field's own name", from.value));
+                errors.push(
+                    from.span,
+                    format!("renamed_from = \"{}\" is the field's own name", from.value),
+                );
+            }
+            if !is_field_name(&from.value) {
+                errors.push(
+                    from.span,
+                    format!(
+                        "renamed_from = \"{}\" is not a Rust identifier; the types of the versions before the rename name their field after it",
+                        from.value
+                    ),
+                );
             }
             Some((from.value.clone(), at.value))
         }
         (Some(from), None) => {
-            errors.push(from.span, "`renamed_from` needs `renamed_at = N`, the version that uses the new name");
+            errors.push(
+                from.span,
+                "`renamed_from` needs `renamed_at = N`, the version that uses the new name",
+            );
             None
         }
         (None, Some(at)) => {
-            errors.push(at.span, "`renamed_at` needs `renamed_from = \"...\"`, the column's old name");
+            errors.push(
+                at.span,
+                "`renamed_at` needs `renamed_from = \"...\"`, the column's old name",
+            );
             None
         }
         (None, None) => None,
@@ -322,10 +398,12 @@ fn check_field(
     })
 }
 
-/// Two fields may not use the same column name at the same version.
+/// Two fields may not use the same column name at the same version. The error points at the
+/// `renamed_from` that brings in the name when there is one, else at the later field.
 fn check_column_names(
     fields: &[FieldHistory],
     parsed: &[ParsedField],
+    raw: &[RawField],
     versions: std::ops::RangeInclusive<u32>,
     errors: &mut Errors,
 ) {
@@ -333,22 +411,44 @@ fn check_column_names(
     for v in versions {
         for (i, a) in fields.iter().enumerate() {
             for (j, b) in fields.iter().enumerate().skip(i + 1) {
-                if a.exists_at(v)
-                    && b.exists_at(v)
-                    && a.column_at(v) == b.column_at(v)
-                    && !reported.contains(&j)
-                {
-                    reported.push(j);
-                    let span = parsed[j].field.ident.as_ref().map_or(Span::call_site(), |i| i.span());
-                    errors.push(
-                        span,
-                        format!(
-                            "column `{}` is defined twice at version {v} (also by field `{}`)",
-                            b.column_at(v),
-                            a.rust_name
-                        ),
-                    );
+                if !(a.exists_at(v) && b.exists_at(v) && a.column_at(v) == b.column_at(v)) {
+                    continue;
                 }
+                let old_name = |f: &FieldHistory| f.column_at(v) != f.column;
+                let (culprit, other) = if old_name(a) && !old_name(b) {
+                    (i, b)
+                } else {
+                    (j, a)
+                };
+                if reported.contains(&culprit) {
+                    continue;
+                }
+                reported.push(culprit);
+                let field = &fields[culprit];
+                let renamed = raw[parsed[culprit].history].renamed_from.as_ref();
+                let span = match renamed {
+                    Some(from) if old_name(field) => from.span,
+                    _ => parsed[culprit]
+                        .field
+                        .ident
+                        .as_ref()
+                        .map_or(Span::call_site(), |i| i.span()),
+                };
+                let by = if old_name(field) {
+                    format!(
+                        "by field `{}` and as the old name of field `{}`",
+                        other.rust_name, field.rust_name
+                    )
+                } else {
+                    format!("by fields `{}` and `{}`", other.rust_name, field.rust_name)
+                };
+                errors.push(
+                    span,
+                    format!(
+                        "column `{}` is defined twice at version {v}: {by}",
+                        field.column_at(v)
+                    ),
+                );
             }
         }
     }
@@ -356,14 +456,31 @@ fn check_column_names(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_reference;
+    use super::{is_field_name, parse_reference};
+
+    #[test]
+    fn old_names_must_be_identifiers() {
+        assert!(is_field_name("name"));
+        assert!(is_field_name("type"));
+        assert!(!is_field_name("full name"));
+        assert!(!is_field_name("r#name"));
+        assert!(!is_field_name("1st"));
+        assert!(!is_field_name("self"));
+        assert!(!is_field_name("_"));
+    }
 
     #[test]
     fn references_parse_with_and_without_schema() {
         let r = parse_reference("orgs(id)", "public").unwrap();
-        assert_eq!((r.schema.as_str(), r.table.as_str(), r.column.as_str()), ("public", "orgs", "id"));
+        assert_eq!(
+            (r.schema.as_str(), r.table.as_str(), r.column.as_str()),
+            ("public", "orgs", "id")
+        );
         let r = parse_reference("billing.accounts( id )", "public").unwrap();
-        assert_eq!((r.schema.as_str(), r.table.as_str(), r.column.as_str()), ("billing", "accounts", "id"));
+        assert_eq!(
+            (r.schema.as_str(), r.table.as_str(), r.column.as_str()),
+            ("billing", "accounts", "id")
+        );
         assert!(parse_reference("orgs.id", "public").is_none());
         assert!(parse_reference("orgs(id", "public").is_none());
         assert!(parse_reference("(id)", "public").is_none());

@@ -7,13 +7,15 @@
 //!   a NOT NULL column then gets `CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE`, `SET NOT
 //!   NULL` and the helper check is dropped; the trigger goes in the contract phase.
 
-use super::{Ctx, Fill, Fragment, Stages, Sql};
+use super::{Ctx, Fill, Fragment, Sql, Stages};
 use crate::model::Column;
 use crate::names;
 use crate::render::raw::{self, Verify};
 use crate::render::statements;
 use crate::volatility;
 
+const DROP_FILL_FUNCTION: &str =
+    "Drops the fill function its expand migration created; only the fill trigger used it.";
 const DROP_ADDED_COLUMN: &str = "Rollback: drops only the column its migration added.";
 
 /// The name of the helper `CHECK (col IS NOT NULL)` constraint.
@@ -23,7 +25,10 @@ pub(super) fn not_null_helper(table: &str, column: &str) -> String {
 
 pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
-    let default_in_place = col.default.as_deref().is_none_or(volatility::is_non_volatile);
+    let default_in_place = col
+        .default
+        .as_deref()
+        .is_none_or(volatility::is_non_volatile);
     let column_check = |not_null: bool| Verify::Column {
         schema: schema.into(),
         table: table.into(),
@@ -31,7 +36,11 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         sql_type: col.sql_type.clone(),
         not_null,
     };
-    let absent = Verify::ColumnAbsent { schema: schema.into(), table: table.into(), column: col.name.clone() };
+    let absent = Verify::ColumnAbsent {
+        schema: schema.into(),
+        table: table.into(),
+        column: col.name.clone(),
+    };
     let drop = Sql::ignoring(
         statements::drop_column_if_exists(schema, table, &col.name),
         "ban-drop-column",
@@ -44,7 +53,16 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
                 Some(d) => format!("add {} (default {d})", col.name),
                 None => format!("add {}", col.name),
             },
-            forward: vec![Sql::new(statements::add_column(schema, table, col, true, !col.nullable))],
+            forward: vec![
+                Sql::new(statements::add_column(
+                    schema,
+                    table,
+                    col,
+                    true,
+                    !col.nullable,
+                ))
+                .declaring([col.sql_type.as_str()]),
+            ],
             verify: vec![column_check(!col.nullable)],
             rollback: vec![drop],
             rollback_verify: vec![absent],
@@ -58,34 +76,69 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         .clone()
         .or_else(|| col.default.clone())
         .expect("a filled column has a backfill or a default");
-    let mut forward = vec![Sql::new(statements::add_column(schema, table, col, false, false))];
+    let mut forward = vec![
+        Sql::new(statements::add_column(schema, table, col, false, false))
+            .declaring([col.sql_type.as_str()]),
+    ];
     let mut verify = vec![column_check(false)];
     let mut rollback = Vec::new();
     let mut rollback_verify = vec![absent];
     if let Some(default) = &col.default {
-        forward.push(Sql::new(raw::set_default(schema, table, &col.name, default)));
+        forward.push(Sql::new(raw::set_default(
+            schema, table, &col.name, default,
+        )));
     }
     let fill_name = names::object_name(&[table, &col.name], "fill");
     let needs_trigger = col.default.is_none();
     if needs_trigger {
         let function = Sql::new(raw::fill_function(schema, &fill_name, &col.name, &expr));
-        let trigger = Sql::new(raw::create_fill_trigger(schema, table, &fill_name, &fill_name));
+        let trigger = Sql::new(raw::create_fill_trigger(
+            schema, table, &fill_name, &fill_name,
+        ));
         forward.push(function.clone());
         forward.push(trigger.clone());
-        verify.push(Verify::Trigger { schema: schema.into(), table: table.into(), name: fill_name.clone(), exists: true });
-        rollback.push(Sql::new(raw::drop_trigger_if_exists(schema, table, &fill_name)));
-        rollback.push(Sql::new(raw::drop_function_if_exists(schema, &fill_name)));
-        rollback_verify.push(Verify::Function { schema: schema.into(), name: fill_name.clone(), exists: false });
+        verify.push(Verify::Trigger {
+            schema: schema.into(),
+            table: table.into(),
+            name: fill_name.clone(),
+            exists: true,
+        });
+        rollback.push(Sql::new(raw::drop_trigger_if_exists(
+            schema, table, &fill_name,
+        )));
+        rollback.push(Sql::ignoring(
+            raw::drop_function_if_exists(schema, &fill_name),
+            "ban-drop-function",
+            DROP_FILL_FUNCTION,
+        ));
+        rollback_verify.push(Verify::Function {
+            schema: schema.into(),
+            name: fill_name.clone(),
+            exists: false,
+        });
 
         stages.contract.push(Fragment {
             summary: format!("drop the fill trigger of {}", col.name),
             forward: vec![
                 Sql::new(raw::drop_trigger_if_exists(schema, table, &fill_name)),
-                Sql::new(raw::drop_function_if_exists(schema, &fill_name)),
+                Sql::ignoring(
+                    raw::drop_function_if_exists(schema, &fill_name),
+                    "ban-drop-function",
+                    DROP_FILL_FUNCTION,
+                ),
             ],
             verify: vec![
-                Verify::Trigger { schema: schema.into(), table: table.into(), name: fill_name.clone(), exists: false },
-                Verify::Function { schema: schema.into(), name: fill_name.clone(), exists: false },
+                Verify::Trigger {
+                    schema: schema.into(),
+                    table: table.into(),
+                    name: fill_name.clone(),
+                    exists: false,
+                },
+                Verify::Function {
+                    schema: schema.into(),
+                    name: fill_name.clone(),
+                    exists: false,
+                },
             ],
             rollback: vec![function, trigger],
             rollback_verify: vec![Verify::Trigger {
@@ -98,13 +151,21 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     }
     rollback.push(drop);
     stages.expand.push(Fragment {
-        summary: format!("add {} (backfilled{})", col.name, if col.nullable { "" } else { ", NOT NULL later" }),
+        summary: format!(
+            "add {} (backfilled{})",
+            col.name,
+            if col.nullable { "" } else { ", NOT NULL later" }
+        ),
         forward,
         verify,
         rollback,
         rollback_verify,
     });
-    stages.fills.push(Fill { column: col.name.clone(), expr, not_null: !col.nullable });
+    stages.fills.push(Fill {
+        column: col.name.clone(),
+        expr,
+        not_null: !col.nullable,
+    });
 
     if !col.nullable {
         let helper = not_null_helper(table, &col.name);
@@ -121,7 +182,11 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
             ],
             verify: vec![
                 column_check(true),
-                Verify::ConstraintAbsent { schema: schema.into(), table: table.into(), name: helper.clone() },
+                Verify::ConstraintAbsent {
+                    schema: schema.into(),
+                    table: table.into(),
+                    name: helper.clone(),
+                },
             ],
             rollback: vec![
                 Sql::new(raw::add_constraint_not_valid(
@@ -138,7 +203,12 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
             ],
             rollback_verify: vec![
                 column_check(false),
-                Verify::Constraint { schema: schema.into(), table: table.into(), name: helper, validated: false },
+                Verify::Constraint {
+                    schema: schema.into(),
+                    table: table.into(),
+                    name: helper,
+                    validated: false,
+                },
             ],
         });
     }

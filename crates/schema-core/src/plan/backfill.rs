@@ -20,7 +20,9 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
     for fill in fills.iter().filter(|f| f.not_null) {
         let helper = not_null_helper(table, &fill.column);
         let expr = format!("{} IS NOT NULL", raw::ident(&fill.column));
-        forward.push(Sql::new(raw::add_check_not_valid_if_missing(schema, table, &helper, &expr)));
+        forward.push(Sql::new(raw::add_check_not_valid_if_missing(
+            schema, table, &helper, &expr,
+        )));
         verify.push(Verify::Constraint {
             schema: schema.into(),
             table: table.into(),
@@ -32,7 +34,11 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
             "ban-drop-constraint",
             "Rollback: drops only the helper check its migration added.",
         ));
-        rollback_verify.push(Verify::ConstraintAbsent { schema: schema.into(), table: table.into(), name: helper });
+        rollback_verify.push(Verify::ConstraintAbsent {
+            schema: schema.into(),
+            table: table.into(),
+            name: helper,
+        });
     }
     let columns: Vec<&str> = fills.iter().map(|f| f.column.as_str()).collect();
     PlannedFile {

@@ -2,13 +2,14 @@
 //! lock, no scan), `VALIDATE CONSTRAINT` in a later transaction (a scan under a lock that lets
 //! reads and writes through).
 
-use super::{Ctx, Fragment, Stages, Sql};
+use super::{Ctx, Fragment, Sql, Stages};
 use crate::model::{Check, ForeignKey};
 use crate::render::raw::{self, Verify};
 use crate::render::statements;
 
 const DROP_ADDED: &str = "Rollback: drops only the constraint its migration added.";
-const UNVALIDATE: &str = "Rollback: the constraint was NOT VALID before; it is re-added as NOT VALID, without a scan.";
+const UNVALIDATE: &str =
+    "Rollback: the constraint was NOT VALID before; it is re-added as NOT VALID, without a scan.";
 
 fn plan(ctx: &Ctx, name: &str, add_not_valid: String, what: String, stages: &mut Stages) {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
@@ -22,15 +23,27 @@ fn plan(ctx: &Ctx, name: &str, add_not_valid: String, what: String, stages: &mut
         summary: format!("add {what} NOT VALID"),
         forward: vec![Sql::new(add_not_valid.clone())],
         verify: vec![exists(false)],
-        rollback: vec![Sql::ignoring(raw::drop_constraint_if_exists(schema, table, name), "ban-drop-constraint", DROP_ADDED)],
-        rollback_verify: vec![Verify::ConstraintAbsent { schema: schema.into(), table: table.into(), name: name.into() }],
+        rollback: vec![Sql::ignoring(
+            raw::drop_constraint_if_exists(schema, table, name),
+            "ban-drop-constraint",
+            DROP_ADDED,
+        )],
+        rollback_verify: vec![Verify::ConstraintAbsent {
+            schema: schema.into(),
+            table: table.into(),
+            name: name.into(),
+        }],
     });
     stages.validate.push(Fragment {
         summary: format!("validate {name}"),
         forward: vec![Sql::new(raw::validate_constraint(schema, table, name))],
         verify: vec![exists(true)],
         rollback: vec![
-            Sql::ignoring(raw::drop_constraint_if_exists(schema, table, name), "ban-drop-constraint", UNVALIDATE),
+            Sql::ignoring(
+                raw::drop_constraint_if_exists(schema, table, name),
+                "ban-drop-constraint",
+                UNVALIDATE,
+            ),
             Sql::new(add_not_valid),
         ],
         rollback_verify: vec![exists(false)],
@@ -38,8 +51,15 @@ fn plan(ctx: &Ctx, name: &str, add_not_valid: String, what: String, stages: &mut
 }
 
 pub(super) fn plan_foreign_key(ctx: &Ctx, fk: &ForeignKey, stages: &mut Stages) {
-    let stmt = raw::not_valid(&statements::add_foreign_key(&ctx.to.schema, &ctx.to.name, fk));
-    let what = format!("foreign key {} -> {}.{}", fk.name, fk.ref_schema, fk.ref_table);
+    let stmt = raw::not_valid(&statements::add_foreign_key(
+        &ctx.to.schema,
+        &ctx.to.name,
+        fk,
+    ));
+    let what = format!(
+        "foreign key {} -> {}.{}",
+        fk.name, fk.ref_schema, fk.ref_table
+    );
     plan(ctx, &fk.name, stmt, what, stages);
 }
 
@@ -50,5 +70,11 @@ pub(super) fn plan_check(ctx: &Ctx, check: &Check, stages: &mut Stages) {
         &check.name,
         &format!("CHECK ({})", check.expr),
     );
-    plan(ctx, &check.name, stmt, format!("check {}", check.name), stages);
+    plan(
+        ctx,
+        &check.name,
+        stmt,
+        format!("check {}", check.name),
+        stages,
+    );
 }

@@ -8,11 +8,20 @@ use crate::render::statements;
 
 pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
     let (schema, table) = (model.schema.as_str(), model.name.as_str());
-    let mut forward = vec![Sql::new(statements::create_table(model))];
+    let mut forward = vec![
+        Sql::new(statements::create_table(model))
+            .declaring(model.columns.iter().map(|c| c.sql_type.as_str())),
+    ];
     for idx in model.indexes.iter().filter(|i| !i.unique) {
-        forward.push(Sql::new(statements::create_index(schema, table, idx, false)));
+        forward.push(Sql::new(statements::create_index(
+            schema, table, idx, false,
+        )));
     }
-    let mut verify = vec![Verify::Table { schema: schema.into(), table: table.into(), exists: true }];
+    let mut verify = vec![Verify::Table {
+        schema: schema.into(),
+        table: table.into(),
+        exists: true,
+    }];
     for c in &model.columns {
         verify.push(Verify::Column {
             schema: schema.into(),
@@ -23,14 +32,29 @@ pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
         });
     }
     let constraint_names = std::iter::once(crate::names::object_name(&[table], "pkey"))
-        .chain(model.indexes.iter().filter(|i| i.unique).map(|i| i.name.clone()))
+        .chain(
+            model
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .map(|i| i.name.clone()),
+        )
         .chain(model.foreign_keys.iter().map(|f| f.name.clone()))
         .chain(model.checks.iter().map(|c| c.name.clone()));
     for name in constraint_names {
-        verify.push(Verify::Constraint { schema: schema.into(), table: table.into(), name, validated: true });
+        verify.push(Verify::Constraint {
+            schema: schema.into(),
+            table: table.into(),
+            name,
+            validated: true,
+        });
     }
     for idx in model.indexes.iter().filter(|i| !i.unique) {
-        verify.push(Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: true });
+        verify.push(Verify::Index {
+            schema: schema.into(),
+            name: idx.name.clone(),
+            exists: true,
+        });
     }
     let references: Vec<String> = model
         .foreign_keys

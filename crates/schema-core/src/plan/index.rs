@@ -43,7 +43,12 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
     PlannedFile {
         slug: slug("unique", idx),
-        title: format!("{}: unique {} on ({})", ctx.step_label(), idx.name, idx.columns.join(", ")),
+        title: format!(
+            "{}: unique {} on ({})",
+            ctx.step_label(),
+            idx.name,
+            idx.columns.join(", ")
+        ),
         phase: Phase::Expand,
         transactional: false,
         rollback_transactional: false,
@@ -54,16 +59,35 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
             Sql::new(raw::attach_unique(schema, table, &idx.name)),
         ],
         verify: vec![
-            Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: true },
-            Verify::Constraint { schema: schema.into(), table: table.into(), name: idx.name.clone(), validated: true },
+            Verify::Index {
+                schema: schema.into(),
+                name: idx.name.clone(),
+                exists: true,
+            },
+            Verify::Constraint {
+                schema: schema.into(),
+                table: table.into(),
+                name: idx.name.clone(),
+                validated: true,
+            },
         ],
         rollback: vec![
             Sql::new(raw::drop_constraint_in_do(schema, table, &idx.name)),
-            Sql::new(statements::drop_index_concurrently(schema, table, &idx.name)),
+            Sql::new(statements::drop_index_concurrently(
+                schema, table, &idx.name,
+            )),
         ],
         rollback_verify: vec![
-            Verify::ConstraintAbsent { schema: schema.into(), table: table.into(), name: idx.name.clone() },
-            Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: false },
+            Verify::ConstraintAbsent {
+                schema: schema.into(),
+                table: table.into(),
+                name: idx.name.clone(),
+            },
+            Verify::Index {
+                schema: schema.into(),
+                name: idx.name.clone(),
+                exists: false,
+            },
         ],
         rollback_note: None,
         impact: Impact {

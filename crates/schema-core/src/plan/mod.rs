@@ -45,7 +45,9 @@ impl Phase {
     }
 
     pub fn parse(s: &str) -> Option<Phase> {
-        [Phase::Expand, Phase::Backfill, Phase::Contract].into_iter().find(|p| p.as_str() == s)
+        [Phase::Expand, Phase::Backfill, Phase::Contract]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
@@ -72,21 +74,52 @@ impl fmt::Display for Risk {
     }
 }
 
-/// One SQL statement, with the squawk rule it deliberately breaks and why.
+/// One SQL statement, with the squawk rules it deliberately breaks and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sql {
     pub text: String,
-    pub squawk_ignore: Option<(&'static str, &'static str)>,
+    /// `(rule, reason)` pairs.
+    pub squawk_ignore: Vec<(&'static str, &'static str)>,
 }
 
 impl Sql {
     pub fn new(text: impl Into<String>) -> Sql {
-        Sql { text: text.into(), squawk_ignore: None }
+        Sql {
+            text: text.into(),
+            squawk_ignore: Vec::new(),
+        }
     }
 
     /// A statement that breaks squawk's `rule` on purpose, for `reason`.
     pub fn ignoring(text: impl Into<String>, rule: &'static str, reason: &'static str) -> Sql {
-        Sql { text: text.into(), squawk_ignore: Some((rule, reason)) }
+        Sql {
+            text: text.into(),
+            squawk_ignore: vec![(rule, reason)],
+        }
+    }
+
+    /// Declares columns of these types: squawk's rules about type choices are the user's
+    /// call (their Rust type or `sql_type`), not the migration's.
+    pub fn declaring<'a>(mut self, types: impl IntoIterator<Item = &'a str>) -> Sql {
+        const REASON: &str =
+            "The column types are the struct's own choice (its Rust type or sql_type).";
+        for ty in types {
+            let ty = ty.trim_end_matches("[]").to_ascii_lowercase();
+            let rule = match ty.as_str() {
+                "integer" | "int" | "int4" | "serial" | "serial4" => "prefer-bigint-over-int",
+                "smallint" | "int2" | "smallserial" | "serial2" => "prefer-bigint-over-smallint",
+                "timestamp" | "timestamp without time zone" => "prefer-timestamptz",
+                t if t.starts_with("varchar") || t.starts_with("character varying") => {
+                    "prefer-text-field"
+                }
+                t if t.starts_with("char") || t.starts_with("character") => "ban-char-field",
+                _ => continue,
+            };
+            if !self.squawk_ignore.iter().any(|(r, _)| *r == rule) {
+                self.squawk_ignore.push((rule, REASON));
+            }
+        }
+        self
     }
 }
 
@@ -329,7 +362,8 @@ fn merge(
     }
     for fragment in fragments.iter().rev() {
         file.rollback.extend(fragment.rollback.iter().cloned());
-        file.rollback_verify.extend(fragment.rollback_verify.iter().cloned());
+        file.rollback_verify
+            .extend(fragment.rollback_verify.iter().cloned());
     }
     file
 }

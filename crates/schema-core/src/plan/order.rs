@@ -11,20 +11,43 @@ use crate::history::TableHistory;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderError {
     Refused(Refusal),
-    DuplicateTable { table: String, first: String, second: String },
-    MissingReference { table: String, version: u32, column: String, target: String, problem: String },
-    Cycle { version: u32, tables: Vec<String> },
+    DuplicateTable {
+        table: String,
+        first: String,
+        second: String,
+    },
+    MissingReference {
+        table: String,
+        version: u32,
+        column: String,
+        target: String,
+        problem: String,
+    },
+    Cycle {
+        version: u32,
+        tables: Vec<String>,
+    },
 }
 
 impl fmt::Display for OrderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OrderError::Refused(r) => r.fmt(f),
-            OrderError::DuplicateTable { table, first, second } => write!(
+            OrderError::DuplicateTable {
+                table,
+                first,
+                second,
+            } => write!(
                 f,
                 "table {table} is declared twice, by `{first}` and by `{second}`; keep one #[versioned] struct per table"
             ),
-            OrderError::MissingReference { table, version, column, target, problem } => write!(
+            OrderError::MissingReference {
+                table,
+                version,
+                column,
+                target,
+                problem,
+            } => write!(
                 f,
                 "{table} version {version}, column `{column}`: references {target}, {problem}; reference a table and column that exist at that version"
             ),
@@ -95,12 +118,19 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             let ready: Vec<String> = deps
                 .iter()
                 .filter(|(n, refs)| {
-                    !done.contains(*n) && refs.iter().all(|r| done.contains(r) || !deps.contains_key(r))
+                    !done.contains(*n)
+                        && refs
+                            .iter()
+                            .all(|r| done.contains(r) || !deps.contains_key(r))
                 })
                 .map(|(n, _)| n.clone())
                 .collect();
             if ready.is_empty() {
-                let tables = deps.keys().filter(|n| !done.contains(*n)).cloned().collect();
+                let tables = deps
+                    .keys()
+                    .filter(|n| !done.contains(*n))
+                    .cloned()
+                    .collect();
                 return Err(OrderError::Cycle { version: v, tables });
             }
             let next = ready[0].clone();

@@ -29,8 +29,14 @@ pub fn file_stem(number: u32, step: &Step, file: &PlannedFile) -> String {
 fn statements(out: &mut String, stmts: &[Sql]) {
     for stmt in stmts {
         out.push('\n');
-        if let Some((rule, reason)) = stmt.squawk_ignore {
-            out.push_str(&format!("-- {reason}\n-- squawk-ignore {rule}\n"));
+        if !stmt.squawk_ignore.is_empty() {
+            let mut reasons: Vec<&str> = stmt.squawk_ignore.iter().map(|(_, r)| *r).collect();
+            reasons.dedup();
+            let rules: Vec<&str> = stmt.squawk_ignore.iter().map(|(r, _)| *r).collect();
+            for reason in reasons {
+                out.push_str(&format!("-- {reason}\n"));
+            }
+            out.push_str(&format!("-- squawk-ignore {}\n", rules.join(", ")));
         }
         out.push_str(&stmt.text);
         out.push_str(";\n");
@@ -45,7 +51,10 @@ fn body(
     stmts: &[Sql],
     verify: &[raw::Verify],
 ) {
-    out.push_str(&format!("SET lock_timeout = {};\n", raw::lit(&opts.lock_timeout)));
+    out.push_str(&format!(
+        "SET lock_timeout = {};\n",
+        raw::lit(&opts.lock_timeout)
+    ));
     match timeout {
         Some(t) => out.push_str(&format!("SET statement_timeout = {};\n", raw::lit(t))),
         None => out.push_str(
@@ -69,7 +78,13 @@ fn body(
 }
 
 /// The forward file.
-pub fn forward(step: &Step, file: &PlannedFile, stem: &str, meta: &Meta, opts: &PlanOptions) -> String {
+pub fn forward(
+    step: &Step,
+    file: &PlannedFile,
+    stem: &str,
+    meta: &Meta,
+    opts: &PlanOptions,
+) -> String {
     let mut out = String::new();
     if !file.transactional {
         out.push_str("-- no-transaction\n");
@@ -78,18 +93,35 @@ pub fn forward(step: &Step, file: &PlannedFile, stem: &str, meta: &Meta, opts: &
         "-- Migration: {}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n",
         file.title, meta.date, meta.author, file.phase
     ));
-    out.push_str(&format!("-- Table: {}, {}\n", step.qualified(), step_words(step)));
+    out.push_str(&format!(
+        "-- Table: {}, {}\n",
+        step.qualified(),
+        step_words(step)
+    ));
     out.push_str(&format!("-- Lock: {}\n", file.impact.lock));
     out.push_str(&format!("-- Rollback: {stem}.rollback.sql\n"));
     if !file.transactional {
         out.push_str("-- Runs outside a transaction; safe to run again after a failure.\n");
     }
-    body(&mut out, file.transactional, file.statement_timeout.as_deref(), opts, &file.forward, &file.verify);
+    body(
+        &mut out,
+        file.transactional,
+        file.statement_timeout.as_deref(),
+        opts,
+        &file.forward,
+        &file.verify,
+    );
     out
 }
 
 /// The rollback file.
-pub fn rollback(step: &Step, file: &PlannedFile, stem: &str, meta: &Meta, opts: &PlanOptions) -> String {
+pub fn rollback(
+    step: &Step,
+    file: &PlannedFile,
+    stem: &str,
+    meta: &Meta,
+    opts: &PlanOptions,
+) -> String {
     let mut out = String::new();
     if !file.rollback_transactional {
         out.push_str("-- no-transaction\n");
@@ -98,16 +130,29 @@ pub fn rollback(step: &Step, file: &PlannedFile, stem: &str, meta: &Meta, opts: 
         "-- Rollback of {stem}.sql: {}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n",
         file.title, meta.date, meta.author, file.phase
     ));
-    out.push_str(&format!("-- Table: {}, {}\n", step.qualified(), step_words(step)));
+    out.push_str(&format!(
+        "-- Table: {}, {}\n",
+        step.qualified(),
+        step_words(step)
+    ));
     match &file.rollback_note {
         Some(note) => out.push_str(&format!("-- Data: {note}\n")),
-        None => out.push_str("-- Data: every value of the columns that existed before the migration is kept.\n"),
+        None => out.push_str(
+            "-- Data: every value of the columns that existed before the migration is kept.\n",
+        ),
     }
     let timeout = Some(opts.statement_timeout.as_str());
     if file.rollback.is_empty() {
         out.push_str("-- Nothing to undo in the catalog.\n");
     }
-    body(&mut out, file.rollback_transactional, timeout, opts, &file.rollback, &file.rollback_verify);
+    body(
+        &mut out,
+        file.rollback_transactional,
+        timeout,
+        opts,
+        &file.rollback,
+        &file.rollback_verify,
+    );
     out
 }
 

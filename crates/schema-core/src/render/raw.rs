@@ -35,19 +35,35 @@ pub fn not_valid(statement: &str) -> String {
 }
 
 pub fn validate_constraint(schema: &str, table: &str, name: &str) -> String {
-    format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qualified(schema, table), ident(name))
+    format!(
+        "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+        qualified(schema, table),
+        ident(name)
+    )
 }
 
 pub fn drop_constraint_if_exists(schema: &str, table: &str, name: &str) -> String {
-    format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", qualified(schema, table), ident(name))
+    format!(
+        "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+        qualified(schema, table),
+        ident(name)
+    )
 }
 
 pub fn set_not_null(schema: &str, table: &str, column: &str) -> String {
-    format!("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", qualified(schema, table), ident(column))
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+        qualified(schema, table),
+        ident(column)
+    )
 }
 
 pub fn drop_not_null(schema: &str, table: &str, column: &str) -> String {
-    format!("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", qualified(schema, table), ident(column))
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL",
+        qualified(schema, table),
+        ident(column)
+    )
 }
 
 pub fn set_default(schema: &str, table: &str, column: &str, expr: &str) -> String {
@@ -85,7 +101,11 @@ pub fn create_fill_trigger(schema: &str, table: &str, trigger: &str, function: &
 }
 
 pub fn drop_trigger_if_exists(schema: &str, table: &str, trigger: &str) -> String {
-    format!("DROP TRIGGER IF EXISTS {} ON {}", ident(trigger), qualified(schema, table))
+    format!(
+        "DROP TRIGGER IF EXISTS {} ON {}",
+        ident(trigger),
+        qualified(schema, table)
+    )
 }
 
 pub fn drop_function_if_exists(schema: &str, function: &str) -> String {
@@ -162,15 +182,28 @@ pub fn add_check_not_valid_if_missing(schema: &str, table: &str, name: &str, exp
 /// rows that are still NULL (rows written since by either version are kept as they are; rows
 /// inserted after the start are filled by the trigger or default). A batch that waits longer
 /// than `lock_timeout` for a row lock is retried with a growing pause, up to 10 times.
-pub fn backfill(schema: &str, table: &str, pk: &[String], fills: &[Fill], batch_size: u32) -> String {
+pub fn backfill(
+    schema: &str,
+    table: &str,
+    pk: &[String],
+    fills: &[Fill],
+    batch_size: u32,
+) -> String {
     let t = qualified(schema, table);
     let label = raise_text(&format!("{schema}.{table}"));
     let vars = |prefix: &str| -> String {
-        (1..=pk.len()).map(|i| format!("mg_{prefix}_{i}")).collect::<Vec<_>>().join(", ")
+        (1..=pk.len())
+            .map(|i| format!("mg_{prefix}_{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let (lo, hi, end) = (vars("lo"), vars("hi"), vars("end"));
     let cols = pk.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
-    let cols_desc = pk.iter().map(|c| format!("{} DESC", ident(c))).collect::<Vec<_>>().join(", ");
+    let cols_desc = pk
+        .iter()
+        .map(|c| format!("{} DESC", ident(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut declare = String::new();
     for (i, c) in pk.iter().enumerate() {
         for prefix in ["lo", "hi", "end"] {
@@ -247,14 +280,50 @@ fn raise_text(text: &str) -> String {
 /// A condition on the catalog that a file checks after its statements.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verify {
-    Table { schema: String, table: String, exists: bool },
-    Column { schema: String, table: String, column: String, sql_type: String, not_null: bool },
-    ColumnAbsent { schema: String, table: String, column: String },
-    Constraint { schema: String, table: String, name: String, validated: bool },
-    ConstraintAbsent { schema: String, table: String, name: String },
-    Index { schema: String, name: String, exists: bool },
-    Trigger { schema: String, table: String, name: String, exists: bool },
-    Function { schema: String, name: String, exists: bool },
+    Table {
+        schema: String,
+        table: String,
+        exists: bool,
+    },
+    Column {
+        schema: String,
+        table: String,
+        column: String,
+        sql_type: String,
+        not_null: bool,
+    },
+    ColumnAbsent {
+        schema: String,
+        table: String,
+        column: String,
+    },
+    Constraint {
+        schema: String,
+        table: String,
+        name: String,
+        validated: bool,
+    },
+    ConstraintAbsent {
+        schema: String,
+        table: String,
+        name: String,
+    },
+    Index {
+        schema: String,
+        name: String,
+        exists: bool,
+    },
+    Trigger {
+        schema: String,
+        table: String,
+        name: String,
+        exists: bool,
+    },
+    Function {
+        schema: String,
+        name: String,
+        exists: bool,
+    },
 }
 
 impl Verify {
@@ -262,11 +331,32 @@ impl Verify {
     fn render(&self) -> (String, String) {
         let absent = |exists: bool| if exists { "" } else { "NOT " };
         match self {
-            Verify::Table { schema, table, exists } => (
-                format!("{} IS {}NULL", regclass(schema, table), if *exists { "NOT " } else { "" }),
-                format!("table {schema}.{table} {}", if *exists { "is missing" } else { "still exists" }),
+            Verify::Table {
+                schema,
+                table,
+                exists,
+            } => (
+                format!(
+                    "{} IS {}NULL",
+                    regclass(schema, table),
+                    if *exists { "NOT " } else { "" }
+                ),
+                format!(
+                    "table {schema}.{table} {}",
+                    if *exists {
+                        "is missing"
+                    } else {
+                        "still exists"
+                    }
+                ),
             ),
-            Verify::Column { schema, table, column, sql_type, not_null } => (
+            Verify::Column {
+                schema,
+                table,
+                column,
+                sql_type,
+                not_null,
+            } => (
                 format!(
                     "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attname = {} AND NOT attisdropped AND atttypid = {}::regtype AND attnotnull = {not_null})",
                     regclass(schema, table),
@@ -278,7 +368,11 @@ impl Verify {
                     if *not_null { "NOT NULL" } else { "NULL" }
                 ),
             ),
-            Verify::ColumnAbsent { schema, table, column } => (
+            Verify::ColumnAbsent {
+                schema,
+                table,
+                column,
+            } => (
                 format!(
                     "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attname = {} AND NOT attisdropped)",
                     regclass(schema, table),
@@ -286,7 +380,12 @@ impl Verify {
                 ),
                 format!("column {schema}.{table}.{column} still exists"),
             ),
-            Verify::Constraint { schema, table, name, validated } => (
+            Verify::Constraint {
+                schema,
+                table,
+                name,
+                validated,
+            } => (
                 format!(
                     "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {} AND conname = {} AND convalidated = {validated})",
                     regclass(schema, table),
@@ -294,10 +393,18 @@ impl Verify {
                 ),
                 format!(
                     "constraint {name} on {schema}.{table} is missing or {}",
-                    if *validated { "not validated" } else { "already validated" }
+                    if *validated {
+                        "not validated"
+                    } else {
+                        "already validated"
+                    }
                 ),
             ),
-            Verify::ConstraintAbsent { schema, table, name } => (
+            Verify::ConstraintAbsent {
+                schema,
+                table,
+                name,
+            } => (
                 format!(
                     "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {} AND conname = {})",
                     regclass(schema, table),
@@ -305,18 +412,31 @@ impl Verify {
                 ),
                 format!("constraint {name} on {schema}.{table} still exists"),
             ),
-            Verify::Index { schema, name, exists: true } => (
+            Verify::Index {
+                schema,
+                name,
+                exists: true,
+            } => (
                 format!(
                     "EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = {} AND indisvalid)",
                     regclass(schema, name)
                 ),
                 format!("index {schema}.{name} is missing or invalid"),
             ),
-            Verify::Index { schema, name, exists: false } => (
+            Verify::Index {
+                schema,
+                name,
+                exists: false,
+            } => (
                 format!("{} IS NULL", regclass(schema, name)),
                 format!("index {schema}.{name} still exists"),
             ),
-            Verify::Trigger { schema, table, name, exists } => (
+            Verify::Trigger {
+                schema,
+                table,
+                name,
+                exists,
+            } => (
                 format!(
                     "{}EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname = {} AND NOT tgisinternal)",
                     absent(*exists),
@@ -325,10 +445,18 @@ impl Verify {
                 ),
                 format!(
                     "trigger {name} on {schema}.{table} {}",
-                    if *exists { "is missing" } else { "still exists" }
+                    if *exists {
+                        "is missing"
+                    } else {
+                        "still exists"
+                    }
                 ),
             ),
-            Verify::Function { schema, name, exists } => (
+            Verify::Function {
+                schema,
+                name,
+                exists,
+            } => (
                 format!(
                     "{}EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = {} AND p.proname = {})",
                     absent(*exists),
@@ -337,7 +465,11 @@ impl Verify {
                 ),
                 format!(
                     "function {schema}.{name} {}",
-                    if *exists { "is missing" } else { "still exists" }
+                    if *exists {
+                        "is missing"
+                    } else {
+                        "still exists"
+                    }
                 ),
             ),
         }

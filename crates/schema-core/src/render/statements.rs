@@ -17,7 +17,8 @@ fn column_def(col: &Column, with_default: bool, not_null: bool) -> ColumnDef {
         def.not_null();
     }
     if with_default && let Some(d) = &col.default {
-        def.default(Expr::cust(d.clone()));
+        // Unparenthesised, so that linters see a constant default for what it is.
+        def.extra(format!("DEFAULT {d}"));
     }
     def
 }
@@ -26,7 +27,8 @@ fn column_def(col: &Column, with_default: bool, not_null: bool) -> ColumnDef {
 /// constraints of `model`; plain indexes are created by [`create_index`].
 pub fn create_table(model: &TableModel) -> String {
     let mut stmt: TableCreateStatement = Table::create();
-    stmt.table(table_ref(&model.schema, &model.name)).if_not_exists();
+    stmt.table(table_ref(&model.schema, &model.name))
+        .if_not_exists();
     for col in &model.columns {
         stmt.col(column_def(col, true, !col.nullable));
     }
@@ -55,7 +57,11 @@ pub fn create_table(model: &TableModel) -> String {
     stmt.to_string(PostgresQueryBuilder)
 }
 
-fn foreign_key(schema: &str, table: &str, fk: &model::ForeignKey) -> sea_query::ForeignKeyCreateStatement {
+fn foreign_key(
+    schema: &str,
+    table: &str,
+    fk: &model::ForeignKey,
+) -> sea_query::ForeignKeyCreateStatement {
     let mut stmt = ForeignKey::create();
     stmt.name(&fk.name).from_tbl(table_ref(schema, table));
     for c in &fk.columns {
@@ -75,7 +81,13 @@ pub fn add_foreign_key(schema: &str, table: &str, fk: &model::ForeignKey) -> Str
 
 /// `ALTER TABLE ... ADD COLUMN`; `with_default` and `not_null` say which parts of the
 /// column's definition go in now.
-pub fn add_column(schema: &str, table: &str, col: &Column, with_default: bool, not_null: bool) -> String {
+pub fn add_column(
+    schema: &str,
+    table: &str,
+    col: &Column,
+    with_default: bool,
+    not_null: bool,
+) -> String {
     Table::alter()
         .table(table_ref(schema, table))
         .add_column(column_def(col, with_default, not_null))
@@ -90,13 +102,18 @@ pub fn drop_column_if_exists(schema: &str, table: &str, column: &str) -> String 
 }
 
 pub fn drop_table_if_exists(schema: &str, table: &str) -> String {
-    Table::drop().table(table_ref(schema, table)).if_exists().to_string(PostgresQueryBuilder)
+    Table::drop()
+        .table(table_ref(schema, table))
+        .if_exists()
+        .to_string(PostgresQueryBuilder)
 }
 
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS`.
 pub fn create_index(schema: &str, table: &str, idx: &model::Index, concurrently: bool) -> String {
     let mut stmt = Index::create();
-    stmt.name(&idx.name).table(table_ref(schema, table)).if_not_exists();
+    stmt.name(&idx.name)
+        .table(table_ref(schema, table))
+        .if_not_exists();
     for c in &idx.columns {
         stmt.col(Alias::new(c));
     }
