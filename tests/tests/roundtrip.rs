@@ -1,0 +1,258 @@
+//! Every pattern and the example crate on the real PostgreSQL: rows in the tables, every
+//! forward file with `psql -f` in order, the old version's writes after every file, the
+//! catalog and data checked, every rollback in reverse order back to an empty database with
+//! the catalog and data of each older version checked on the way, then forward again.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::*;
+use postgres::Client;
+use schema_core::TableModel;
+use schema_core::plan::Phase;
+
+const ROWS: i64 = 10_000;
+
+fn columns_exist(client: &mut Client, model: &TableModel) -> bool {
+    model.columns.iter().all(|c| {
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped",
+                &[&format!("\"{}\".\"{}\"", model.schema, model.name), &c.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            == 1
+    })
+}
+
+/// The table in the database has exactly the model's columns, types and nullability.
+fn assert_matches_model(client: &mut Client, model: &TableModel) {
+    let rel = format!("\"{}\".\"{}\"", model.schema, model.name);
+    let rows = client
+        .query(
+            "SELECT attname::text, attnotnull, atttypid::regtype::text FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attname",
+            &[&rel],
+        )
+        .unwrap();
+    let mut actual: Vec<(String, bool, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    actual.sort();
+    let mut expected: Vec<(String, bool, String)> = model
+        .columns
+        .iter()
+        .map(|c| {
+            let ty: String = client
+                .query_one("SELECT $1::text::regtype::text", &[&c.sql_type])
+                .unwrap()
+                .get(0);
+            (c.name.clone(), !c.nullable, ty)
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(
+        actual, expected,
+        "table {rel} does not match version {}",
+        model.version
+    );
+}
+
+struct Boundary {
+    catalog: String,
+    /// Digest of the old version's columns of the seeded rows.
+    digest: Option<String>,
+    /// Rows written by the old version's code while the step's files ran.
+    transition_ids: Vec<i64>,
+}
+
+fn round_trip(src: &Path) {
+    let out = generate(src);
+    let histories = histories(src);
+    let history = |table: &str| {
+        histories
+            .iter()
+            .find(|h| format!("{}.{}", h.schema, h.table) == table)
+            .unwrap_or_else(|| panic!("no history for {table}"))
+    };
+    let steps = steps(out.path());
+    let db = TestDb::new("rt");
+    let mut client = db.client();
+    let mut next_id = 1_000_000;
+    let mut boundaries = Vec::new();
+
+    let apply_forward = |client: &mut Client,
+                         next_id: &mut i64,
+                         boundaries: &mut Vec<Boundary>,
+                         check_writes: bool| {
+        for (table, version, files) in &steps {
+            let h = history(table);
+            let from = if *version > h.since {
+                h.model_at(version - 1)
+            } else {
+                None
+            };
+            let to = h.model_at(*version).unwrap();
+            let mut boundary = Boundary {
+                catalog: catalog(client),
+                digest: from.as_ref().map(|m| data_digest(client, m, ROWS)),
+                transition_ids: Vec::new(),
+            };
+            for file in files {
+                db.psql(&out.path().join(format!("{}.sql", file.stem)));
+                let Some(from) = &from else {
+                    seed(client, &to, ROWS);
+                    continue;
+                };
+                if !check_writes {
+                    continue;
+                }
+                if file.phase != Phase::Contract {
+                    write_row(client, from, *next_id).unwrap_or_else(|e| {
+                        panic!(
+                            "{table} v{} code failed after {}: {e}",
+                            from.version, file.stem
+                        )
+                    });
+                    boundary.transition_ids.push(*next_id);
+                    *next_id += 1;
+                }
+                if columns_exist(client, &to) {
+                    write_row(client, &to, *next_id).unwrap_or_else(|e| {
+                        panic!(
+                            "{table} v{} code failed after {}: {e}",
+                            to.version, file.stem
+                        )
+                    });
+                    *next_id += 1;
+                }
+            }
+            boundaries.push(boundary);
+        }
+    };
+
+    // Forward, with both versions writing after every file.
+    apply_forward(&mut client, &mut next_id, &mut boundaries, true);
+    let final_catalog = catalog(&mut client);
+    let mut latest: BTreeMap<String, TableModel> = BTreeMap::new();
+    for h in &histories {
+        let model = h.model_at(h.version).unwrap();
+        assert_matches_model(&mut client, &model);
+        for col in &model.columns {
+            let Some(expr) = &col.backfill else { continue };
+            let pk = &model.primary_key[0];
+            let wrong: i64 = client
+                .query_one(
+                    &format!(
+                        "SELECT count(*) FROM \"{}\".\"{}\" WHERE \"{pk}\" <= {ROWS} AND \"{}\" IS DISTINCT FROM ({expr})",
+                        model.schema, model.name, col.name
+                    ),
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(
+                wrong, 0,
+                "{}.{}: backfilled values differ from `{expr}`",
+                model.name, col.name
+            );
+        }
+        let count: i64 = client
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM \"{}\".\"{}\"",
+                    model.schema, model.name
+                ),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert!(
+            count >= ROWS,
+            "{}: {count} rows, expected at least {ROWS}",
+            model.name
+        );
+        latest.insert(format!("{}.{}", h.schema, h.table), model);
+    }
+
+    // Every rollback in reverse order, checking each step's starting point.
+    for ((table, version, files), boundary) in steps.iter().zip(&boundaries).rev() {
+        for file in files.iter().rev() {
+            db.psql(&out.path().join(format!("{}.rollback.sql", file.stem)));
+        }
+        assert_eq!(
+            catalog(&mut client),
+            boundary.catalog,
+            "catalog after rolling back {table} v{version} differs from before it"
+        );
+        let h = history(table);
+        if let (Some(digest), Some(from)) = (&boundary.digest, h.model_at(version - 1)) {
+            assert_eq!(
+                &data_digest(&mut client, &from, ROWS),
+                digest,
+                "{table}: data changed by v{version} and its rollback"
+            );
+            let pk = &from.primary_key[0];
+            for id in &boundary.transition_ids {
+                let n: i64 = client
+                    .query_one(
+                        &format!(
+                            "SELECT count(*) FROM \"{}\".\"{}\" WHERE \"{pk}\" = {id}",
+                            from.schema, from.name
+                        ),
+                        &[],
+                    )
+                    .unwrap()
+                    .get(0);
+                assert_eq!(
+                    n, 1,
+                    "{table}: row {id} written during v{version} is gone after its rollback"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        catalog(&mut client),
+        "",
+        "rolling everything back leaves an empty schema"
+    );
+
+    // Forward again.
+    let mut again = Vec::new();
+    apply_forward(&mut client, &mut next_id, &mut again, false);
+    assert_eq!(
+        catalog(&mut client),
+        final_catalog,
+        "forward again gives the same catalog"
+    );
+}
+
+#[test]
+fn example_service_round_trip() {
+    round_trip(&workspace().join("examples/service"));
+}
+
+macro_rules! pattern_tests {
+    ($($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            round_trip(&fixture(stringify!($name)));
+        }
+    )*};
+}
+
+pattern_tests!(
+    create_table,
+    add_nullable,
+    add_default,
+    add_backfill,
+    add_volatile_default,
+    add_index,
+    add_unique,
+    add_foreign_key,
+    add_check,
+    long_names
+);

@@ -1,0 +1,77 @@
+//! The generated files of every pattern and of the example crate, reviewed as snapshots.
+
+mod common;
+
+use common::*;
+
+macro_rules! pattern_snapshots {
+    ($($name:ident),*) => {
+        $(
+            #[test]
+            fn $name() {
+                let out = generate(&fixture(stringify!($name)));
+                insta::assert_snapshot!(stringify!($name), all_files(out.path()));
+            }
+        )*
+        #[test]
+        fn every_pattern_has_a_snapshot_test() {
+            assert_eq!(PATTERNS, [$(stringify!($name)),*]);
+        }
+    };
+}
+
+pattern_snapshots!(
+    create_table,
+    add_nullable,
+    add_default,
+    add_backfill,
+    add_volatile_default,
+    add_index,
+    add_unique,
+    add_foreign_key,
+    add_check,
+    long_names
+);
+
+#[test]
+fn example_service_snapshot() {
+    let out = generate(&workspace().join("examples/service"));
+    insta::assert_snapshot!("example_service", all_files(out.path()));
+}
+
+/// A snapshot no test writes any more fails here, like `cargo insta test --unreferenced reject`.
+#[test]
+fn no_orphan_snapshots() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let stem = name
+            .strip_prefix("snapshots__")
+            .and_then(|n| n.strip_suffix(".snap"));
+        let known = stem.is_some_and(|s| s == "example_service" || PATTERNS.contains(&s));
+        assert!(
+            known,
+            "orphaned snapshot {name}: no test writes it; delete it"
+        );
+    }
+}
+
+#[test]
+fn committed_example_migrations_are_up_to_date() {
+    let root = workspace().join("examples/service");
+    let outcome = migrate_gen::generate(&migrate_gen::GenerateArgs {
+        src: root.clone(),
+        out: root.join("sql"),
+        date: DATE.into(),
+        author: AUTHOR.into(),
+        check: true,
+        options: Default::default(),
+    })
+    .unwrap();
+    assert!(
+        outcome.pending.is_empty(),
+        "run `cargo run -p migrate-gen`: {:?}",
+        outcome.pending
+    );
+    assert!(outcome.existing > 0);
+}
