@@ -227,7 +227,7 @@ impl Types<'_> {
             };
             inits.push(quote!(#to: #value));
         }
-        self.from_impl(v, next, &inits)
+        self.conversion(v, next, &inits)
     }
 
     /// `From<V{v+1}> for V{v}`: kept fields move (under their old name when renamed), fields
@@ -249,10 +249,10 @@ impl Types<'_> {
             };
             inits.push(quote!(#to: #value));
         }
-        self.from_impl(next, v, &inits)
+        self.conversion(next, v, &inits)
     }
 
-    fn from_impl(&self, from: u32, to: u32, inits: &[TokenStream]) -> TokenStream {
+    fn conversion(&self, from: u32, to: u32, inits: &[TokenStream]) -> TokenStream {
         let from_ty = self.type_name(from);
         let to_ty = self.type_name(to);
         let doc = if from < to { "upgrade" } else { "downgrade" };
@@ -710,7 +710,7 @@ mod tests {
         );
         let out = text(out);
         assert!(out.contains("compile_error"), "{out}");
-        assert!(out.contains("structT{id:i64}"), "{out}");
+        assert!(out.contains("structT{id:i64,}"), "{out}");
     }
 
     #[test]

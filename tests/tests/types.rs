@@ -1,0 +1,330 @@
+//! The per-version types that `#[versioned]` generates, at run time: their fields, their
+//! conversions, their constants and their table models.
+
+use schema_core::{TableModel, Versioned};
+use schema_macros::versioned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Customer accounts.
+#[versioned(table = "accounts", version = 4, schema = "billing")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(unique)]
+    pub email: String,
+    /// Shown in the dashboard.
+    #[col(renamed_from = "name", renamed_at = 3)]
+    pub full_name: Option<String>,
+    #[col(since = 2, index, references = "plans(id)")]
+    pub plan_id: Option<i64>,
+    #[col(until = 3)]
+    pub nickname: Option<String>,
+    #[col(since = 4, default = "0", check = "logins >= 0")]
+    #[serde(default)]
+    pub logins: i32,
+}
+
+/// A table created at version 2 of its struct.
+#[versioned(table = "sessions", version = 3, since = 2)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Session {
+    #[col(primary_key, sql_type = "varchar(64)")]
+    pub token: String,
+    #[col(references = "billing.accounts(id)")]
+    pub account_id: i64,
+    #[col(since = 3)]
+    pub(crate) user_agent: Option<String>,
+}
+
+fn v1() -> AccountV1 {
+    AccountV1 {
+        id: 1,
+        email: "ada@example.com".to_owned(),
+        name: Some("Ada".to_owned()),
+        nickname: Some("countess".to_owned()),
+    }
+}
+
+fn keys(value: &impl Serialize) -> Vec<String> {
+    match serde_json::to_value(value).unwrap() {
+        Value::Object(map) => map.keys().cloned().collect(),
+        other => panic!("not an object: {other}"),
+    }
+}
+
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    names.sort();
+    names
+}
+
+/// Whether `$to: From<$from>`, decided at compile time by autoref specialization: the
+/// method of [`Converts`] applies only when the bound holds, else the one of [`NoConversion`].
+macro_rules! converts {
+    ($from:ty => $to:ty) => {
+        (&Probe::<$from, $to>(std::marker::PhantomData)).converts()
+    };
+}
+
+struct Probe<A, B>(std::marker::PhantomData<(A, B)>);
+
+trait Converts {
+    fn converts(&self) -> bool {
+        true
+    }
+}
+
+impl<A, B: From<A>> Converts for Probe<A, B> {}
+
+trait NoConversion {
+    fn converts(&self) -> bool {
+        false
+    }
+}
+
+impl<A, B> NoConversion for &Probe<A, B> {}
+
+fn column_names(model: &TableModel) -> Vec<&str> {
+    model.columns.iter().map(|c| c.name.as_str()).collect()
+}
+
+#[test]
+fn each_version_serializes_its_own_fields() {
+    let v2: AccountV2 = v1().into();
+    let v3: AccountV3 = v2.clone().into();
+    let v4: Account = Account {
+        id: 1,
+        email: "ada@example.com".to_owned(),
+        full_name: None,
+        plan_id: None,
+        logins: 3,
+    };
+    assert_eq!(keys(&v1()), sorted(&["id", "email", "name", "nickname"]));
+    assert_eq!(
+        keys(&v2),
+        sorted(&["id", "email", "name", "plan_id", "nickname"])
+    );
+    assert_eq!(keys(&v3), sorted(&["id", "email", "full_name", "plan_id"]));
+    assert_eq!(
+        keys(&v4),
+        sorted(&["id", "email", "full_name", "plan_id", "logins"])
+    );
+}
+
+#[test]
+fn each_version_round_trips_through_json() {
+    let v1 = v1();
+    let v2: AccountV2 = v1.clone().into();
+    let v3: AccountV3 = v2.clone().into();
+    assert_eq!(
+        serde_json::from_value::<AccountV1>(serde_json::to_value(&v1).unwrap()).unwrap(),
+        v1
+    );
+    assert_eq!(
+        serde_json::from_value::<AccountV2>(serde_json::to_value(&v2).unwrap()).unwrap(),
+        v2
+    );
+    assert_eq!(
+        serde_json::from_value::<AccountV3>(serde_json::to_value(&v3).unwrap()).unwrap(),
+        v3
+    );
+    // The field attributes of the original are kept: `logins` defaults when absent.
+    let latest: Account = serde_json::from_value(json!({
+        "id": 2, "email": "b@example.com", "full_name": null, "plan_id": 7
+    }))
+    .unwrap();
+    assert_eq!(latest.logins, 0);
+}
+
+#[test]
+fn upgrades_carry_values_and_fill_new_options_with_none() {
+    let v2: AccountV2 = v1().into();
+    assert_eq!(
+        v2,
+        AccountV2 {
+            id: 1,
+            email: "ada@example.com".to_owned(),
+            name: Some("Ada".to_owned()),
+            plan_id: None,
+            nickname: Some("countess".to_owned()),
+        }
+    );
+    let mut v2 = v2;
+    v2.plan_id = Some(9);
+    // The rename at 3 carries `name` into `full_name`; `nickname` is gone.
+    let v3: AccountV3 = v2.into();
+    assert_eq!(
+        v3,
+        AccountV3 {
+            id: 1,
+            email: "ada@example.com".to_owned(),
+            full_name: Some("Ada".to_owned()),
+            plan_id: Some(9),
+        }
+    );
+}
+
+#[test]
+fn downgrades_drop_new_fields_and_bring_back_removed_ones_as_none() {
+    let latest = Account {
+        id: 5,
+        email: "e@example.com".to_owned(),
+        full_name: Some("Eve".to_owned()),
+        plan_id: Some(2),
+        logins: 12,
+    };
+    let v3: AccountV3 = latest.into();
+    assert_eq!(v3.full_name.as_deref(), Some("Eve"));
+    let v2: AccountV2 = v3.into();
+    assert_eq!(
+        v2,
+        AccountV2 {
+            id: 5,
+            email: "e@example.com".to_owned(),
+            name: Some("Eve".to_owned()),
+            plan_id: Some(2),
+            nickname: None,
+        }
+    );
+    let v1: AccountV1 = v2.into();
+    assert_eq!(
+        v1,
+        AccountV1 {
+            id: 5,
+            email: "e@example.com".to_owned(),
+            name: Some("Eve".to_owned()),
+            nickname: None,
+        }
+    );
+}
+
+#[test]
+fn a_table_created_later_has_types_from_its_first_version() {
+    let v2 = SessionV2 {
+        token: "t".to_owned(),
+        account_id: 1,
+    };
+    let latest: Session = v2.clone().into();
+    assert_eq!(latest.user_agent, None);
+    let back: SessionV2 = latest.into();
+    assert_eq!(back, v2);
+    assert_eq!((SessionV2::VERSION, Session::VERSION), (2, 3));
+    let latest_alias: SessionV3 = Session {
+        token: "u".to_owned(),
+        account_id: 2,
+        user_agent: None,
+    };
+    assert_eq!(latest_alias.token, "u");
+}
+
+#[test]
+fn conversions_exist_only_where_they_can_be_derived() {
+    assert!(converts!(AccountV1 => AccountV2));
+    assert!(converts!(AccountV2 => AccountV3));
+    // `logins` is a new NOT NULL field at 4: Rust cannot fill it.
+    assert!(!converts!(AccountV3 => Account));
+    assert!(converts!(Account => AccountV3));
+    assert!(converts!(AccountV3 => AccountV2));
+    assert!(converts!(AccountV2 => AccountV1));
+    // Only neighbours convert.
+    assert!(!converts!(AccountV1 => AccountV3));
+}
+
+#[test]
+fn versions_and_table_are_constants() {
+    assert_eq!(AccountV1::VERSION, 1);
+    assert_eq!(AccountV2::VERSION, 2);
+    assert_eq!(AccountV3::VERSION, 3);
+    assert_eq!(Account::VERSION, 4);
+    assert_eq!(AccountV4::VERSION, 4);
+    assert_eq!(<AccountV2 as Versioned>::VERSION, 2);
+    assert_eq!(<AccountV1 as Versioned>::LATEST, 4);
+    assert_eq!(<Account as Versioned>::LATEST, 4);
+    assert_eq!(<AccountV1 as Versioned>::TABLE, "accounts");
+    assert_eq!(<Session as Versioned>::TABLE, "sessions");
+}
+
+#[test]
+fn each_version_has_its_table_model() {
+    let v1 = AccountV1::table_model();
+    assert_eq!(
+        (v1.schema.as_str(), v1.name.as_str(), v1.version),
+        ("billing", "accounts", 1)
+    );
+    assert_eq!(column_names(&v1), ["id", "email", "name", "nickname"]);
+    assert_eq!(v1.primary_key, ["id"]);
+    assert!(v1.foreign_keys.is_empty());
+
+    let v2 = AccountV2::table_model();
+    assert_eq!(
+        column_names(&v2),
+        ["id", "email", "name", "plan_id", "nickname"]
+    );
+    assert_eq!(v2.foreign_keys.len(), 1);
+    assert_eq!(
+        (
+            v2.foreign_keys[0].ref_schema.as_str(),
+            v2.foreign_keys[0].ref_table.as_str()
+        ),
+        ("billing", "plans")
+    );
+    let indexed: Vec<(&str, bool)> = v2
+        .indexes
+        .iter()
+        .map(|i| (i.columns[0].as_str(), i.unique))
+        .collect();
+    assert_eq!(indexed, [("email", true), ("plan_id", false)]);
+
+    assert_eq!(
+        column_names(&AccountV3::table_model()),
+        ["id", "email", "full_name", "plan_id"]
+    );
+
+    let v4 = Account::table_model();
+    assert_eq!(
+        column_names(&v4),
+        ["id", "email", "full_name", "plan_id", "logins"]
+    );
+    let logins = v4.column("logins").unwrap();
+    assert_eq!(
+        (logins.sql_type.as_str(), logins.nullable),
+        ("integer", false)
+    );
+    assert_eq!(logins.default.as_deref(), Some("0"));
+    assert_eq!(v4.checks.len(), 1);
+    assert_eq!(v4.checks[0].expr, "logins >= 0");
+
+    let session = SessionV2::table_model();
+    assert_eq!(column_names(&session), ["token", "account_id"]);
+    assert_eq!(session.column("token").unwrap().sql_type, "varchar(64)");
+    assert_eq!(
+        column_names(&Session::table_model()),
+        ["token", "account_id", "user_agent"]
+    );
+}
+
+#[test]
+fn every_version_shares_the_whole_history() {
+    let history = Account::history();
+    assert_eq!(AccountV1::history(), history);
+    assert_eq!((history.since, history.version), (1, 4));
+    assert_eq!(history.rust_name, "Account");
+    let full_name = history
+        .fields
+        .iter()
+        .find(|f| f.column == "full_name")
+        .unwrap();
+    assert_eq!(full_name.renamed_from, Some(("name".to_owned(), 3)));
+    let nickname = history
+        .fields
+        .iter()
+        .find(|f| f.column == "nickname")
+        .unwrap();
+    assert_eq!((nickname.since, nickname.until), (1, Some(3)));
+    for v in history.versions() {
+        assert_eq!(history.model_at(v).unwrap().version, v);
+    }
+    assert_eq!(Session::history().versions(), 2..=3);
+}

@@ -1,0 +1,11 @@
+use schema_macros::versioned;
+
+#[versioned(table = "users", version = 2)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(since = 2, backfill = "'anonymous'")]
+    pub display_name: Option<String>,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use schema_macros::versioned;
+
+#[versioned(table = "users", version = 0)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+}
+
+fn main() {}
