@@ -65,7 +65,7 @@ pub fn compare(src: &Path, out: &Path, options: &PlanOptions) -> Result<Comparis
                 entry.table, entry.version
             )),
             Some(step) if step.fingerprint != entry.fingerprint => problems.push(format!(
-                "the history of {} version {} was edited after its migrations were generated ({files}); restore it and add a new version for the change instead",
+                "the history of {} version {} was edited after its migrations were generated ({files}); restore it and add a new version instead that makes the change",
                 entry.table, entry.version
             )),
             Some(_) => {}

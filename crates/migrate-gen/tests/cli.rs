@@ -1,0 +1,937 @@
+//! The `migrate-gen` binary, run for real in temporary folders: exit codes, messages and the
+//! files it writes (or refuses to write). The structs are plain `.rs` text: the generator reads
+//! them with syn and never compiles them.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_migrate-gen");
+
+/// `users` at version 2: a NOT NULL column added with a backfill (several files in one step).
+const USERS_V2: &str = r#"use schema_macros::versioned;
+
+#[versioned(table = "users", version = 2)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(unique)]
+    pub email: String,
+    #[col(since = 2, backfill = "split_part(email, '@', 1)")]
+    pub display_name: String,
+}
+"#;
+
+/// `users` at version 3: `USERS_V2` plus a nullable `bio`.
+const USERS_V3: &str = r#"use schema_macros::versioned;
+
+#[versioned(table = "users", version = 3)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(unique)]
+    pub email: String,
+    #[col(since = 2, backfill = "split_part(email, '@', 1)")]
+    pub display_name: String,
+    #[col(since = 3)]
+    pub bio: Option<String>,
+}
+"#;
+
+/// A second table, in its own file.
+const ORGS_V1: &str = r#"use schema_macros::versioned;
+
+#[versioned(table = "orgs", version = 1)]
+pub struct Org {
+    #[col(primary_key)]
+    pub id: i64,
+    pub name: String,
+}
+"#;
+
+/// What one run of the binary gave back.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    #[track_caller]
+    fn assert_ok(&self) -> &Run {
+        assert!(self.ok(), "expected success, got {self}");
+        self
+    }
+
+    #[track_caller]
+    fn assert_failed(&self) -> &Run {
+        assert!(
+            self.code.is_some_and(|c| c != 0),
+            "expected a non-zero exit code, got {self}"
+        );
+        self
+    }
+
+    /// stdout and stderr together, for messages that may go to either.
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn output(out: Output) -> Run {
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `migrate-gen ARGS` in `cwd`.
+fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env("USER", "cli-test")
+        .output()
+        .expect("run migrate-gen");
+    output(out)
+}
+
+/// A crate folder (`src/*.rs`) and its migrations folder (`sql/`) in a fresh temporary dir.
+struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn with(files: &[(&str, &str)]) -> Project {
+        let p = Project::new();
+        for (name, text) in files {
+            p.write(name, text);
+        }
+        p
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn out(&self) -> PathBuf {
+        self.root().join("sql")
+    }
+
+    /// Writes `src/NAME`.
+    fn write(&self, name: &str, text: &str) {
+        let path = self.root().join("src").join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        run_in(self.root(), args)
+    }
+
+    fn generate(&self, date: &str) -> Run {
+        self.run(&[
+            "generate", "--src", ".", "--out", "sql", "--date", date, "--author", "tester",
+        ])
+    }
+
+    fn check(&self) -> Run {
+        self.run(&["generate", "--check", "--src", ".", "--out", "sql"])
+    }
+
+    fn plan(&self) -> Run {
+        self.run(&["plan", "--src", ".", "--out", "sql"])
+    }
+
+    fn sql(&self, name: &str) -> PathBuf {
+        self.out().join(name)
+    }
+}
+
+/// Every file of `dir` (not recursive) with its bytes; empty when `dir` does not exist.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
+    entries
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The leading number of a migration file name, `007_users_v2_backfill.sql` -> 7.
+fn number(name: &str) -> u32 {
+    name.split('_')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{name} does not start with a number"))
+}
+
+/// The forward files (`NNN_*.sql`, not rollbacks) of a snapshot, in name order.
+fn forwards(files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    files
+        .keys()
+        .filter(|n| n.ends_with(".sql") && !n.ends_with(".rollback.sql"))
+        .cloned()
+        .collect()
+}
+
+/// Forward files are numbered 1..=N without a gap or a repeat, and each has its rollback.
+#[track_caller]
+fn assert_numbered_pairs(files: &BTreeMap<String, Vec<u8>>) {
+    let fwd = forwards(files);
+    let numbers: Vec<u32> = fwd.iter().map(|n| number(n)).collect();
+    let expected: Vec<u32> = (1..=fwd.len() as u32).collect();
+    assert_eq!(numbers, expected, "forward files: {fwd:?}");
+    for f in &fwd {
+        let rollback = f.replace(".sql", ".rollback.sql");
+        assert!(files.contains_key(&rollback), "{f} has no {rollback}");
+    }
+    let rollbacks = files
+        .keys()
+        .filter(|n| n.ends_with(".rollback.sql"))
+        .count();
+    assert_eq!(rollbacks, fwd.len(), "a rollback without its forward file");
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. First run, second run.
+
+#[test]
+fn first_run_on_an_empty_folder_writes_the_whole_history_and_the_manifest() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    fs::create_dir(p.out()).unwrap();
+
+    let run = p.generate("2026-11-24");
+    run.assert_ok();
+    assert!(
+        run.stdout.contains("public.users v1 (create)")
+            && run.stdout.contains("public.users v1 -> v2"),
+        "the report names both steps: {run}"
+    );
+
+    let files = snapshot(&p.out());
+    assert!(files.contains_key("migrations.lock"), "{:?}", files.keys());
+    assert_numbered_pairs(&files);
+    let fwd = forwards(&files);
+    assert_eq!(fwd[0], "001_users_create.sql", "the create comes first");
+    assert!(
+        fwd.len() > 2,
+        "the backfilled column takes several files: {fwd:?}"
+    );
+    for f in &fwd[1..] {
+        assert!(f.contains("_users_v2_"), "{f} should belong to users v2");
+    }
+    for (name, bytes) in &files {
+        if name.ends_with(".sql") {
+            assert!(
+                text(bytes).contains("2026-11-24"),
+                "{name} carries the --date"
+            );
+        }
+    }
+    let lock = text(&files["migrations.lock"]);
+    for f in &fwd {
+        let stem = f.trim_end_matches(".sql");
+        assert!(lock.contains(stem), "migrations.lock lists {stem}:\n{lock}");
+    }
+    assert!(lock.contains("step public.users 1 ") && lock.contains("step public.users 2 "));
+}
+
+#[test]
+fn a_second_run_with_another_date_writes_nothing_and_says_up_to_date() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    p.generate("2026-11-24").assert_ok();
+    let before = snapshot(&p.out());
+
+    let run = p.generate("2027-02-03");
+    run.assert_ok();
+    assert!(run.stdout.contains("up to date"), "{run}");
+    assert!(!run.stdout.contains("wrote"), "{run}");
+    assert_eq!(
+        snapshot(&p.out()),
+        before,
+        "every file, the manifest included, is byte-identical"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. A new version appends.
+
+#[test]
+fn a_new_version_appends_files_numbered_after_the_existing_ones() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    p.generate("2026-11-24").assert_ok();
+    let before = snapshot(&p.out());
+    let last_before = forwards(&before).iter().map(|f| number(f)).max().unwrap();
+
+    p.write("lib.rs", USERS_V3);
+    let run = p.generate("2026-12-01");
+    run.assert_ok();
+    assert!(run.stdout.contains("public.users v2 -> v3"), "{run}");
+    assert!(
+        !run.stdout.contains("v1 -> v2") && !run.stdout.contains("(create)"),
+        "only the new step is written: {run}"
+    );
+
+    let after = snapshot(&p.out());
+    assert_numbered_pairs(&after);
+    for (name, bytes) in &before {
+        if name.ends_with(".sql") {
+            assert_eq!(after.get(name), Some(bytes), "{name} was rewritten");
+        }
+    }
+    let added: Vec<&String> = after.keys().filter(|n| !before.contains_key(*n)).collect();
+    assert!(!added.is_empty(), "nothing was appended");
+    for name in &added {
+        assert!(
+            number(name) > last_before,
+            "{name} is not numbered after {last_before}"
+        );
+        assert!(
+            name.contains("_users_v3_"),
+            "{name} should belong to users v3"
+        );
+        assert!(
+            text(&after[*name]).contains("2026-12-01"),
+            "{name} has the new date"
+        );
+    }
+    // The manifest only gains lines: every step and file line of the old one is still there.
+    let old_lock = text(&before["migrations.lock"]);
+    let new_lock = text(&after["migrations.lock"]);
+    for line in old_lock
+        .lines()
+        .filter(|l| l.starts_with("step ") || l.starts_with("file "))
+    {
+        assert!(new_lock.contains(line), "lost from migrations.lock: {line}");
+    }
+    assert!(new_lock.contains("step public.users 3 "), "{new_lock}");
+
+    p.check().assert_ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. --check.
+
+#[test]
+fn check_passes_when_every_version_has_its_migrations() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    p.generate("2026-11-24").assert_ok();
+    let run = p.check();
+    run.assert_ok();
+    assert!(run.stdout.contains("up to date"), "{run}");
+}
+
+#[test]
+fn check_fails_and_names_the_pending_step_and_writes_nothing() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    p.generate("2026-11-24").assert_ok();
+    let before = snapshot(&p.out());
+
+    p.write("lib.rs", USERS_V3);
+    let run = p.check();
+    run.assert_failed();
+    assert!(run.stderr.contains("public.users v2 -> v3"), "{run}");
+    assert!(
+        !run.stderr.contains("v1 -> v2"),
+        "only the pending step: {run}"
+    );
+    assert_eq!(snapshot(&p.out()), before, "--check wrote something");
+}
+
+#[test]
+fn check_on_an_empty_folder_fails_and_does_not_create_it() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    let run = p.check();
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("public.users v1 (create)")
+            && run.stderr.contains("public.users v1 -> v2"),
+        "{run}"
+    );
+    assert!(!p.out().exists(), "--check created {}", p.out().display());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Edited files.
+
+#[test]
+fn check_fails_when_an_emitted_file_was_edited_and_names_it() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    p.generate("2026-11-24").assert_ok();
+    let fwd = forwards(&snapshot(&p.out()));
+    let victim = fwd[1].clone();
+    let path = p.sql(&victim);
+    let edited = fs::read_to_string(&path).unwrap() + "-- a hand-made tweak\n";
+    fs::write(&path, &edited).unwrap();
+
+    let run = p.check();
+    run.assert_failed();
+    assert!(run.stderr.contains(&victim), "names the file: {run}");
+    assert!(run.stderr.contains("edited"), "says it was edited: {run}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), edited, "left as it is");
+
+    // `generate` refuses too, even with a new version to add, and writes nothing.
+    p.write("lib.rs", USERS_V3);
+    let before = snapshot(&p.out());
+    let run = p.generate("2026-12-01");
+    run.assert_failed();
+    assert!(run.stderr.contains(&victim), "{run}");
+    assert_eq!(snapshot(&p.out()), before);
+}
+
+#[test]
+fn check_fails_when_a_rollback_was_edited_and_names_it() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    p.generate("2026-11-24").assert_ok();
+    let path = p.sql("001_users_create.rollback.sql");
+    let edited = fs::read_to_string(&path)
+        .unwrap()
+        .replacen("DROP", "-- DROP", 1);
+    fs::write(&path, edited).unwrap();
+
+    let run = p.check();
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("001_users_create.rollback.sql"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("edited"), "{run}");
+}
+
+#[test]
+fn crlf_line_endings_are_not_an_edit() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    p.generate("2026-11-24").assert_ok();
+    for (name, bytes) in snapshot(&p.out()) {
+        let crlf = text(&bytes).replace('\n', "\r\n");
+        assert_ne!(crlf.as_bytes(), &bytes[..], "{name} had no line to convert");
+        fs::write(p.sql(&name), crlf).unwrap();
+    }
+
+    let run = p.check();
+    run.assert_ok();
+    assert!(run.stdout.contains("up to date"), "{run}");
+
+    // And a later version still appends after the converted files.
+    p.write("lib.rs", USERS_V3);
+    p.generate("2026-12-01").assert_ok();
+    p.check().assert_ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Edited history.
+
+/// Replaces the source with `edited` after generating `USERS_V3`; `generate` and `--check`
+/// both refuse with "add a new version instead" and a mention of `expect`, writing nothing.
+#[track_caller]
+fn assert_history_edit_refused(edited: &str, expect: &str) {
+    let p = Project::with(&[("lib.rs", USERS_V3)]);
+    p.generate("2026-11-24").assert_ok();
+    let before = snapshot(&p.out());
+    p.write("lib.rs", edited);
+
+    for run in [p.generate("2026-12-01"), p.check()] {
+        run.assert_failed();
+        assert!(run.stderr.contains("add a new version instead"), "{run}");
+        assert!(run.stderr.contains(expect), "mentions {expect:?}: {run}");
+        assert_eq!(snapshot(&p.out()), before, "something was written");
+    }
+}
+
+#[test]
+fn changing_a_column_type_at_an_emitted_version_is_refused() {
+    let edited = USERS_V3.replace(
+        "    #[col(unique)]\n    pub email: String,",
+        "    #[col(unique, sql_type = \"varchar(320)\")]\n    pub email: String,",
+    );
+    assert_ne!(edited, USERS_V3);
+    assert_history_edit_refused(&edited, "public.users version 1");
+}
+
+#[test]
+fn adding_a_column_at_an_emitted_version_is_refused() {
+    let edited = USERS_V3.replace(
+        "    #[col(since = 3)]",
+        "    #[col(since = 2)]\n    pub age: Option<i32>,\n    #[col(since = 3)]",
+    );
+    assert_ne!(edited, USERS_V3);
+    assert_history_edit_refused(&edited, "public.users version 2");
+}
+
+#[test]
+fn removing_an_emitted_version_is_refused() {
+    let edited = USERS_V2
+        .replace("version = 2", "version = 1")
+        .replace(
+            "    #[col(since = 2, backfill = \"split_part(email, '@', 1)\")]\n    pub display_name: String,\n",
+            "",
+        );
+    assert!(!edited.contains("display_name") && edited.contains("version = 1"));
+    assert_history_edit_refused(&edited, "public.users version 3");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Two branches, merged with git.
+
+fn git(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        // Only this repository's settings: no user or system config (signing, merge style, ...).
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("LC_ALL", "C")
+        .output()
+        .expect("git must be installed to run this test");
+    output(out)
+}
+
+#[track_caller]
+fn git_ok(dir: &Path, args: &[&str]) {
+    let run = git(dir, args);
+    assert!(run.ok(), "git {args:?}: {run}");
+}
+
+/// A base with `users` v2 and its sql/; branch `a` adds users v3, branch `b` adds the table
+/// `orgs` in another file; each generates and commits; then `b` merges `a`. Returns the repo,
+/// mid-merge, the merge's output and the two files that got the same number.
+fn merged_branches() -> (Project, Run, Shared) {
+    let p = Project::with(&[("users.rs", USERS_V2)]);
+    let dir = p.root();
+    git_ok(dir, &["init", "-q"]);
+    git_ok(dir, &["config", "user.name", "Migration Tester"]);
+    git_ok(dir, &["config", "user.email", "tester@example.com"]);
+    git_ok(dir, &["config", "commit.gpgsign", "false"]);
+    git_ok(dir, &["config", "merge.conflictstyle", "merge"]);
+    git_ok(dir, &["checkout", "-q", "-b", "base"]);
+    p.generate("2026-11-24").assert_ok();
+    git_ok(dir, &["add", "src", "sql"]);
+    git_ok(dir, &["commit", "-q", "-m", "users v2"]);
+
+    let base = snapshot(&p.out());
+    let new_file = |base: &BTreeMap<String, Vec<u8>>| {
+        let added: Vec<String> = forwards(&snapshot(&p.out()))
+            .into_iter()
+            .filter(|f| !base.contains_key(f))
+            .collect();
+        assert_eq!(added.len(), 1, "one new forward file: {added:?}");
+        added[0].clone()
+    };
+
+    git_ok(dir, &["checkout", "-q", "-b", "a"]);
+    p.write("users.rs", USERS_V3);
+    p.generate("2026-11-25").assert_ok();
+    let users_v3 = new_file(&base);
+    git_ok(dir, &["add", "src", "sql"]);
+    git_ok(dir, &["commit", "-q", "-m", "users v3"]);
+
+    git_ok(dir, &["checkout", "-q", "base"]);
+    git_ok(dir, &["checkout", "-q", "-b", "b"]);
+    p.write("orgs.rs", ORGS_V1);
+    p.generate("2026-11-26").assert_ok();
+    let orgs = new_file(&base);
+    git_ok(dir, &["add", "src", "sql"]);
+    git_ok(dir, &["commit", "-q", "-m", "orgs"]);
+
+    // Both branches gave their new file the number after the base's last.
+    assert!(users_v3.ends_with("_users_v3_expand.sql"), "{users_v3}");
+    assert!(orgs.ends_with("_orgs_create.sql"), "{orgs}");
+    assert_eq!(number(&users_v3), number(&orgs));
+    let merge = git(dir, &["merge", "--no-edit", "a"]);
+    (p, merge, Shared { orgs, users_v3 })
+}
+
+/// The forward files that branch `b` (`orgs`) and branch `a` (`users_v3`) both numbered N.
+struct Shared {
+    orgs: String,
+    users_v3: String,
+}
+
+#[test]
+fn two_branches_that_add_migrations_conflict_on_the_manifest() {
+    let (p, merge, shared) = merged_branches();
+    assert!(!merge.ok(), "the merge should stop on a conflict: {merge}");
+    assert!(
+        merge.all().contains("CONFLICT") && merge.all().contains("sql/migrations.lock"),
+        "{merge}"
+    );
+    let status = git(p.root(), &["status", "--porcelain"]);
+    assert!(
+        status.stdout.contains("UU sql/migrations.lock"),
+        "only the manifest conflicts: {status}"
+    );
+    assert_eq!(
+        status
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("UU"))
+            .count(),
+        1,
+        "{status}"
+    );
+    // The migrations themselves merge without a conflict: both numbered files are there.
+    assert!(p.sql(&shared.orgs).exists() && p.sql(&shared.users_v3).exists());
+}
+
+#[test]
+fn conflict_markers_left_in_the_manifest_are_a_clear_error() {
+    let (p, merge, _) = merged_branches();
+    assert!(!merge.ok(), "{merge}");
+    let lock = fs::read_to_string(p.sql("migrations.lock")).unwrap();
+    assert!(lock.contains("<<<<<<<"), "{lock}");
+    let before = snapshot(&p.out());
+
+    for run in [p.check(), p.generate("2026-11-27"), p.plan()] {
+        run.assert_failed();
+        assert!(run.stderr.contains("merge conflict"), "{run}");
+        assert!(run.stderr.contains("migrations.lock"), "{run}");
+    }
+    assert_eq!(snapshot(&p.out()), before, "something was written");
+}
+
+#[test]
+fn a_manifest_merged_by_keeping_both_sides_is_refused() {
+    let (p, merge, shared) = merged_branches();
+    assert!(!merge.ok(), "{merge}");
+    let lock_path = p.sql("migrations.lock");
+    let naive: String = fs::read_to_string(&lock_path)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            !(l.starts_with("<<<<<<<") || l.starts_with("=======") || l.starts_with(">>>>>>>"))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(&lock_path, &naive).unwrap();
+    let before = snapshot(&p.out());
+
+    let run = p.check();
+    run.assert_failed();
+    let names_both = run.stderr.contains(&shared.orgs) && run.stderr.contains(&shared.users_v3);
+    assert!(
+        names_both || run.stderr.contains("merged by hand"),
+        "names the two files that share a number, or says the manifest was merged by hand: {run}"
+    );
+    let run = p.generate("2026-11-27");
+    run.assert_failed();
+    assert_eq!(snapshot(&p.out()), before, "something was written");
+}
+
+#[test]
+fn a_manifest_taken_from_one_branch_names_both_files_that_share_a_number_until_renumbered() {
+    let (p, merge, shared) = merged_branches();
+    assert!(!merge.ok(), "{merge}");
+    let dir = p.root();
+    git_ok(dir, &["checkout", "--ours", "sql/migrations.lock"]);
+
+    let run = p.check();
+    run.assert_failed();
+    assert!(
+        run.stderr.contains(&shared.orgs) && run.stderr.contains(&shared.users_v3),
+        "{run}"
+    );
+
+    // The manifest's advice: keep one branch's files, then generate again for the other's.
+    let rollback = shared.users_v3.replace(".sql", ".rollback.sql");
+    for name in [&shared.users_v3, &rollback] {
+        git_ok(dir, &["rm", "-q", "-f", &format!("sql/{name}")]);
+    }
+    let run = p.generate("2026-11-27");
+    run.assert_ok();
+    assert!(run.stdout.contains("public.users v2 -> v3"), "{run}");
+    let renumbered = format!("{:03}_users_v3_expand.sql", number(&shared.orgs) + 1);
+    assert!(p.sql(&renumbered).exists(), "expected {renumbered}: {run}");
+    p.check().assert_ok();
+    assert_numbered_pairs(&snapshot(&p.out()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Unsafe changes.
+
+#[test]
+fn a_type_change_between_versions_is_refused_naming_table_column_version_and_fix() {
+    // Two fields for one column: `score` is bigint below version 2 and text from version 2.
+    // (The source is read, never compiled, so the repeated field name is fine here.)
+    let users = r#"use schema_macros::versioned;
+
+#[versioned(table = "users", version = 2)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(until = 2)]
+    pub score: i64,
+    #[col(since = 2, default = "''")]
+    pub score: String,
+}
+"#;
+    // A valid table beside it must not be written either.
+    let p = Project::with(&[("orgs.rs", ORGS_V1), ("users.rs", users)]);
+    let run = p.generate("2026-11-24");
+    run.assert_failed();
+    for part in [
+        "public.users",
+        "version 2",
+        "`score`",
+        "bigint",
+        "text",
+        "new version",
+    ] {
+        assert!(run.stderr.contains(part), "mentions {part:?}: {run}");
+    }
+    assert!(!p.out().exists(), "wrote into {}", p.out().display());
+
+    let run = p.plan();
+    run.assert_failed();
+    assert!(run.stderr.contains("`score`"), "{run}");
+}
+
+#[test]
+fn dropping_a_column_is_refused_naming_table_column_version_and_fix() {
+    let users = r#"use schema_macros::versioned;
+
+#[versioned(table = "users", version = 2)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(until = 2)]
+    pub nickname: Option<String>,
+}
+"#;
+    let p = Project::with(&[("orgs.rs", ORGS_V1), ("users.rs", users)]);
+    let run = p.generate("2026-11-24");
+    run.assert_failed();
+    for part in [
+        "public.users",
+        "version 2",
+        "`nickname`",
+        "removed",
+        "keep the column",
+    ] {
+        assert!(run.stderr.contains(part), "mentions {part:?}: {run}");
+    }
+    assert!(!p.out().exists(), "wrote into {}", p.out().display());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Bad annotations.
+
+const MISSPELT: &str = r#"use schema_macros::versioned;
+
+#[versioned(table = "users", version = 1)]
+pub struct User {
+    #[col(primay_key)]
+    pub id: i64,
+}
+"#;
+
+#[test]
+fn a_misspelt_key_is_reported_at_its_place_with_the_closest_key() {
+    let p = Project::with(&[("lib.rs", MISSPELT)]);
+    let file = p.root().join("src").join("lib.rs");
+
+    // --src as the crate folder and as the file itself.
+    for src in [p.root().to_owned(), file.clone()] {
+        let out = p.out();
+        let run = run_in(
+            p.root(),
+            &[
+                "generate",
+                "--src",
+                src.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--date",
+                "2026-11-24",
+            ],
+        );
+        run.assert_failed();
+        // Line 5, column 11: the `p` of `primay_key` in `    #[col(primay_key)]`.
+        let place = format!("{}:5:11:", file.display());
+        assert!(run.stderr.contains(&place), "expected {place:?}: {run}");
+        assert!(run.stderr.contains("did you mean `primary_key`"), "{run}");
+        assert!(!out.exists(), "wrote into {}", out.display());
+    }
+}
+
+#[test]
+fn a_misspelt_struct_key_is_reported_too() {
+    let p = Project::with(&[("lib.rs", &MISSPELT.replace("table =", "tabel ="))]);
+    let run = p.generate("2026-11-24");
+    run.assert_failed();
+    assert!(run.stderr.contains("lib.rs:3:13:"), "{run}");
+    assert!(run.stderr.contains("did you mean `table`"), "{run}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Bad command lines.
+
+#[test]
+fn a_bad_command_line_is_one_error_line_and_a_failure() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    let cases: &[(&[&str], &str)] = &[
+        (&["generate", "--src", ".", "--bogus"], "--bogus"),
+        (&["plan", "--frobnicate"], "--frobnicate"),
+        (&["generate", "--out", "sql"], "--src"),
+        (
+            &[
+                "generate",
+                "--src",
+                ".",
+                "--out",
+                "sql",
+                "--date",
+                "2026-13-45",
+            ],
+            "2026-13-45",
+        ),
+        (
+            &[
+                "generate",
+                "--src",
+                ".",
+                "--out",
+                "sql",
+                "--batch-size",
+                "0",
+            ],
+            "--batch-size",
+        ),
+        (
+            &["generate", "--src", "no/such/crate", "--out", "sql"],
+            "no/such/crate",
+        ),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, mention) in cases {
+        let run = p.run(args);
+        assert!(
+            run.code.is_some_and(|c| c != 0),
+            "{args:?} should fail: {run}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: one line: {run}");
+        assert!(run.stderr.starts_with("error:"), "{args:?}: {run}");
+        assert!(
+            run.stderr.contains(mention),
+            "{args:?} mentions {mention:?}: {run}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: nothing on stdout: {run}");
+        assert!(!p.out().exists(), "{args:?} wrote into sql/");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. plan.
+
+#[test]
+fn plan_shows_each_pending_file_with_phase_lock_rewrites_scans_and_risk() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    let run = p.plan();
+    run.assert_ok();
+    let out = &run.stdout;
+    assert!(out.contains("2 pending steps"), "{run}");
+    assert!(out.contains("public.users v1 (create)"), "{run}");
+    assert!(out.contains("public.users v1 -> v2"), "{run}");
+    for phase in ["expand", "backfill", "contract"] {
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(phase)),
+            "a {phase} file: {run}"
+        );
+    }
+    assert!(
+        out.contains("rewrites table: no; scans table: yes"),
+        "the backfill scans the table: {run}"
+    );
+    assert!(!p.out().exists(), "plan wrote into sql/");
+
+    // One entry per file that generate then writes, each with its lock and risk.
+    p.generate("2026-11-24").assert_ok();
+    let files = forwards(&snapshot(&p.out())).len();
+    for key in ["lock: ", "rewrites table: ", "scans table: ", "risk: "] {
+        assert_eq!(out.matches(key).count(), files, "{key:?} per file: {run}");
+    }
+
+    let run = p.plan();
+    run.assert_ok();
+    assert!(run.stdout.contains("nothing pending"), "{run}");
+    assert!(!run.stdout.contains("risk:"), "{run}");
+
+    p.write("lib.rs", USERS_V3);
+    let run = p.plan();
+    run.assert_ok();
+    assert!(run.stdout.contains("1 pending steps"), "{run}");
+    assert!(run.stdout.contains("public.users v2 -> v3"), "{run}");
+    assert!(!run.stdout.contains("v1 -> v2"), "{run}");
+    assert!(
+        run.stdout.contains("risk: low"),
+        "a nullable column is low risk: {run}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. No arguments, in this workspace.
+
+#[test]
+fn no_arguments_in_the_workspace_root_says_everything_is_up_to_date() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = root.join("examples/service");
+    let lock = example.join("sql/migrations.lock");
+    assert!(lock.exists(), "{} is not committed yet", lock.display());
+
+    // Without arguments the tool writes; make sure first that it has nothing to write, so that
+    // a failing test never leaves files in the repository.
+    let check = run_in(
+        &root,
+        &[
+            "generate",
+            "--check",
+            "--src",
+            "examples/service",
+            "--out",
+            "examples/service/sql",
+        ],
+    );
+    assert!(
+        check.ok(),
+        "examples/service/sql is not up to date: {check}"
+    );
+
+    let run = run_in(&root, &[]);
+    run.assert_ok();
+    assert!(run.stdout.contains("everything is up to date"), "{run}");
+}
