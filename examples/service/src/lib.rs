@@ -19,7 +19,11 @@ pub struct Org {
     pub slug: String,
     pub name: String,
     /// The billing plan; every existing organisation starts on the free plan.
-    #[col(since = 2, default = "'free'", check = "plan IN ('free', 'team', 'enterprise')")]
+    #[col(
+        since = 2,
+        default = "'free'",
+        check = "plan IN ('free', 'team', 'enterprise')"
+    )]
     pub plan: String,
 }
 

@@ -72,10 +72,10 @@ fn parse_keys(
     attr: &str,
     valid: &[&'static str],
     mentioned: &mut Vec<&'static str>,
+    seen: &mut Vec<String>,
     errors: &mut Errors,
     mut assign: impl FnMut(&str, Value, &mut Errors),
 ) {
-    let mut seen: Vec<String> = Vec::new();
     let parser = syn::meta::parser(|meta| {
         let key = meta
             .path
@@ -229,6 +229,7 @@ pub fn parse(
         VERSIONED,
         STRUCT_KEYS,
         &mut mentioned,
+        &mut Vec::new(),
         errors,
         |key, value, errors| match key {
             TABLE => raw.table = string(VERSIONED, key, value, errors),
@@ -250,6 +251,8 @@ pub fn parse(
     };
     for field in named.named.iter_mut() {
         let mut f = RawField::default();
+        // Keys seen on this field, across all of its #[col] attributes.
+        let mut seen = Vec::new();
         for attr in field.attrs.iter().filter(|a| a.path().is_ident(COL)) {
             let tokens = match &attr.meta {
                 syn::Meta::List(list) => list.tokens.clone(),
@@ -267,6 +270,7 @@ pub fn parse(
                 COL,
                 FIELD_KEYS,
                 &mut mentioned,
+                &mut seen,
                 errors,
                 |key, value, errors| match key {
                     PRIMARY_KEY => f.primary_key = flag(COL, key, value, errors),
