@@ -367,3 +367,165 @@ fn merge(
     }
     file
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{FieldHistory, Reference, TableHistory};
+
+    fn field(name: &str, ty: &str, nullable: bool, since: u32) -> FieldHistory {
+        FieldHistory {
+            rust_name: name.into(),
+            column: name.into(),
+            sql_type: ty.into(),
+            nullable,
+            primary_key: name == "id",
+            unique: false,
+            index: false,
+            since,
+            until: None,
+            renamed_from: None,
+            default: None,
+            backfill: None,
+            references: None,
+            check: None,
+        }
+    }
+
+    fn table(name: &str, since: u32, version: u32, fields: Vec<FieldHistory>) -> TableHistory {
+        TableHistory {
+            rust_name: name.into(),
+            schema: "public".into(),
+            table: name.into(),
+            since,
+            version,
+            fields,
+        }
+    }
+
+    fn slugs(step: &Step) -> Vec<(String, Phase, bool)> {
+        step.files
+            .iter()
+            .map(|f| (f.slug.clone(), f.phase, f.transactional))
+            .collect()
+    }
+
+    #[test]
+    fn backfilled_not_null_column_goes_through_every_stage() {
+        let mut name = field("name", "text", false, 2);
+        name.backfill = Some("'x'".into());
+        name.index = true;
+        let h = table("t", 1, 2, vec![field("id", "bigint", false, 1), name]);
+        let step = plan_step(
+            h.model_at(1).as_ref(),
+            &h.model_at(2).unwrap(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            slugs(&step),
+            [
+                ("expand".into(), Phase::Expand, true),
+                ("backfill".into(), Phase::Backfill, false),
+                ("index_name".into(), Phase::Expand, false),
+                ("validate".into(), Phase::Expand, true),
+                ("contract".into(), Phase::Contract, true),
+            ]
+        );
+        let validate = &step.files[3];
+        assert!(
+            validate
+                .forward
+                .iter()
+                .any(|s| s.text.contains("SET NOT NULL"))
+        );
+        assert!(
+            validate
+                .rollback
+                .iter()
+                .any(|s| s.text.contains("DROP NOT NULL"))
+        );
+        assert!(
+            step.files[4]
+                .forward
+                .iter()
+                .any(|s| s.text.starts_with("DROP TRIGGER"))
+        );
+    }
+
+    #[test]
+    fn constant_default_is_in_place_and_volatile_default_is_backfilled() {
+        let mut constant = field("n", "bigint", false, 2);
+        constant.default = Some("0".into());
+        let h = table("t", 1, 2, vec![field("id", "bigint", false, 1), constant]);
+        let step = plan_step(
+            h.model_at(1).as_ref(),
+            &h.model_at(2).unwrap(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(slugs(&step), [("expand".into(), Phase::Expand, true)]);
+        assert!(!step.files[0].impact.rewrites);
+
+        let mut volatile = field("u", "uuid", false, 2);
+        volatile.default = Some("gen_random_uuid()".into());
+        let h = table("t", 1, 2, vec![field("id", "bigint", false, 1), volatile]);
+        let step = plan_step(
+            h.model_at(1).as_ref(),
+            &h.model_at(2).unwrap(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let kinds: Vec<String> = step.files.iter().map(|f| f.slug.clone()).collect();
+        assert_eq!(
+            kinds,
+            ["expand", "backfill", "validate"],
+            "a default fills new rows: no trigger, no contract"
+        );
+        assert!(
+            step.files[0]
+                .forward
+                .iter()
+                .any(|s| s.text.contains("SET DEFAULT gen_random_uuid()"))
+        );
+    }
+
+    #[test]
+    fn tables_follow_the_tables_they_reference_within_a_version() {
+        let mut org = field("org_id", "bigint", true, 1);
+        org.references = Some(Reference {
+            schema: "public".into(),
+            table: "b_orgs".into(),
+            column: "id".into(),
+        });
+        let users = table("a_users", 1, 1, vec![field("id", "bigint", false, 1), org]);
+        let orgs = table("b_orgs", 1, 1, vec![field("id", "bigint", false, 1)]);
+        let steps = order::plan_all(&[users, orgs], &PlanOptions::default()).unwrap();
+        let names: Vec<&str> = steps.iter().map(|s| s.table.as_str()).collect();
+        assert_eq!(names, ["b_orgs", "a_users"]);
+    }
+
+    #[test]
+    fn reference_cycles_and_future_tables_are_refused() {
+        let refs = |table: &str| {
+            let mut f = field("other_id", "bigint", true, 1);
+            f.references = Some(Reference {
+                schema: "public".into(),
+                table: table.into(),
+                column: "id".into(),
+            });
+            f
+        };
+        let a = table("a", 1, 1, vec![field("id", "bigint", false, 1), refs("b")]);
+        let b = table("b", 1, 1, vec![field("id", "bigint", false, 1), refs("a")]);
+        let err = order::plan_all(&[a.clone(), b], &PlanOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("cycle"), "{err}");
+
+        let later = table("b", 2, 2, vec![field("id", "bigint", false, 2)]);
+        let err = order::plan_all(&[a, later], &PlanOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("created only at version 2"),
+            "{err}"
+        );
+    }
+}
