@@ -155,22 +155,7 @@ mod tests {
     use crate::history::{FieldHistory, TableHistory};
 
     fn field(name: &str, ty: &str, nullable: bool, since: u32) -> FieldHistory {
-        FieldHistory {
-            rust_name: name.into(),
-            column: name.into(),
-            sql_type: ty.into(),
-            nullable,
-            primary_key: false,
-            unique: false,
-            index: false,
-            since,
-            until: None,
-            renamed_from: None,
-            default: None,
-            backfill: None,
-            references: None,
-            check: None,
-        }
+        FieldHistory::new(name, ty, nullable, since)
     }
 
     fn users() -> TableHistory {

@@ -40,6 +40,26 @@ pub struct FieldHistory {
 }
 
 impl FieldHistory {
+    /// A plain column from version `since` on, without keys; set the other fields as needed.
+    pub fn new(column: &str, sql_type: &str, nullable: bool, since: u32) -> FieldHistory {
+        FieldHistory {
+            rust_name: column.into(),
+            column: column.into(),
+            sql_type: sql_type.into(),
+            nullable,
+            primary_key: false,
+            unique: false,
+            index: false,
+            since,
+            until: None,
+            renamed_from: None,
+            default: None,
+            backfill: None,
+            references: None,
+            check: None,
+        }
+    }
+
     /// Whether the column exists at `version`.
     pub fn exists_at(&self, version: u32) -> bool {
         version >= self.since && self.until.is_none_or(|until| version < until)

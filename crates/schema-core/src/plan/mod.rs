@@ -374,22 +374,9 @@ mod tests {
     use crate::history::{FieldHistory, Reference, TableHistory};
 
     fn field(name: &str, ty: &str, nullable: bool, since: u32) -> FieldHistory {
-        FieldHistory {
-            rust_name: name.into(),
-            column: name.into(),
-            sql_type: ty.into(),
-            nullable,
-            primary_key: name == "id",
-            unique: false,
-            index: false,
-            since,
-            until: None,
-            renamed_from: None,
-            default: None,
-            backfill: None,
-            references: None,
-            check: None,
-        }
+        let mut f = FieldHistory::new(name, ty, nullable, since);
+        f.primary_key = name == "id";
+        f
     }
 
     fn table(name: &str, since: u32, version: u32, fields: Vec<FieldHistory>) -> TableHistory {

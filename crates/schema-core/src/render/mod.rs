@@ -77,6 +77,28 @@ fn body(
     }
 }
 
+/// The lines every file starts with: the no-transaction marker, what, when, who, phase, table.
+fn header(
+    out: &mut String,
+    transactional: bool,
+    title: &str,
+    meta: &Meta,
+    step: &Step,
+    file: &PlannedFile,
+) {
+    if !transactional {
+        out.push_str("-- no-transaction\n");
+    }
+    out.push_str(&format!(
+        "-- {title}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n-- Table: {}, {}\n",
+        meta.date,
+        meta.author,
+        file.phase,
+        step.qualified(),
+        step_words(step)
+    ));
+}
+
 /// The forward file.
 pub fn forward(
     step: &Step,
@@ -86,27 +108,18 @@ pub fn forward(
     opts: &PlanOptions,
 ) -> String {
     let mut out = String::new();
-    if !file.transactional {
-        out.push_str("-- no-transaction\n");
-    }
-    out.push_str(&format!(
-        "-- Migration: {}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n",
-        file.title, meta.date, meta.author, file.phase
-    ));
-    out.push_str(&format!(
-        "-- Table: {}, {}\n",
-        step.qualified(),
-        step_words(step)
-    ));
+    let title = format!("Migration: {}", file.title);
+    header(&mut out, file.transactional, &title, meta, step, file);
     out.push_str(&format!("-- Lock: {}\n", file.impact.lock));
     out.push_str(&format!("-- Rollback: {stem}.rollback.sql\n"));
     if !file.transactional {
         out.push_str("-- Runs outside a transaction; safe to run again after a failure.\n");
     }
+    let timeout = file.statement_timeout.as_deref();
     body(
         &mut out,
         file.transactional,
-        file.statement_timeout.as_deref(),
+        timeout,
         opts,
         &file.forward,
         &file.verify,
@@ -123,28 +136,25 @@ pub fn rollback(
     opts: &PlanOptions,
 ) -> String {
     let mut out = String::new();
-    if !file.rollback_transactional {
-        out.push_str("-- no-transaction\n");
-    }
-    out.push_str(&format!(
-        "-- Rollback of {stem}.sql: {}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n",
-        file.title, meta.date, meta.author, file.phase
-    ));
-    out.push_str(&format!(
-        "-- Table: {}, {}\n",
-        step.qualified(),
-        step_words(step)
-    ));
+    let title = format!("Rollback of {stem}.sql: {}", file.title);
+    header(
+        &mut out,
+        file.rollback_transactional,
+        &title,
+        meta,
+        step,
+        file,
+    );
     match &file.rollback_note {
         Some(note) => out.push_str(&format!("-- Data: {note}\n")),
         None => out.push_str(
             "-- Data: every value of the columns that existed before the migration is kept.\n",
         ),
     }
-    let timeout = Some(opts.statement_timeout.as_str());
     if file.rollback.is_empty() {
         out.push_str("-- Nothing to undo in the catalog.\n");
     }
+    let timeout = Some(opts.statement_timeout.as_str());
     body(
         &mut out,
         file.rollback_transactional,
