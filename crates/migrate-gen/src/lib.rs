@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod generate;
+pub mod kv;
 pub mod manifest;
 pub mod report;
 pub mod source;
@@ -58,6 +59,8 @@ pub enum Command {
     Generate(GenerateCmd),
     /// Show the pending steps: phase, lock, whether the table is rewritten or scanned, risk.
     Plan(PlanCmd),
+    /// Key-format migrations of key-value stores: migrate, status, cleanup, rollback.
+    Kv(kv::KvCmd),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,6 +234,7 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             }
             Ok(text)
         }
+        Some(Command::Kv(cmd)) => kv::run(cmd),
         Some(Command::Plan(cmd)) => {
             let targets = match &cmd.src {
                 Some(src) => vec![(

@@ -1,0 +1,1 @@
+//! Key-format migrations for key-value stores (SPEC section 9).
