@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use schema_core::plan::{PlanOptions, Step, order};
+use schema_core::plan::{Phase, PlanOptions, Step, order};
 use schema_core::render::{self, Meta};
 
 use crate::manifest::{self, FileEntry, Manifest, StepEntry};
@@ -120,27 +120,10 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     let mut release = manifest.last_release() + 1;
     let mut number = manifest.last_number();
     let mut writes: Vec<(String, String)> = Vec::new();
+    // Each step's release: one per step on an empty folder, else one for the whole run.
+    let mut files = Vec::new();
     for &i in &new {
         let step = &steps[i];
-        for file in &step.files {
-            number += 1;
-            let stem = render::file_stem(number, step, file);
-            let forward = render::forward(step, file, &stem, &meta, &args.options);
-            let rollback = render::rollback(step, file, &stem, &meta, &args.options);
-            manifest.files.push(FileEntry {
-                number,
-                table: step.qualified(),
-                version: step.to,
-                phase: file.phase,
-                transactional: file.transactional,
-                release,
-                checksum: manifest::checksum(&forward),
-                rollback_checksum: manifest::checksum(&rollback),
-                stem: stem.clone(),
-            });
-            writes.push((format!("{stem}.sql"), forward));
-            writes.push((format!("{stem}.rollback.sql"), rollback));
-        }
         manifest.steps.push(StepEntry {
             table: step.qualified(),
             version: step.to,
@@ -148,9 +131,32 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
             fingerprint: step.fingerprint.clone(),
         });
         outcome.pending.push(step_label(step));
+        files.extend(step.files.iter().map(|file| (release, step, file)));
         if first_run {
             release += 1;
         }
+    }
+    // Within a release every expand and backfill file comes before any contract file, so
+    // that `apply --phase expand` can stop before the release's contract files.
+    files.sort_by_key(|(release, _, file)| (*release, file.phase == Phase::Contract));
+    for (release, step, file) in files {
+        number += 1;
+        let stem = render::file_stem(number, step, file);
+        let forward = render::forward(step, file, &stem, &meta, &args.options);
+        let rollback = render::rollback(step, file, &stem, &meta, &args.options);
+        manifest.files.push(FileEntry {
+            number,
+            table: step.qualified(),
+            version: step.to,
+            phase: file.phase,
+            transactional: file.transactional,
+            release,
+            checksum: manifest::checksum(&forward),
+            rollback_checksum: manifest::checksum(&rollback),
+            stem: stem.clone(),
+        });
+        writes.push((format!("{stem}.sql"), forward));
+        writes.push((format!("{stem}.rollback.sql"), rollback));
     }
     fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     for (name, text) in &writes {

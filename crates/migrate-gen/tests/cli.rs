@@ -348,6 +348,57 @@ fn a_new_version_appends_files_numbered_after_the_existing_ones() {
 // ---------------------------------------------------------------------------------------------
 // 3. --check.
 
+/// `orgs` at version 2: a backfilled column too, so that its step has a contract file.
+const ORGS_V2: &str = r#"use schema_macros::versioned;
+
+#[versioned(table = "orgs", version = 2)]
+pub struct Org {
+    #[col(primary_key)]
+    pub id: i64,
+    pub name: String,
+    #[col(since = 2, backfill = "lower(name)")]
+    pub slug: String,
+}
+"#;
+
+#[test]
+fn a_release_puts_every_contract_file_after_its_expand_and_backfill_files() {
+    let p = Project::with(&[("users.rs", USERS_V2.replace("version = 2", "version = 1").replace(
+        "    #[col(since = 2, backfill = \"split_part(email, '@', 1)\")]\n    pub display_name: String,\n",
+        "",
+    ).as_str()), ("orgs.rs", ORGS_V1)]);
+    p.generate("2026-01-01").assert_ok();
+    // One run adds users v2 and orgs v2: one release, two steps with contract files.
+    p.write("users.rs", USERS_V2);
+    p.write("orgs.rs", ORGS_V2);
+    p.generate("2026-01-02").assert_ok();
+    let lock = fs::read_to_string(p.sql("migrations.lock")).unwrap();
+    let new: Vec<(&str, &str)> = lock
+        .lines()
+        .filter(|l| l.starts_with("file ") && l.contains(" r3 "))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w[4], w[9])
+        })
+        .collect();
+    let first_contract = new
+        .iter()
+        .position(|(phase, _)| *phase == "contract")
+        .unwrap();
+    assert!(first_contract > 0, "{new:?}");
+    assert!(
+        new[first_contract..]
+            .iter()
+            .all(|(phase, _)| *phase == "contract"),
+        "a contract file comes before an expand or backfill file of its release: {new:?}"
+    );
+    assert_eq!(
+        new.len() - first_contract,
+        2,
+        "both steps have a contract file: {new:?}"
+    );
+}
+
 #[test]
 fn check_passes_when_every_version_has_its_migrations() {
     let p = Project::with(&[("lib.rs", USERS_V2)]);
