@@ -7,6 +7,7 @@ pub mod generate;
 pub mod kv;
 pub mod manifest;
 pub mod report;
+pub mod runner;
 pub mod source;
 
 use std::fmt;
@@ -59,6 +60,12 @@ pub enum Command {
     Generate(GenerateCmd),
     /// Show the pending steps: phase, lock, whether the table is rewritten or scanned, risk.
     Plan(PlanCmd),
+    /// Apply pending migrations in order, recorded in migrate_gen.applied.
+    Apply(ApplyCmd),
+    /// Run the rollbacks of applied migrations above --to, newest first.
+    Rollback(RollbackCmd),
+    /// Show applied and pending migrations and anything that needs attention (exit 1).
+    Status(StatusCmd),
     /// Key-format migrations of key-value stores: migrate, status, cleanup, rollback.
     Kv(kv::KvCmd),
 }
@@ -121,6 +128,97 @@ pub struct GenerateCmd {
     pub check: bool,
     #[command(flatten)]
     pub tuning: TuningArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhaseArg {
+    /// Everything pending except the contract files of the newest pending release.
+    Expand,
+    /// The pending contract files, once nothing else is pending (after the deploy).
+    Contract,
+    /// Everything pending.
+    All,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL [default: $DATABASE_URL].
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// The migrations folder (with migrations.lock).
+    #[arg(long)]
+    pub dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Fail at once when another run holds the migration lock, instead of waiting.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Run files whose checksum changed since they were generated or applied.
+    #[arg(long)]
+    pub accept_edited: bool,
+    /// How long to keep retrying a file that gives up on a lock (lock_timeout), e.g. 300s, 10m.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub lock_retry_budget: std::time::Duration,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a duration like 30s, 5m or 1h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "ms" => return Ok(std::time::Duration::from_millis(n)),
+        _ => return Err(format!("`{s}` is not a duration like 30s, 5m or 1h")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyCmd {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[arg(long, value_enum, default_value_t = PhaseArg::All)]
+    pub phase: PhaseArg,
+    /// Stop after migration number N.
+    #[arg(long)]
+    pub to: Option<u32>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RollbackCmd {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Roll back every applied migration numbered above N (0: all of them).
+    #[arg(long)]
+    pub to: u32,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusCmd {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+fn target(db: DatabaseArgs, run: Option<RunArgs>) -> runner::Target {
+    let run = run.unwrap_or(RunArgs {
+        no_wait: false,
+        accept_edited: false,
+        lock_retry_budget: std::time::Duration::from_secs(300),
+    });
+    runner::Target {
+        database_url: db.database_url,
+        dir: db.dir,
+        no_wait: run.no_wait,
+        accept_edited: run.accept_edited,
+        lock_retry_budget: run.lock_retry_budget,
+    }
 }
 
 #[derive(Args, Debug)]
@@ -235,6 +333,22 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             Ok(text)
         }
         Some(Command::Kv(cmd)) => kv::run(cmd),
+        Some(Command::Apply(cmd)) => {
+            let selection = match cmd.phase {
+                PhaseArg::Expand => runner::Selection::Expand,
+                PhaseArg::Contract => runner::Selection::Contract,
+                PhaseArg::All => runner::Selection::All,
+            };
+            runner::apply(&target(cmd.db, Some(cmd.run)), selection, cmd.to)
+        }
+        Some(Command::Rollback(cmd)) => runner::rollback(&target(cmd.db, Some(cmd.run)), cmd.to),
+        Some(Command::Status(cmd)) => {
+            let (text, attention) = runner::status(&target(cmd.db, None))?;
+            if attention {
+                return Err(Error::msg(format!("{text}\nsomething needs attention (see problems above)")));
+            }
+            Ok(text)
+        }
         Some(Command::Plan(cmd)) => {
             let targets = match &cmd.src {
                 Some(src) => vec![(

@@ -53,6 +53,7 @@ BEGIN
     COMMIT;
     mg_total_rows := mg_total_rows + mg_batch_rows;
     mg_batches := mg_batches + 1;
+    RAISE DEBUG 'migrate-gen progress % rows', mg_total_rows;
     IF mg_batches % 100 = 0 THEN
       RAISE NOTICE 'backfill public.users: % rows filled in % batches', mg_total_rows, mg_batches;
     END IF;

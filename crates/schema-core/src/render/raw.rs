@@ -260,6 +260,7 @@ BEGIN\n\
 \x20   COMMIT;\n\
 \x20   mg_total_rows := mg_total_rows + mg_batch_rows;\n\
 \x20   mg_batches := mg_batches + 1;\n\
+\x20   RAISE DEBUG 'migrate-gen progress % rows', mg_total_rows;\n\
 \x20   IF mg_batches % 100 = 0 THEN\n\
 \x20     RAISE NOTICE 'backfill {label}: % rows filled in % batches', mg_total_rows, mg_batches;\n\
 \x20   END IF;\n\

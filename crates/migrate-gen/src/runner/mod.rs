@@ -1,0 +1,540 @@
+//! `apply`, `rollback` and `status`: running the files of a migrations folder against a live
+//! database, one runner at a time, recorded in `migrate_gen.applied`.
+//!
+//! - Exclusion: a session advisory lock, taken by polling `pg_try_advisory_lock` (never by
+//!   blocking inside `pg_advisory_lock`, whose open snapshot would make a concurrent index
+//!   build of the other runner wait forever), with no transaction left open between files.
+//! - Lock queue: every file sets `lock_timeout`; when a statement gives up on a lock (55P03)
+//!   or is chosen as a deadlock victim, the whole file is retried after a growing, jittered
+//!   pause, within a time budget. Every file can run again: a transactional file was rolled
+//!   back, a no-transaction file is written to be re-runnable.
+//! - Tracking: a file is recorded as started before it runs and as finished in its own
+//!   transaction (just before its `COMMIT`), or right after it for a no-transaction file; a
+//!   record left unfinished means the run was cut short, and `apply` runs the file again.
+
+mod progress;
+pub mod split;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use postgres::error::SqlState;
+use postgres::{Client, NoTls};
+use schema_core::plan::Phase;
+
+use crate::Error;
+use crate::manifest::{self, FileEntry, Manifest};
+use progress::Progress;
+
+/// `pg_try_advisory_lock` key: "migrate" in ASCII.
+const LOCK_KEY: i64 = 0x006d_6967_7261_7465;
+
+const SETUP: &str = "CREATE SCHEMA IF NOT EXISTS migrate_gen;
+CREATE TABLE IF NOT EXISTS migrate_gen.applied (
+  number integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  phase text NOT NULL,
+  release integer NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  duration_ms bigint
+)";
+
+/// What every runner command needs.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub database_url: String,
+    pub dir: PathBuf,
+    /// Fail at once when another run holds the lock.
+    pub no_wait: bool,
+    /// Run files whose checksum changed since they were generated or applied.
+    pub accept_edited: bool,
+    /// How long lock timeouts are retried, in all, per file.
+    pub lock_retry_budget: Duration,
+}
+
+/// Which files `apply` runs (SPEC section 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Every pending file except the contract files of the newest pending release.
+    Expand,
+    /// The pending contract files, once nothing else is pending.
+    Contract,
+    All,
+}
+
+struct Record {
+    number: u32,
+    name: String,
+    checksum: String,
+    phase: String,
+    finished: bool,
+    started_at: String,
+    duration_ms: Option<i64>,
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn one_line(e: &postgres::Error) -> String {
+    let text = match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => {
+            let mut s = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(inner) = source {
+                let _ = write!(s, ": {inner}");
+                source = inner.source();
+            }
+            s
+        }
+    };
+    text.replace('\n', " ")
+}
+
+fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
+    let mut config: postgres::Config = url
+        .parse()
+        .map_err(|e| Error::msg(format!("--database-url {}: {e}", redact(url))))?;
+    config.application_name("migrate-gen");
+    config.connect_timeout(Duration::from_secs(10));
+    let progress = progress.clone();
+    config.notice_callback(move |notice| {
+        let message = notice.message();
+        if message.starts_with(progress::PREFIX) {
+            progress.message(message);
+        } else if notice.severity() != "DEBUG" {
+            eprintln!("{}: {message}", notice.severity().to_lowercase());
+        }
+    });
+    let mut client = config
+        .connect(NoTls)
+        .map_err(|e| Error::msg(format!("cannot connect to {}: {}", redact(url), one_line(&e))))?;
+    // The generated backfill reports each batch at DEBUG level, which psql users do not see.
+    client
+        .batch_execute("SET client_min_messages = debug1")
+        .map_err(|e| Error::msg(one_line(&e)))?;
+    Ok(client)
+}
+
+fn db(e: postgres::Error) -> Error {
+    Error::msg(one_line(&e))
+}
+
+/// Creates the tracking table if needed; called with the migration lock held.
+fn setup(client: &mut Client) -> Result<(), Error> {
+    if !tracking_exists(client)? {
+        client.batch_execute(SETUP).map_err(db)?;
+    }
+    Ok(())
+}
+
+fn tracking_exists(client: &mut Client) -> Result<bool, Error> {
+    let row = client
+        .query_one("SELECT to_regclass('migrate_gen.applied') IS NOT NULL", &[])
+        .map_err(db)?;
+    Ok(row.get(0))
+}
+
+fn records(client: &mut Client) -> Result<Vec<Record>, Error> {
+    if !tracking_exists(client)? {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(
+            "SELECT number, name, checksum, phase, finished_at IS NOT NULL, started_at::text, duration_ms
+             FROM migrate_gen.applied ORDER BY number",
+            &[],
+        )
+        .map_err(db)?;
+    Ok(rows
+        .iter()
+        .map(|r| Record {
+            number: r.get::<_, i32>(0) as u32,
+            name: r.get(1),
+            checksum: r.get(2),
+            phase: r.get(3),
+            finished: r.get(4),
+            started_at: r.get(5),
+            duration_ms: r.get(6),
+        })
+        .collect())
+}
+
+/// Takes the migration lock, waiting (with a message) unless `no_wait`.
+fn lock(client: &mut Client, no_wait: bool) -> Result<(), Error> {
+    let mut said = false;
+    loop {
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .map_err(db)?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        let holder: Option<i32> = client
+            .query_opt(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+                 AND ((classid::bigint << 32) | objid::bigint) = $1 LIMIT 1",
+                &[&LOCK_KEY],
+            )
+            .map_err(db)?
+            .map(|r| r.get(0));
+        let who = holder.map_or(String::new(), |p| format!(" (backend pid {p})"));
+        if no_wait {
+            return Err(Error::msg(format!(
+                "another migrate-gen run holds the migration lock{who}; not waiting (--no-wait)"
+            )));
+        }
+        if !said {
+            eprintln!("waiting for another migrate-gen run to finish: it holds the migration lock{who}");
+            said = true;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn unlock(client: &mut Client) {
+    let _ = client.query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]);
+}
+
+fn is_lock_conflict(e: &postgres::Error) -> bool {
+    matches!(e.code(), Some(c) if *c == SqlState::LOCK_NOT_AVAILABLE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
+/// The pause before retry `attempt` (1-based): 200 ms doubling to 10 s, times 0.5..1.5.
+fn backoff(attempt: u32) -> Duration {
+    let base = 200u64.saturating_mul(1 << attempt.min(6)).min(10_000);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64);
+    let jitter = 500 + (nanos.wrapping_mul(6_364_136_223_846_793_005) >> 33) % 1000;
+    Duration::from_millis(base * jitter / 1000)
+}
+
+fn read(dir: &Path, name: &str) -> Result<String, Error> {
+    let path = dir.join(name);
+    fs::read_to_string(&path).map_err(|e| Error::io(&path, e))
+}
+
+/// Runs one file's statements: in one transaction (with `finish` just before its `COMMIT`) or
+/// one by one (then `finish`).
+fn execute(client: &mut Client, statements: &[String], transactional: bool, finish: &str) -> Result<(), postgres::Error> {
+    let result = (|| {
+        for stmt in statements {
+            if transactional && stmt.eq_ignore_ascii_case("COMMIT") {
+                client.batch_execute(finish)?;
+            }
+            client.batch_execute(stmt)?;
+        }
+        if !transactional {
+            client.batch_execute(finish)?;
+        }
+        Ok(())
+    })();
+    if result.is_err() && transactional {
+        let _ = client.batch_execute("ROLLBACK");
+    }
+    result
+}
+
+/// Runs `name`, retrying lock conflicts within the budget.
+fn run_file(
+    client: &mut Client,
+    target: &Target,
+    progress: &Progress,
+    name: &str,
+    text: &str,
+    finish: &str,
+    backfill_of: Option<&str>,
+) -> Result<(), Error> {
+    let transactional = !text.starts_with("-- no-transaction");
+    let statements = split::statements(text);
+    let deadline = Instant::now() + target.lock_retry_budget;
+    let mut attempt = 0;
+    loop {
+        if let Some(table) = backfill_of {
+            let estimate: i64 = client
+                .query_one("SELECT coalesce(greatest(reltuples, 0), 0)::bigint FROM pg_class WHERE oid = to_regclass($1)", &[&table])
+                .map_err(db)?
+                .get(0);
+            progress.start(&format!("backfill {table}"), estimate as u64);
+        }
+        let result = execute(client, &statements, transactional, finish);
+        progress.finish();
+        match result {
+            Ok(()) => return Ok(()),
+            Err(e) if is_lock_conflict(&e) && Instant::now() < deadline => {
+                attempt += 1;
+                let pause = backoff(attempt).min(deadline.saturating_duration_since(Instant::now()));
+                eprintln!(
+                    "{name}: {}; retry {attempt} in {:.1} s ({:.0} s of the lock retry budget left)",
+                    one_line(&e),
+                    pause.as_secs_f64(),
+                    deadline.saturating_duration_since(Instant::now()).as_secs_f64()
+                );
+                std::thread::sleep(pause);
+            }
+            Err(e) => {
+                let state = if transactional {
+                    "its transaction was rolled back"
+                } else {
+                    "it runs outside a transaction and is safe to run again"
+                };
+                let budget = if is_lock_conflict(&e) { " after the lock retry budget ran out" } else { "" };
+                return Err(Error::msg(format!("{name} failed{budget}: {}; {state}", one_line(&e))));
+            }
+        }
+    }
+}
+
+fn load(dir: &Path) -> Result<Manifest, Error> {
+    if !dir.is_dir() {
+        return Err(Error::msg(format!("--dir {}: no such directory", dir.display())));
+    }
+    let manifest = Manifest::load(dir)?;
+    if manifest.files.is_empty() {
+        return Err(Error::msg(format!(
+            "{}: no migrations (no {} listing any file)",
+            dir.display(),
+            manifest::FILE_NAME
+        )));
+    }
+    Ok(manifest)
+}
+
+/// Files on disk that differ from what was generated, or from what was applied.
+fn edited(target: &Target, manifest: &Manifest, records: &[Record]) -> Result<Vec<String>, Error> {
+    let mut problems = Vec::new();
+    for f in &manifest.files {
+        let name = format!("{}.sql", f.stem);
+        let Ok(text) = fs::read_to_string(target.dir.join(&name)) else {
+            problems.push(format!("{name} is missing"));
+            continue;
+        };
+        let sum = manifest::checksum(&text);
+        match records.iter().find(|r| r.number == f.number) {
+            Some(r) if r.checksum != sum => {
+                problems.push(format!("{name} was edited after it was applied (checksum differs)"))
+            }
+            None if f.checksum != sum => {
+                problems.push(format!("{name} was edited after it was generated (checksum differs from {})", manifest::FILE_NAME))
+            }
+            _ => {}
+        }
+    }
+    Ok(problems)
+}
+
+/// The pending files `selection` picks, in order.
+fn select<'m>(manifest: &'m Manifest, records: &[Record], selection: Selection, to: Option<u32>) -> Result<Vec<&'m FileEntry>, Error> {
+    let done = |f: &FileEntry| records.iter().any(|r| r.number == f.number && r.finished);
+    let pending: Vec<&FileEntry> = manifest.files.iter().filter(|f| !done(f)).collect();
+    let newest = pending.iter().map(|f| f.release).max().unwrap_or(0);
+    let picked: Vec<&FileEntry> = match selection {
+        Selection::All => pending,
+        Selection::Expand => pending
+            .into_iter()
+            .filter(|f| !(f.phase == Phase::Contract && f.release == newest))
+            .collect(),
+        Selection::Contract => {
+            let waiting: Vec<String> = pending
+                .iter()
+                .filter(|f| f.phase != Phase::Contract)
+                .map(|f| format!("{}.sql", f.stem))
+                .collect();
+            if !waiting.is_empty() {
+                return Err(Error::msg(format!(
+                    "expand files are still pending ({}); run `apply --phase expand` and deploy the new code first",
+                    waiting.join(", ")
+                )));
+            }
+            pending
+        }
+    };
+    Ok(picked.into_iter().filter(|f| to.is_none_or(|n| f.number <= n)).collect())
+}
+
+/// `apply`: runs the selected pending files in order.
+pub fn apply(target: &Target, selection: Selection, to: Option<u32>) -> Result<String, Error> {
+    let manifest = load(&target.dir)?;
+    let progress = Progress::default();
+    let mut client = connect(&target.database_url, &progress)?;
+    lock(&mut client, target.no_wait)?;
+    let result = setup(&mut client).and_then(|()| apply_locked(&mut client, target, &progress, &manifest, selection, to);
+    unlock(&mut client);
+    result
+}
+
+fn apply_locked(
+    client: &mut Client,
+    target: &Target,
+    progress: &Progress,
+    manifest: &Manifest,
+    selection: Selection,
+    to: Option<u32>,
+) -> Result<String, Error> {
+    let applied = records(client)?;
+    let problems = edited(target, manifest, &applied)?;
+    if !problems.is_empty() && !target.accept_edited {
+        return Err(Error::msg(format!(
+            "{}; applied migrations are never changed: restore the files (or pass --accept-edited to run them as they are now)",
+            problems.join("; ")
+        )));
+    }
+    let files = select(manifest, &applied, selection, to)?;
+    for f in &files {
+        let name = format!("{}.sql", f.stem);
+        let text = read(&target.dir, &name)?;
+        let again = applied.iter().any(|r| r.number == f.number);
+        eprintln!(
+            "applying {name} ({}, release {}){}",
+            f.phase,
+            f.release,
+            if again { ", again: an earlier run did not finish it" } else { "" }
+        );
+        let started = Instant::now();
+        client
+            .execute(
+                "INSERT INTO migrate_gen.applied (number, name, checksum, phase, release, started_at)
+                 VALUES ($1, $2, $3, $4, $5, clock_timestamp())
+                 ON CONFLICT (number) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum,
+                   started_at = EXCLUDED.started_at, finished_at = NULL, duration_ms = NULL",
+                &[&(f.number as i32), &name, &manifest::checksum(&text), &f.phase.as_str(), &(f.release as i32)],
+            )
+            .map_err(db)?;
+        let finish = format!(
+            "UPDATE migrate_gen.applied SET finished_at = clock_timestamp(),
+               duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint
+             WHERE number = {}",
+            f.number
+        );
+        let backfill_of = (f.phase == Phase::Backfill).then_some(f.table.as_str());
+        if let Err(e) = run_file(client, target, progress, &name, &text, &finish, backfill_of) {
+            if f.transactional {
+                // Nothing of it stayed: the record would only claim a half-done file.
+                let _ = client.execute("DELETE FROM migrate_gen.applied WHERE number = $1 AND finished_at IS NULL", &[&(f.number as i32)]);
+            }
+            return Err(e);
+        }
+        eprintln!("  done in {} ms", started.elapsed().as_millis());
+    }
+    let remaining = select(manifest, &records(client)?, Selection::All, None)?.len();
+    Ok(format!(
+        "applied {} migrations; {remaining} pending{}",
+        files.len(),
+        if remaining > 0 && selection == Selection::Expand {
+            " (the newest release's contract files: run `apply --phase contract` once the old code is gone)"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// `rollback --to N`: runs the rollbacks of the recorded files above N, newest first.
+pub fn rollback(target: &Target, to: u32) -> Result<String, Error> {
+    let manifest = load(&target.dir)?;
+    let progress = Progress::default();
+    let mut client = connect(&target.database_url, &progress)?;
+    lock(&mut client, target.no_wait)?;
+    let result = setup(&mut client).and_then(|()| rollback_locked(&mut client, target, &progress, &manifest, to));
+    unlock(&mut client);
+    result
+}
+
+fn rollback_locked(client: &mut Client, target: &Target, progress: &Progress, manifest: &Manifest, to: u32) -> Result<String, Error> {
+    let records = records(client)?;
+    let mut done = 0;
+    for r in records.iter().rev().filter(|r| r.number > to) {
+        let Some(f) = manifest.files.iter().find(|f| f.number == r.number) else {
+            return Err(Error::msg(format!(
+                "migration {} ({}) is recorded as applied but is not in {}; cannot roll it back",
+                r.number,
+                r.name,
+                manifest::FILE_NAME
+            )));
+        };
+        let name = format!("{}.rollback.sql", f.stem);
+        let text = read(&target.dir, &name)?;
+        if manifest::checksum(&text) != f.rollback_checksum && !target.accept_edited {
+            return Err(Error::msg(format!(
+                "{name} was edited after it was generated; restore it (or pass --accept-edited)"
+            )));
+        }
+        eprintln!("rolling back {}.sql with {name}", f.stem);
+        let finish = format!("DELETE FROM migrate_gen.applied WHERE number = {}", f.number);
+        run_file(client, target, progress, &name, &text, &finish, None)?;
+        done += 1;
+    }
+    Ok(format!("rolled back {done} migrations; the database is at migration {to:03}"))
+}
+
+/// `status`: applied, pending and problems; `true` when something needs attention.
+pub fn status(target: &Target) -> Result<(String, bool), Error> {
+    let manifest = load(&target.dir)?;
+    let mut client = connect(&target.database_url, &Progress::default())?;
+    let records = records(&mut client)?;
+    let mut out = String::new();
+    let mut problems = manifest.verify_files(&target.dir)?;
+    problems.extend(edited(target, &manifest, &records)?);
+    let _ = writeln!(out, "applied:");
+    for r in &records {
+        if !manifest.files.iter().any(|f| f.number == r.number) {
+            problems.push(format!("{} is recorded as applied but is not in {}", r.name, manifest::FILE_NAME));
+        }
+        if r.finished {
+            let _ = writeln!(out, "  {} ({}) at {}, {} ms", r.name, r.phase, r.started_at, r.duration_ms.unwrap_or(0));
+        } else {
+            problems.push(format!(
+                "{} was started at {} and did not finish; run `apply` to finish it",
+                r.name, r.started_at
+            ));
+        }
+    }
+    let pending: Vec<String> = manifest
+        .files
+        .iter()
+        .filter(|f| !records.iter().any(|r| r.number == f.number && r.finished))
+        .map(|f| format!("  {}.sql ({}, release {})", f.stem, f.phase, f.release))
+        .collect();
+    let _ = writeln!(out, "pending: {}", if pending.is_empty() { "none" } else { "" });
+    for p in &pending {
+        let _ = writeln!(out, "{p}");
+    }
+    let invalid = client
+        .query(
+            "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
+            &[],
+        )
+        .map_err(db)?;
+    for row in invalid {
+        let index: String = row.get(0);
+        problems.push(format!(
+            "index {index} is invalid (a concurrent build was interrupted); `apply` of its file drops and rebuilds it"
+        ));
+    }
+    if problems.is_empty() {
+        let _ = writeln!(out, "problems: none");
+    } else {
+        let _ = writeln!(out, "problems:");
+        for p in &problems {
+            let _ = writeln!(out, "  {p}");
+        }
+    }
+    Ok((out.trim_end().to_owned(), !problems.is_empty()))
+}

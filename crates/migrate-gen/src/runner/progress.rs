@@ -1,0 +1,114 @@
+//! Backfill progress: a bar in a terminal (rows done, rows per second, time left), plain log
+//! lines otherwise. The backfill reports each committed batch with `RAISE DEBUG`.
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// The prefix of the per-batch message of the generated backfill.
+pub const PREFIX: &str = "migrate-gen progress ";
+
+enum Display {
+    Bar(ProgressBar),
+    Log { last: Instant },
+}
+
+struct Active {
+    label: String,
+    done: u64,
+    total: u64,
+    started: Instant,
+    display: Display,
+}
+
+/// Shared between the connection's notice callback and the runner.
+#[derive(Clone, Default)]
+pub struct Progress {
+    active: Arc<Mutex<Option<Active>>>,
+}
+
+impl Progress {
+    /// Starts reporting a backfill of about `total` rows.
+    pub fn start(&self, label: &str, total: u64) {
+        let display = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(total.max(1));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, {eta} left",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_message(label.to_owned());
+            Display::Bar(bar)
+        } else {
+            Display::Log { last: Instant::now() }
+        };
+        *self.active.lock().expect("progress lock") =
+            Some(Active { label: label.to_owned(), done: 0, total, started: Instant::now(), display });
+    }
+
+    /// A message from the server: a per-batch progress line updates the display.
+    pub fn message(&self, text: &str) {
+        let Some(rest) = text.strip_prefix(PREFIX) else { return };
+        let Some(done) = rest.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()) else {
+            return;
+        };
+        let mut guard = self.active.lock().expect("progress lock");
+        let Some(active) = guard.as_mut() else { return };
+        active.done = done;
+        match &mut active.display {
+            Display::Bar(bar) => {
+                if done > bar.length().unwrap_or(0) {
+                    bar.set_length(done);
+                }
+                bar.set_position(done);
+            }
+            Display::Log { last } => {
+                if last.elapsed() >= Duration::from_secs(5) {
+                    *last = Instant::now();
+                    eprintln!("{}", line(&active.label, done, active.total, active.started.elapsed()));
+                }
+            }
+        }
+    }
+
+    /// Stops reporting, with a final line.
+    pub fn finish(&self) {
+        if let Some(active) = self.active.lock().expect("progress lock").take() {
+            match active.display {
+                Display::Bar(bar) => bar.finish_and_clear(),
+                Display::Log { .. } => {
+                    let rate = active.done as f64 / active.started.elapsed().as_secs_f64().max(0.001);
+                    eprintln!("{}: {} rows filled, {rate:.0} rows/s", active.label, active.done);
+                }
+            }
+        }
+    }
+}
+
+/// `backfill public.users: 120000 of ~1000000 rows, 40000 rows/s, about 22 s left`.
+pub fn line(label: &str, done: u64, total: u64, elapsed: Duration) -> String {
+    let rate = done as f64 / elapsed.as_secs_f64().max(0.001);
+    let left = if rate > 0.0 && total > done {
+        format!(", about {:.0} s left", (total - done) as f64 / rate)
+    } else {
+        String::new()
+    };
+    format!("{label}: {done} of ~{total} rows, {rate:.0} rows/s{left}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_line_has_rows_rate_and_time_left() {
+        assert_eq!(
+            line("backfill public.users", 1000, 3000, Duration::from_secs(2)),
+            "backfill public.users: 1000 of ~3000 rows, 500 rows/s, about 4 s left"
+        );
+    }
+}
