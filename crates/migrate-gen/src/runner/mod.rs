@@ -120,9 +120,13 @@ fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
             eprintln!("{}: {message}", notice.severity().to_lowercase());
         }
     });
-    let mut client = config
-        .connect(NoTls)
-        .map_err(|e| Error::msg(format!("cannot connect to {}: {}", redact(url), one_line(&e))))?;
+    let mut client = config.connect(NoTls).map_err(|e| {
+        Error::msg(format!(
+            "cannot connect to {}: {}",
+            redact(url),
+            one_line(&e)
+        ))
+    })?;
     // The generated backfill reports each batch at DEBUG level, which psql users do not see.
     client
         .batch_execute("SET client_min_messages = debug1")
@@ -200,7 +204,9 @@ fn lock(client: &mut Client, no_wait: bool) -> Result<(), Error> {
             )));
         }
         if !said {
-            eprintln!("waiting for another migrate-gen run to finish: it holds the migration lock{who}");
+            eprintln!(
+                "waiting for another migrate-gen run to finish: it holds the migration lock{who}"
+            );
             said = true;
         }
         std::thread::sleep(Duration::from_millis(500));
@@ -232,7 +238,12 @@ fn read(dir: &Path, name: &str) -> Result<String, Error> {
 
 /// Runs one file's statements: in one transaction (with `finish` just before its `COMMIT`) or
 /// one by one (then `finish`).
-fn execute(client: &mut Client, statements: &[String], transactional: bool, finish: &str) -> Result<(), postgres::Error> {
+fn execute(
+    client: &mut Client,
+    statements: &[String],
+    transactional: bool,
+    finish: &str,
+) -> Result<(), postgres::Error> {
     let result = (|| {
         for stmt in statements {
             if transactional && stmt.eq_ignore_ascii_case("COMMIT") {
@@ -279,12 +290,15 @@ fn run_file(
             Ok(()) => return Ok(()),
             Err(e) if is_lock_conflict(&e) && Instant::now() < deadline => {
                 attempt += 1;
-                let pause = backoff(attempt).min(deadline.saturating_duration_since(Instant::now()));
+                let pause =
+                    backoff(attempt).min(deadline.saturating_duration_since(Instant::now()));
                 eprintln!(
                     "{name}: {}; retry {attempt} in {:.1} s ({:.0} s of the lock retry budget left)",
                     one_line(&e),
                     pause.as_secs_f64(),
-                    deadline.saturating_duration_since(Instant::now()).as_secs_f64()
+                    deadline
+                        .saturating_duration_since(Instant::now())
+                        .as_secs_f64()
                 );
                 std::thread::sleep(pause);
             }
@@ -294,8 +308,15 @@ fn run_file(
                 } else {
                     "it runs outside a transaction and is safe to run again"
                 };
-                let budget = if is_lock_conflict(&e) { " after the lock retry budget ran out" } else { "" };
-                return Err(Error::msg(format!("{name} failed{budget}: {}; {state}", one_line(&e))));
+                let budget = if is_lock_conflict(&e) {
+                    " after the lock retry budget ran out"
+                } else {
+                    ""
+                };
+                return Err(Error::msg(format!(
+                    "{name} failed{budget}: {}; {state}",
+                    one_line(&e)
+                )));
             }
         }
     }
@@ -303,7 +324,10 @@ fn run_file(
 
 fn load(dir: &Path) -> Result<Manifest, Error> {
     if !dir.is_dir() {
-        return Err(Error::msg(format!("--dir {}: no such directory", dir.display())));
+        return Err(Error::msg(format!(
+            "--dir {}: no such directory",
+            dir.display()
+        )));
     }
     let manifest = Manifest::load(dir)?;
     if manifest.files.is_empty() {
@@ -327,12 +351,13 @@ fn edited(target: &Target, manifest: &Manifest, records: &[Record]) -> Result<Ve
         };
         let sum = manifest::checksum(&text);
         match records.iter().find(|r| r.number == f.number) {
-            Some(r) if r.checksum != sum => {
-                problems.push(format!("{name} was edited after it was applied (checksum differs)"))
-            }
-            None if f.checksum != sum => {
-                problems.push(format!("{name} was edited after it was generated (checksum differs from {})", manifest::FILE_NAME))
-            }
+            Some(r) if r.checksum != sum => problems.push(format!(
+                "{name} was edited after it was applied (checksum differs)"
+            )),
+            None if f.checksum != sum => problems.push(format!(
+                "{name} was edited after it was generated (checksum differs from {})",
+                manifest::FILE_NAME
+            )),
             _ => {}
         }
     }
@@ -340,7 +365,12 @@ fn edited(target: &Target, manifest: &Manifest, records: &[Record]) -> Result<Ve
 }
 
 /// The pending files `selection` picks, in order.
-fn select<'m>(manifest: &'m Manifest, records: &[Record], selection: Selection, to: Option<u32>) -> Result<Vec<&'m FileEntry>, Error> {
+fn select<'m>(
+    manifest: &'m Manifest,
+    records: &[Record],
+    selection: Selection,
+    to: Option<u32>,
+) -> Result<Vec<&'m FileEntry>, Error> {
     let done = |f: &FileEntry| records.iter().any(|r| r.number == f.number && r.finished);
     let pending: Vec<&FileEntry> = manifest.files.iter().filter(|f| !done(f)).collect();
     let newest = pending.iter().map(|f| f.release).max().unwrap_or(0);
@@ -365,7 +395,10 @@ fn select<'m>(manifest: &'m Manifest, records: &[Record], selection: Selection, 
             pending
         }
     };
-    Ok(picked.into_iter().filter(|f| to.is_none_or(|n| f.number <= n)).collect())
+    Ok(picked
+        .into_iter()
+        .filter(|f| to.is_none_or(|n| f.number <= n))
+        .collect())
 }
 
 /// `apply`: runs the selected pending files in order.
@@ -374,7 +407,8 @@ pub fn apply(target: &Target, selection: Selection, to: Option<u32>) -> Result<S
     let progress = Progress::default();
     let mut client = connect(&target.database_url, &progress)?;
     lock(&mut client, target.no_wait)?;
-    let result = setup(&mut client).and_then(|()| apply_locked(&mut client, target, &progress, &manifest, selection, to);
+    let result = setup(&mut client)
+        .and_then(|()| apply_locked(&mut client, target, &progress, &manifest, selection, to));
     unlock(&mut client);
     result
 }
@@ -404,7 +438,11 @@ fn apply_locked(
             "applying {name} ({}, release {}){}",
             f.phase,
             f.release,
-            if again { ", again: an earlier run did not finish it" } else { "" }
+            if again {
+                ", again: an earlier run did not finish it"
+            } else {
+                ""
+            }
         );
         let started = Instant::now();
         client
@@ -426,7 +464,10 @@ fn apply_locked(
         if let Err(e) = run_file(client, target, progress, &name, &text, &finish, backfill_of) {
             if f.transactional {
                 // Nothing of it stayed: the record would only claim a half-done file.
-                let _ = client.execute("DELETE FROM migrate_gen.applied WHERE number = $1 AND finished_at IS NULL", &[&(f.number as i32)]);
+                let _ = client.execute(
+                    "DELETE FROM migrate_gen.applied WHERE number = $1 AND finished_at IS NULL",
+                    &[&(f.number as i32)],
+                );
             }
             return Err(e);
         }
@@ -450,12 +491,19 @@ pub fn rollback(target: &Target, to: u32) -> Result<String, Error> {
     let progress = Progress::default();
     let mut client = connect(&target.database_url, &progress)?;
     lock(&mut client, target.no_wait)?;
-    let result = setup(&mut client).and_then(|()| rollback_locked(&mut client, target, &progress, &manifest, to));
+    let result = setup(&mut client)
+        .and_then(|()| rollback_locked(&mut client, target, &progress, &manifest, to));
     unlock(&mut client);
     result
 }
 
-fn rollback_locked(client: &mut Client, target: &Target, progress: &Progress, manifest: &Manifest, to: u32) -> Result<String, Error> {
+fn rollback_locked(
+    client: &mut Client,
+    target: &Target,
+    progress: &Progress,
+    manifest: &Manifest,
+    to: u32,
+) -> Result<String, Error> {
     let records = records(client)?;
     let mut done = 0;
     for r in records.iter().rev().filter(|r| r.number > to) {
@@ -475,11 +523,16 @@ fn rollback_locked(client: &mut Client, target: &Target, progress: &Progress, ma
             )));
         }
         eprintln!("rolling back {}.sql with {name}", f.stem);
-        let finish = format!("DELETE FROM migrate_gen.applied WHERE number = {}", f.number);
+        let finish = format!(
+            "DELETE FROM migrate_gen.applied WHERE number = {}",
+            f.number
+        );
         run_file(client, target, progress, &name, &text, &finish, None)?;
         done += 1;
     }
-    Ok(format!("rolled back {done} migrations; the database is at migration {to:03}"))
+    Ok(format!(
+        "rolled back {done} migrations; the database is at migration {to:03}"
+    ))
 }
 
 /// `status`: applied, pending and problems; `true` when something needs attention.
@@ -493,10 +546,21 @@ pub fn status(target: &Target) -> Result<(String, bool), Error> {
     let _ = writeln!(out, "applied:");
     for r in &records {
         if !manifest.files.iter().any(|f| f.number == r.number) {
-            problems.push(format!("{} is recorded as applied but is not in {}", r.name, manifest::FILE_NAME));
+            problems.push(format!(
+                "{} is recorded as applied but is not in {}",
+                r.name,
+                manifest::FILE_NAME
+            ));
         }
         if r.finished {
-            let _ = writeln!(out, "  {} ({}) at {}, {} ms", r.name, r.phase, r.started_at, r.duration_ms.unwrap_or(0));
+            let _ = writeln!(
+                out,
+                "  {} ({}) at {}, {} ms",
+                r.name,
+                r.phase,
+                r.started_at,
+                r.duration_ms.unwrap_or(0)
+            );
         } else {
             problems.push(format!(
                 "{} was started at {} and did not finish; run `apply` to finish it",
@@ -510,7 +574,11 @@ pub fn status(target: &Target) -> Result<(String, bool), Error> {
         .filter(|f| !records.iter().any(|r| r.number == f.number && r.finished))
         .map(|f| format!("  {}.sql ({}, release {})", f.stem, f.phase, f.release))
         .collect();
-    let _ = writeln!(out, "pending: {}", if pending.is_empty() { "none" } else { "" });
+    let _ = writeln!(
+        out,
+        "pending: {}",
+        if pending.is_empty() { "none" } else { "" }
+    );
     for p in &pending {
         let _ = writeln!(out, "{p}");
     }

@@ -44,16 +44,29 @@ impl Progress {
             bar.set_message(label.to_owned());
             Display::Bar(bar)
         } else {
-            Display::Log { last: Instant::now() }
+            Display::Log {
+                last: Instant::now(),
+            }
         };
-        *self.active.lock().expect("progress lock") =
-            Some(Active { label: label.to_owned(), done: 0, total, started: Instant::now(), display });
+        *self.active.lock().expect("progress lock") = Some(Active {
+            label: label.to_owned(),
+            done: 0,
+            total,
+            started: Instant::now(),
+            display,
+        });
     }
 
     /// A message from the server: a per-batch progress line updates the display.
     pub fn message(&self, text: &str) {
-        let Some(rest) = text.strip_prefix(PREFIX) else { return };
-        let Some(done) = rest.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()) else {
+        let Some(rest) = text.strip_prefix(PREFIX) else {
+            return;
+        };
+        let Some(done) = rest
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
             return;
         };
         let mut guard = self.active.lock().expect("progress lock");
@@ -69,7 +82,10 @@ impl Progress {
             Display::Log { last } => {
                 if last.elapsed() >= Duration::from_secs(5) {
                     *last = Instant::now();
-                    eprintln!("{}", line(&active.label, done, active.total, active.started.elapsed()));
+                    eprintln!(
+                        "{}",
+                        line(&active.label, done, active.total, active.started.elapsed())
+                    );
                 }
             }
         }
@@ -81,8 +97,12 @@ impl Progress {
             match active.display {
                 Display::Bar(bar) => bar.finish_and_clear(),
                 Display::Log { .. } => {
-                    let rate = active.done as f64 / active.started.elapsed().as_secs_f64().max(0.001);
-                    eprintln!("{}: {} rows filled, {rate:.0} rows/s", active.label, active.done);
+                    let rate =
+                        active.done as f64 / active.started.elapsed().as_secs_f64().max(0.001);
+                    eprintln!(
+                        "{}: {} rows filled, {rate:.0} rows/s",
+                        active.label, active.done
+                    );
                 }
             }
         }

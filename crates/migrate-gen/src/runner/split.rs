@@ -32,14 +32,18 @@ pub fn statements(sql: &str) -> Vec<String> {
             }
             b'$' => {
                 // A dollar-quote tag: $$ or $name$.
-                let tag_end = sql[i + 1..]
-                    .find('$')
-                    .filter(|&n| sql[i + 1..i + 1 + n].chars().all(|c| c.is_alphanumeric() || c == '_'));
+                let tag_end = sql[i + 1..].find('$').filter(|&n| {
+                    sql[i + 1..i + 1 + n]
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_')
+                });
                 match tag_end {
                     Some(n) => {
                         let tag = &sql[i..i + n + 2];
                         let body = i + tag.len();
-                        i = sql[body..].find(tag).map_or(bytes.len(), |end| body + end + tag.len());
+                        i = sql[body..]
+                            .find(tag)
+                            .map_or(bytes.len(), |end| body + end + tag.len());
                     }
                     None => i += 1,
                 }
