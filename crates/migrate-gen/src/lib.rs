@@ -164,8 +164,14 @@ pub struct RunArgs {
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a duration like 30s, 5m or 1h"))?;
+    let (num, unit) = s.trim().split_at(
+        s.trim()
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(s.trim().len()),
+    );
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30s, 5m or 1h"))?;
     let secs = match unit {
         "" | "s" => n,
         "m" => n * 60,
@@ -345,7 +351,9 @@ pub fn run(cli: Cli) -> Result<String, Error> {
         Some(Command::Status(cmd)) => {
             let (text, attention) = runner::status(&target(cmd.db, None))?;
             if attention {
-                return Err(Error::msg(format!("{text}\nsomething needs attention (see problems above)")));
+                return Err(Error::msg(format!(
+                    "{text}\nsomething needs attention (see problems above)"
+                )));
             }
             Ok(text)
         }
