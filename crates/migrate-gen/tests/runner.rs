@@ -1,0 +1,645 @@
+//! The runner against the real PostgreSQL: apply, rollback and status by phase; two runners
+//! at once; a migration stuck behind a lock while the application keeps writing; a runner
+//! killed in the middle of a backfill and of a concurrent index build; edited files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use postgres::{Client, NoTls};
+
+const BIN: &str = env!("CARGO_BIN_EXE_migrate-gen");
+const ADMIN: &str = "host=127.0.0.1 user=postgres dbname=postgres";
+
+struct Db {
+    name: String,
+}
+
+impl Db {
+    fn new() -> Db {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "mg_runner_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin = Client::connect(ADMIN, NoTls).unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        Db { name }
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
+    }
+
+    fn client(&self) -> Client {
+        Client::connect(
+            &format!("host=127.0.0.1 user=postgres dbname={}", self.name),
+            NoTls,
+        )
+        .unwrap()
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.client().query_one(sql, &[]).unwrap().get(0)
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = Client::connect(ADMIN, NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn run_output(out: Output) -> Run {
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_remove("DATABASE_URL");
+    cmd
+}
+
+fn mg(args: &[&str]) -> Run {
+    run_output(command(args).output().unwrap())
+}
+
+#[track_caller]
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, Some(0), "{run}");
+    run
+}
+
+#[track_caller]
+fn failed(run: Run) -> Run {
+    assert!(
+        run.code.is_some_and(|c| c != 0),
+        "expected a failure: {run}"
+    );
+    run
+}
+
+/// Writes `source` as a crate and generates its migrations; returns (temp dir, sql dir).
+fn generate(source: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), source).unwrap();
+    let src = dir.path().to_str().unwrap().to_owned();
+    let out = dir.path().join("sql");
+    let mut args = vec![
+        "generate",
+        "--src",
+        &src,
+        "--out",
+        out.to_str().unwrap(),
+        "--date",
+        "2026-01-31",
+        "--author",
+        "t",
+    ];
+    args.extend_from_slice(extra);
+    ok(mg(&args));
+    (dir, out)
+}
+
+fn apply(db: &Db, dir: &Path, extra: &[&str]) -> Run {
+    let url = db.url();
+    let mut args = vec![
+        "apply",
+        "--database-url",
+        &url,
+        "--dir",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    mg(&args)
+}
+
+fn status(db: &Db, dir: &Path) -> Run {
+    mg(&[
+        "status",
+        "--database-url",
+        &db.url(),
+        "--dir",
+        dir.to_str().unwrap(),
+    ])
+}
+
+fn spawn_apply(db: &Db, dir: &Path, extra: &[&str]) -> Child {
+    let url = db.url();
+    let mut args = vec![
+        "apply",
+        "--database-url",
+        &url,
+        "--dir",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    command(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/service/sql")
+}
+
+const PEOPLE: &str = r#"use schema_macros::versioned;
+#[versioned(table = "people", version = 2)]
+pub struct Person {
+    #[col(primary_key)]
+    pub id: i64,
+    pub email: String,
+    #[col(since = 2, backfill = "split_part(email, '@', 1)")]
+    pub handle: String,
+}
+"#;
+
+#[test]
+fn apply_status_rollback_and_apply_again_on_the_example() {
+    let db = Db::new();
+    let dir = example();
+    let files = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            let n = e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            n.ends_with(".sql") && !n.ends_with(".rollback.sql")
+        })
+        .count() as i64;
+    let run = ok(apply(&db, &dir, &[]));
+    assert!(
+        run.stdout
+            .contains(&format!("applied {files} migrations; 0 pending")),
+        "{run}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM migrate_gen.applied WHERE finished_at IS NOT NULL AND duration_ms IS NOT NULL"), files);
+    let run = ok(status(&db, &dir));
+    assert!(
+        run.stdout.contains("pending: none") && run.stdout.contains("problems: none"),
+        "{run}"
+    );
+    // Nothing left to do: a second apply runs nothing.
+    assert!(
+        ok(apply(&db, &dir, &[]))
+            .stdout
+            .contains("applied 0 migrations")
+    );
+
+    ok(mg(&[
+        "rollback",
+        "--database-url",
+        &db.url(),
+        "--dir",
+        dir.to_str().unwrap(),
+        "--to",
+        "2",
+    ]));
+    assert_eq!(db.count("SELECT count(*) FROM migrate_gen.applied"), 2);
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname = 'projects'"),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'"),
+        2
+    );
+    let run = ok(status(&db, &dir));
+    assert!(
+        run.stdout
+            .contains("003_orgs_v2_expand.sql (expand, release 3)"),
+        "{run}"
+    );
+
+    ok(mg(&[
+        "rollback",
+        "--database-url",
+        &db.url(),
+        "--dir",
+        dir.to_str().unwrap(),
+        "--to",
+        "0",
+    ]));
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname IN ('users', 'orgs', 'projects')"),
+        0
+    );
+    ok(apply(&db, &dir, &["--to", "5"]));
+    assert_eq!(db.count("SELECT count(*) FROM migrate_gen.applied"), 5);
+    ok(apply(&db, &dir, &[]));
+    assert_eq!(db.count("SELECT count(*) FROM migrate_gen.applied"), files);
+}
+
+#[test]
+fn phases_expand_then_contract_and_contract_refused_while_expand_is_pending() {
+    let (_tmp, dir) = generate(PEOPLE, &[]);
+    let db = Db::new();
+    let run = failed(apply(&db, &dir, &["--phase", "contract"]));
+    assert!(
+        run.stderr.contains("expand files are still pending"),
+        "{run}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run}");
+
+    let run = ok(apply(&db, &dir, &["--phase", "expand"]));
+    assert!(run.stdout.contains("1 pending"), "{run}");
+    let pending = ok(status(&db, &dir));
+    assert!(
+        pending
+            .stdout
+            .contains("005_people_v2_contract.sql (contract"),
+        "{pending}"
+    );
+    // The old code keeps working: the fill trigger is still there.
+    let mut c = db.client();
+    c.batch_execute("INSERT INTO people (id, email) VALUES (1, 'ada@example.com')")
+        .unwrap();
+    let handle: String = c
+        .query_one("SELECT handle FROM people WHERE id = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(handle, "ada");
+
+    ok(apply(&db, &dir, &["--phase", "contract"]));
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_trigger WHERE tgname = 'people_handle_fill'"),
+        0
+    );
+    assert!(ok(status(&db, &dir)).stdout.contains("pending: none"));
+}
+
+#[test]
+fn an_edited_applied_file_is_refused_and_reported_but_crlf_is_not_an_edit() {
+    let (_tmp, dir) = generate(PEOPLE, &[]);
+    let db = Db::new();
+    ok(apply(&db, &dir, &["--to", "2"]));
+    let file = dir.join("002_people_v2_expand.sql");
+    let text = std::fs::read_to_string(&file).unwrap();
+
+    std::fs::write(&file, text.replace('\n', "\r\n")).unwrap();
+    ok(status(&db, &dir));
+    ok(apply(&db, &dir, &["--to", "3"]));
+
+    std::fs::write(&file, format!("{text}-- an edit\n")).unwrap();
+    let run = failed(apply(&db, &dir, &[]));
+    assert!(
+        run.stderr
+            .contains("002_people_v2_expand.sql was edited after it was applied"),
+        "{run}"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen.applied"),
+        3,
+        "nothing ran"
+    );
+    let run = failed(status(&db, &dir));
+    assert!(
+        run.stderr
+            .contains("002_people_v2_expand.sql was edited after it was applied"),
+        "{run}"
+    );
+    ok(apply(&db, &dir, &["--accept-edited"]));
+}
+
+#[test]
+fn a_bad_url_and_a_missing_directory_are_one_line_errors() {
+    let example = example();
+    let dir = example.to_str().unwrap();
+    for args in [
+        vec![
+            "apply",
+            "--database-url",
+            "postgres://app:secret@127.0.0.1:1/none",
+            "--dir",
+            dir,
+        ],
+        vec!["status", "--database-url", "not a url", "--dir", dir],
+        vec![
+            "apply",
+            "--database-url",
+            "postgres://postgres@127.0.0.1/postgres",
+            "--dir",
+            "/no/such/dir",
+        ],
+        vec!["apply", "--dir", dir],
+    ] {
+        let run = failed(mg(&args));
+        assert_eq!(run.stderr.lines().count(), 1, "{run}");
+        assert!(run.stderr.starts_with("error: "), "{run}");
+        assert!(
+            !run.stderr.contains("secret"),
+            "the password is not printed: {run}"
+        );
+    }
+    // DATABASE_URL stands in for --database-url.
+    let db = Db::new();
+    let run = run_output(
+        command(&["status", "--dir", dir])
+            .env("DATABASE_URL", db.url())
+            .output()
+            .unwrap(),
+    );
+    assert!(run.stdout.contains("pending:"), "{run}");
+}
+
+/// `people` with `rows` rows at version 1, its v2 files generated with `batch` rows per batch.
+fn people_with_rows(rows: i64, batch: &str) -> (tempfile::TempDir, PathBuf, Db) {
+    let (tmp, dir) = generate(PEOPLE, &["--batch-size", batch]);
+    let db = Db::new();
+    ok(apply(&db, &dir, &["--to", "1"]));
+    db.client()
+        .batch_execute(&format!(
+            "INSERT INTO people (id, email) SELECT i, 'p' || i || '@example.com' FROM generate_series(1, {rows}) i"
+        ))
+        .unwrap();
+    (tmp, dir, db)
+}
+
+#[test]
+fn two_runners_at_once_run_each_file_once_and_no_wait_gives_up() {
+    let (_tmp, dir, db) = people_with_rows(200_000, "200");
+    let first = spawn_apply(&db, &dir, &[]);
+    wait_for(
+        "the first runner to take the lock",
+        Duration::from_secs(20),
+        || db.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") > 0,
+    );
+    let second = spawn_apply(&db, &dir, &[]);
+    let run = failed(apply(&db, &dir, &["--no-wait"]));
+    assert!(run.stderr.contains("holds the migration lock"), "{run}");
+    let first = run_output(first.wait_with_output().unwrap());
+    let second = run_output(second.wait_with_output().unwrap());
+    ok(first);
+    let second = ok(second);
+    assert!(
+        second
+            .stderr
+            .contains("waiting for another migrate-gen run"),
+        "{second}"
+    );
+    assert!(second.stdout.contains("applied 0 migrations"), "{second}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen.applied WHERE finished_at IS NOT NULL"),
+        5
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM people WHERE handle IS DISTINCT FROM split_part(email, '@', 1)"
+        ),
+        0
+    );
+}
+
+#[test]
+fn a_runner_killed_mid_backfill_resumes_without_skipping_or_rewriting_a_row() {
+    let rows = 200_000;
+    let (_tmp, dir, db) = people_with_rows(rows, "200");
+    ok(apply(&db, &dir, &["--to", "2"]));
+    // Count every update of every row from here on.
+    db.client()
+        .batch_execute(
+            "CREATE TABLE writes (id bigint PRIMARY KEY, n int NOT NULL);
+             CREATE FUNCTION count_write() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN INSERT INTO writes VALUES (NEW.id, 1) ON CONFLICT (id) DO UPDATE SET n = writes.n + 1; RETURN NEW; END $$;
+             CREATE TRIGGER count_write AFTER UPDATE ON people FOR EACH ROW EXECUTE FUNCTION count_write();",
+        )
+        .unwrap();
+    let mut child = spawn_apply(&db, &dir, &[]);
+    wait_for(
+        "the backfill to commit some batches",
+        Duration::from_secs(60),
+        || db.count("SELECT count(*) FROM writes") >= 20_000,
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    wait_for(
+        "the killed runner's session to end",
+        Duration::from_secs(30),
+        || {
+            db.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate-gen'")
+                == 0
+        },
+    );
+    let filled = db.count("SELECT count(*) FROM people WHERE handle IS NOT NULL");
+    assert!(
+        filled > 0 && filled < rows,
+        "killed in the middle: {filled} of {rows} rows filled"
+    );
+    let run = failed(status(&db, &dir));
+    assert!(
+        run.stderr
+            .contains("003_people_v2_backfill.sql was started"),
+        "{run}"
+    );
+
+    let run = ok(apply(&db, &dir, &[]));
+    assert!(
+        run.stderr
+            .contains("again: an earlier run did not finish it"),
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains("backfill public.people:") && run.stderr.contains("rows/s"),
+        "progress lines: {run}"
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM people WHERE handle IS DISTINCT FROM split_part(email, '@', 1)"
+        ),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM writes"),
+        rows,
+        "every row filled"
+    );
+    assert_eq!(
+        db.count("SELECT max(n)::bigint FROM writes"),
+        1,
+        "no row written twice"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen.applied WHERE finished_at IS NOT NULL"),
+        5
+    );
+    ok(status(&db, &dir));
+}
+
+const EVENTS: &str = r#"
+#[versioned(table = "events", version = 2)]
+pub struct Event {
+    #[col(primary_key)]
+    pub id: i64,
+    pub payload: String,
+    #[col(since = 2, default = "'web'", index)]
+    pub source: String,
+}
+"#;
+
+#[test]
+fn a_runner_killed_mid_index_build_leaves_an_invalid_index_that_apply_rebuilds() {
+    let (_tmp, dir) = generate(EVENTS, &[]);
+    let db = Db::new();
+    ok(apply(&db, &dir, &["--to", "1"]));
+    db.client()
+        .batch_execute("INSERT INTO events (id, payload) SELECT i, md5(i::text) FROM generate_series(1, 1500000) i")
+        .unwrap();
+    ok(apply(&db, &dir, &["--to", "2"]));
+    let mut child = spawn_apply(&db, &dir, &[]);
+    wait_for("the index build to start", Duration::from_secs(30), || {
+        db.count("SELECT count(*) FROM pg_stat_progress_create_index") > 0
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // A crashed runner's connection goes away with it.
+    db.client()
+        .batch_execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'migrate-gen'")
+        .unwrap();
+    wait_for("the build to stop", Duration::from_secs(30), || {
+        db.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate-gen'")
+            == 0
+    });
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_index WHERE NOT indisvalid"),
+        1,
+        "an invalid leftover"
+    );
+    let run = failed(status(&db, &dir));
+    assert!(run.stderr.contains("events_source_idx is invalid"), "{run}");
+
+    let run = ok(apply(&db, &dir, &[]));
+    assert!(run.stderr.contains("dropping the invalid index"), "{run}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_index WHERE NOT indisvalid"),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_indexes WHERE indexname = 'events_source_idx'"),
+        1
+    );
+    ok(status(&db, &dir));
+}
+
+#[test]
+fn a_migration_behind_a_lock_retries_without_stalling_the_application() {
+    let (_tmp, dir) = generate(
+        r#"
+#[versioned(table = "orders", version = 2)]
+pub struct Order {
+    #[col(primary_key)]
+    pub id: i64,
+    pub total: i64,
+    #[col(since = 2)]
+    pub note: Option<String>,
+}
+"#,
+        &[],
+    );
+    let db = Db::new();
+    ok(apply(&db, &dir, &["--to", "1"]));
+    db.client()
+        .batch_execute("INSERT INTO orders SELECT i, i FROM generate_series(1, 1000) i")
+        .unwrap();
+
+    // A long transaction holds a lock that the expand's ALTER TABLE conflicts with.
+    let mut blocker = db.client();
+    blocker
+        .batch_execute("BEGIN; SELECT count(*) FROM orders;")
+        .unwrap();
+
+    // The application keeps writing and records how long each statement took.
+    let stop = Arc::new(AtomicBool::new(false));
+    let worst = Arc::new(Mutex::new((Duration::ZERO, 0u32, 0u32)));
+    let writer = {
+        let (stop, worst) = (stop.clone(), worst.clone());
+        let mut c = db.client();
+        std::thread::spawn(move || {
+            let mut id = 1_000_000i64;
+            while !stop.load(Ordering::SeqCst) {
+                id += 1;
+                let t = Instant::now();
+                let r = c.batch_execute(&format!(
+                    "INSERT INTO orders (id, total) VALUES ({id}, 1); UPDATE orders SET total = total + 1 WHERE id = {}",
+                    id % 1000 + 1
+                ));
+                let mut w = worst.lock().unwrap();
+                w.0 = w.0.max(t.elapsed());
+                w.1 += 1;
+                if r.is_err() {
+                    w.2 += 1;
+                }
+                drop(w);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let child = spawn_apply(&db, &dir, &[]);
+    std::thread::sleep(Duration::from_secs(5));
+    blocker.batch_execute("COMMIT").unwrap();
+    let run = ok(run_output(child.wait_with_output().unwrap()));
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    let (max, writes, errors) = *worst.lock().unwrap();
+    assert!(
+        run.stderr.contains("lock timeout") && run.stderr.contains("retry"),
+        "{run}"
+    );
+    assert_eq!(errors, 0, "the application's statements all succeeded");
+    assert!(
+        writes > 100,
+        "the application kept writing: {writes} statements"
+    );
+    // lock_timeout is 1 s: no statement waits much longer behind the migration.
+    assert!(
+        max < Duration::from_millis(1600),
+        "the application stalled for {max:?}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"), 1);
+}
