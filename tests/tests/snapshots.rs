@@ -66,6 +66,7 @@ fn committed_example_migrations_are_up_to_date() {
         author: AUTHOR.into(),
         check: true,
         options: Default::default(),
+        layout: Default::default(),
     })
     .unwrap();
     assert!(

@@ -3,6 +3,7 @@
 //! ```toml
 //! [workspace.metadata.migrate-gen]
 //! crates = [{ src = "examples/service", out = "examples/service/sql", author = "service team" }]
+//! # layout = "sqlx" writes the sqlx layout instead of the plain one
 //! ```
 
 use std::fs;
@@ -15,6 +16,7 @@ pub struct Target {
     pub src: PathBuf,
     pub out: PathBuf,
     pub author: Option<String>,
+    pub layout: crate::Layout,
 }
 
 /// The nearest `Cargo.toml` at or above `start` that has `[workspace.metadata.migrate-gen]`,
@@ -60,10 +62,16 @@ fn targets(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target
             let get = |k: &str| c.get(k).and_then(|v| v.as_str());
             let src = get("src").ok_or_else(|| bad("has a crate without `src`"))?;
             let out = get("out").map_or_else(|| root.join(src).join("sql"), |o| root.join(o));
+            let layout = match get("layout") {
+                None | Some("plain") => crate::Layout::Plain,
+                Some("sqlx") => crate::Layout::Sqlx,
+                Some(other) => return Err(bad(&format!("has layout = \"{other}\" (plain or sqlx)"))),
+            };
             Ok(Target {
                 src: root.join(src),
                 out,
                 author: get("author").map(str::to_owned),
+                layout,
             })
         })
         .collect()

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use schema_core::plan::{Phase, PlanOptions, Step, order};
 use schema_core::render::{self, Meta};
 
-use crate::manifest::{self, FileEntry, Manifest, StepEntry};
+use crate::manifest::{self, FileEntry, Layout, Manifest, StepEntry};
 use crate::{Error, source};
 
 #[derive(Debug, Clone)]
@@ -17,6 +17,7 @@ pub struct GenerateArgs {
     pub author: String,
     pub check: bool,
     pub options: PlanOptions,
+    pub layout: Layout,
 }
 
 /// What a run did or found.
@@ -101,6 +102,17 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
         mut manifest,
         new,
     } = compare(&args.src, &args.out, &args.options)?;
+    if !manifest.files.is_empty() && manifest.layout != args.layout {
+        return Err(Error::msg(format!(
+            "{} holds migrations in the {} layout; generate with that --layout, or into another folder",
+            args.out.display(),
+            match manifest.layout {
+                Layout::Plain => "plain",
+                Layout::Sqlx => "sqlx",
+            }
+        )));
+    }
+    manifest.layout = args.layout;
     let mut outcome = Outcome {
         existing: manifest.files.len(),
         ..Outcome::default()
@@ -141,6 +153,24 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     files.sort_by_key(|(release, _, file)| (*release, file.phase == Phase::Contract));
     for (release, step, file) in files {
         number += 1;
+        if args.layout == Layout::Sqlx {
+            for m in render::sqlx::migrations(number, step, file, &meta, &args.options) {
+                manifest.files.push(FileEntry {
+                    number: m.version,
+                    table: step.qualified(),
+                    version: step.to,
+                    phase: file.phase,
+                    transactional: m.transactional,
+                    release,
+                    checksum: manifest::checksum(&m.up),
+                    rollback_checksum: manifest::checksum(&m.down),
+                    stem: m.stem.clone(),
+                });
+                writes.push((format!("{}.up.sql", m.stem), m.up));
+                writes.push((format!("{}.down.sql", m.stem), m.down));
+            }
+            continue;
+        }
         let stem = render::file_stem(number, step, file);
         let forward = render::forward(step, file, &stem, &meta, &args.options);
         let rollback = render::rollback(step, file, &stem, &meta, &args.options);

@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use schema_core::plan::PlanOptions;
 
 pub use generate::{GenerateArgs, Outcome, generate};
+pub use manifest::Layout;
 
 /// An error for the user: one readable message, no backtrace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,13 +71,6 @@ pub enum Command {
     Kv(kv::KvCmd),
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Layout {
-    /// NNN_table_vK_step.sql with NNN_table_vK_step.rollback.sql.
-    Plain,
-    /// <version>_<name>.up.sql / .down.sql pairs for sqlx.
-    Sqlx,
-}
 
 #[derive(Args, Debug, Clone)]
 pub struct SourceArgs {
@@ -302,6 +296,7 @@ pub fn run(cli: Cli) -> Result<String, Error> {
                     author: target.author.clone().unwrap_or_else(default_author),
                     check: false,
                     options: PlanOptions::default(),
+                    layout: target.layout,
                 };
                 let outcome = generate(&args)?;
                 wrote |= !outcome.written.is_empty();
@@ -313,11 +308,6 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             Ok(lines.join("\n"))
         }
         Some(Command::Generate(cmd)) => {
-            if cmd.layout == Layout::Sqlx {
-                return Err(Error::msg(
-                    "--layout sqlx is not supported yet; use --layout plain",
-                ));
-            }
             let out = cmd
                 .source
                 .out
@@ -330,6 +320,7 @@ pub fn run(cli: Cli) -> Result<String, Error> {
                 author: cmd.author.unwrap_or_else(default_author),
                 check: cmd.check,
                 options: cmd.tuning.options(),
+                layout: cmd.layout,
             };
             let outcome = generate(&args)?;
             let text = describe(&out, &outcome, cmd.check);

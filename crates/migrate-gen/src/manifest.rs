@@ -44,8 +44,19 @@ pub struct FileEntry {
     pub stem: String,
 }
 
+/// How the migration files are named and cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    /// NNN_table_vK_step.sql with NNN_table_vK_step.rollback.sql, for psql and `apply`.
+    #[default]
+    Plain,
+    /// <version>_<name>.up.sql / .down.sql pairs for `sqlx migrate run` and `sqlx::migrate!`.
+    Sqlx,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
+    pub layout: Layout,
     pub steps: Vec<StepEntry>,
     pub files: Vec<FileEntry>,
 }
@@ -64,8 +75,22 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl Manifest {
+    /// The number of the last generated file (in the sqlx layout, of the file whose parts
+    /// the last migrations are: their versions are `number * 10 + part`).
     pub fn last_number(&self) -> u32 {
-        self.files.iter().map(|f| f.number).max().unwrap_or(0)
+        let last = self.files.iter().map(|f| f.number).max().unwrap_or(0);
+        match self.layout {
+            Layout::Plain => last,
+            Layout::Sqlx => last / 10,
+        }
+    }
+
+    /// The forward and rollback file names of `f`.
+    pub fn names(&self, f: &FileEntry) -> (String, String) {
+        match self.layout {
+            Layout::Plain => (format!("{}.sql", f.stem), format!("{}.rollback.sql", f.stem)),
+            Layout::Sqlx => (format!("{}.up.sql", f.stem), format!("{}.down.sql", f.stem)),
+        }
     }
 
     pub fn last_release(&self) -> u32 {
@@ -80,6 +105,9 @@ impl Manifest {
 
     fn body(&self) -> String {
         let mut out = String::new();
+        if self.layout == Layout::Sqlx {
+            out.push_str("layout sqlx\n");
+        }
         for s in &self.steps {
             let _ = writeln!(
                 out,
@@ -147,6 +175,11 @@ impl Manifest {
                 [] => {}
                 [first, ..] if first.starts_with('#') => {}
                 ["sum", s] => sum = Some((*s).to_owned()),
+                ["layout", "sqlx"] => {
+                    body.push_str(line);
+                    body.push('\n');
+                    manifest.layout = Layout::Sqlx;
+                }
                 ["step", table, version, release, fp] => {
                     body.push_str(line);
                     body.push('\n');
@@ -223,10 +256,8 @@ impl Manifest {
     pub fn verify_files(&self, dir: &Path) -> Result<Vec<String>, Error> {
         let mut problems = Vec::new();
         for f in &self.files {
-            for (name, expected) in [
-                (format!("{}.sql", f.stem), &f.checksum),
-                (format!("{}.rollback.sql", f.stem), &f.rollback_checksum),
-            ] {
+            let (forward, rollback) = self.names(f);
+            for (name, expected) in [(forward, &f.checksum), (rollback, &f.rollback_checksum)] {
                 let path = dir.join(&name);
                 match fs::read_to_string(&path) {
                     Ok(text) if &checksum(&text) == expected => {}
@@ -241,10 +272,8 @@ impl Manifest {
             .files
             .iter()
             .flat_map(|f| {
-                [
-                    format!("{}.sql", f.stem),
-                    format!("{}.rollback.sql", f.stem),
-                ]
+                let (forward, rollback) = self.names(f);
+                [forward, rollback]
             })
             .collect();
         let mut by_number: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -260,6 +289,7 @@ impl Manifest {
                 if let Some((num, _)) = name.split_once('_')
                     && num.chars().all(|c| c.is_ascii_digit())
                     && !name.ends_with(".rollback.sql")
+                    && !name.ends_with(".down.sql")
                 {
                     by_number
                         .entry(num.to_owned())
@@ -291,6 +321,7 @@ mod tests {
 
     fn sample() -> Manifest {
         Manifest {
+            layout: Layout::Plain,
             steps: vec![StepEntry {
                 table: "public.users".into(),
                 version: 1,
@@ -315,6 +346,18 @@ mod tests {
     fn round_trips() {
         let m = sample();
         assert_eq!(Manifest::parse(&m.render()).unwrap(), m);
+    }
+
+    #[test]
+    fn the_sqlx_layout_is_recorded_and_names_up_and_down_files() {
+        let mut m = sample();
+        m.layout = Layout::Sqlx;
+        let parsed = Manifest::parse(&m.render()).unwrap();
+        assert_eq!(parsed, m);
+        assert_eq!(
+            parsed.names(&parsed.files[0]),
+            ("001_users_create.up.sql".to_owned(), "001_users_create.down.sql".to_owned())
+        );
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub fn generate(src: &Path) -> tempfile::TempDir {
         author: AUTHOR.into(),
         check: false,
         options: Default::default(),
+        layout: Default::default(),
     })
     .unwrap();
     out

@@ -330,6 +330,12 @@ fn load(dir: &Path) -> Result<Manifest, Error> {
         )));
     }
     let manifest = Manifest::load(dir)?;
+    if manifest.layout == manifest::Layout::Sqlx {
+        return Err(Error::msg(format!(
+            "{} holds migrations in the sqlx layout: apply them with `sqlx migrate run` or sqlx::migrate!",
+            dir.display()
+        )));
+    }
     if manifest.files.is_empty() {
         return Err(Error::msg(format!(
             "{}: no migrations (no {} listing any file)",

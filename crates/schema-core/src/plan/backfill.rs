@@ -2,7 +2,7 @@
 //! then adds the `NOT VALID` helper checks of the NOT NULL columns it filled.
 
 use super::add_column::not_null_helper;
-use super::{Ctx, Fill, Impact, Phase, PlannedFile, Risk, Sql};
+use super::{Ctx, Fill, Impact, Part, Phase, PlannedFile, Risk, Sql};
 use crate::render::raw::{self, Verify};
 
 pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
@@ -41,6 +41,11 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
         });
     }
     let columns: Vec<&str> = fills.iter().map(|f| f.column.as_str()).collect();
+    // The batched fill alone; then the helper checks, undone by dropping them.
+    let mut parts = vec![Part::new(0..1, 0..0, true, false)];
+    if forward.len() > 1 {
+        parts.push(Part::new(1..forward.len(), 0..rollback.len(), false, false));
+    }
     PlannedFile {
         slug: "backfill".into(),
         title: format!(
@@ -61,6 +66,7 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
             "the filled values stay until the expand rollback drops their columns; no other column is touched"
                 .into(),
         ),
+        parts,
         impact: Impact {
             lock: "ROW EXCLUSIVE; row locks one batch at a time",
             rewrites: false,

@@ -80,6 +80,7 @@ pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
             "this drops the table and every row written to it since its creation; they cannot be restored"
                 .into(),
         ),
+        parts: Vec::new(),
         impact: Impact {
             lock: if references.is_empty() {
                 "none on existing tables"

@@ -3,7 +3,7 @@
 //! A unique constraint is a unique index built concurrently, then attached with
 //! `ADD CONSTRAINT ... UNIQUE USING INDEX` (a brief lock, no scan).
 
-use super::{Ctx, Impact, Phase, PlannedFile, Risk, Sql};
+use super::{Ctx, Impact, Part, Phase, PlannedFile, Risk, Sql};
 use crate::model::Index;
 use crate::render::raw::{self, Verify};
 use crate::render::statements;
@@ -29,6 +29,8 @@ pub(super) fn plan_index(ctx: &Ctx, idx: &Index) -> PlannedFile {
         rollback: vec![Sql::new(statements::drop_index_concurrently(schema, table, &idx.name))],
         rollback_verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: false }],
         rollback_note: None,
+        // The leftover check, then the build alone (undone by the concurrent drop).
+        parts: vec![Part::new(0..1, 0..0, false, false), Part::new(1..2, 0..1, true, true)],
         impact: Impact {
             lock: "SHARE UPDATE EXCLUSIVE (reads and writes continue)",
             rewrites: false,
@@ -90,6 +92,13 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
             },
         ],
         rollback_note: None,
+        // The leftover check; the build alone (undone by the concurrent drop); the attach
+        // (undone by dropping the constraint).
+        parts: vec![
+            Part::new(0..1, 0..0, false, false),
+            Part::new(1..2, 1..2, true, true),
+            Part::new(2..3, 0..1, false, false),
+        ],
         impact: Impact {
             lock: "SHARE UPDATE EXCLUSIVE while building (reads and writes continue); ACCESS EXCLUSIVE, brief, to attach",
             rewrites: false,

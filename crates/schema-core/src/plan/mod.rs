@@ -164,6 +164,27 @@ pub struct PlannedFile {
     /// Said in the rollback's header (for example, that data cannot be restored).
     pub rollback_note: Option<String>,
     pub impact: Impact,
+    /// How a no-transaction file splits into pieces for layouts that run each migration as
+    /// one message (sqlx): empty when the file is one transaction.
+    pub parts: Vec<Part>,
+}
+
+/// A piece of a no-transaction file: `forward[forward]`, undone by `rollback[rollback]`.
+/// An `alone` piece is one statement that cannot run in a transaction block
+/// (`CREATE INDEX CONCURRENTLY`, a backfill that commits per batch); the others can share one
+/// transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub forward: std::ops::Range<usize>,
+    pub rollback: std::ops::Range<usize>,
+    pub alone: bool,
+    pub rollback_alone: bool,
+}
+
+impl Part {
+    pub fn new(forward: std::ops::Range<usize>, rollback: std::ops::Range<usize>, alone: bool, rollback_alone: bool) -> Part {
+        Part { forward, rollback, alone, rollback_alone }
+    }
 }
 
 /// The files of one table's version step.
@@ -355,6 +376,7 @@ fn merge(
         rollback_verify: Vec::new(),
         rollback_note: None,
         impact,
+        parts: Vec::new(),
     };
     for fragment in &fragments {
         file.forward.extend(fragment.forward.iter().cloned());

@@ -1,6 +1,7 @@
 //! Migration files as text: header, timeouts, transaction, statements, verification.
 
 pub mod raw;
+pub mod sqlx;
 pub mod statements;
 
 use crate::plan::{PlanOptions, PlannedFile, Sql, Step};

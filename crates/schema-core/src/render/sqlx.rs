@@ -1,0 +1,133 @@
+//! The sqlx layout: `<version>_<name>.up.sql` / `.down.sql` pairs for `sqlx migrate run` and
+//! `sqlx::migrate!`.
+//!
+//! sqlx runs each migration as one message, in a transaction unless the file starts with
+//! `-- no-transaction`, and PostgreSQL refuses `CREATE INDEX CONCURRENTLY` (or a `DO` block
+//! that commits) in any message of more than one statement. So a transactional file is one
+//! migration (sqlx supplies `BEGIN`/`COMMIT`), and a no-transaction file is one migration per
+//! [`Part`](crate::plan::Part): the statements that must run alone are alone, each with the
+//! `.down.sql` that undoes just that part. Version `N * 10 + part` keeps them in order.
+//! Settings are made with `set_config(..., false)`, which lasts for the session: sqlx runs
+//! every migration of a run on one connection, so a concurrent build inherits the timeouts
+//! set by the migration before it.
+
+use super::raw::{self, Verify};
+use super::{Meta, file_stem};
+use crate::plan::{Part, PlanOptions, PlannedFile, Sql, Step};
+
+/// One sqlx migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlxMigration {
+    pub version: u32,
+    /// `0081_users_v2_index_org_id_2`: the files are `<stem>.up.sql` and `<stem>.down.sql`.
+    pub stem: String,
+    pub up: String,
+    pub down: String,
+    /// Whether the up migration runs in sqlx's transaction.
+    pub transactional: bool,
+}
+
+fn settings(opts: &PlanOptions, statement_timeout: &str) -> String {
+    format!(
+        "SELECT set_config('lock_timeout', {}, false), set_config('statement_timeout', {}, false)",
+        raw::lit(&opts.lock_timeout),
+        raw::lit(statement_timeout)
+    )
+}
+
+/// `stmt` with the settings made inside it when it is a `DO` block (it runs alone).
+fn with_settings(stmt: &str, opts: &PlanOptions, statement_timeout: &str) -> String {
+    match stmt.find("\nBEGIN\n") {
+        Some(at) if stmt.starts_with("DO $") => format!(
+            "{}\nBEGIN\n  PERFORM {};{}",
+            &stmt[..at],
+            settings(opts, statement_timeout).trim_start_matches("SELECT "),
+            &stmt[at + "\nBEGIN".len()..]
+        ),
+        _ => stmt.to_owned(),
+    }
+}
+
+fn text(header: &str, no_tx: bool, prelude: Option<String>, stmts: &[Sql], verify: &[Verify]) -> String {
+    let mut out = String::new();
+    if no_tx {
+        out.push_str("-- no-transaction\n");
+    }
+    out.push_str(header);
+    if let Some(p) = prelude {
+        out.push_str(&format!("{p};\n"));
+    }
+    for stmt in stmts {
+        out.push('\n');
+        out.push_str(&stmt.text);
+        out.push_str(";\n");
+    }
+    if !verify.is_empty() {
+        out.push('\n');
+        out.push_str(&raw::verify_block(verify));
+        out.push_str(";\n");
+    }
+    if stmts.is_empty() && verify.is_empty() {
+        out.push_str("-- Nothing to undo for this part.\nSELECT 1;\n");
+    }
+    out
+}
+
+/// The sqlx migrations of `file`, numbered from `number`.
+pub fn migrations(number: u32, step: &Step, file: &PlannedFile, meta: &Meta, opts: &PlanOptions) -> Vec<SqlxMigration> {
+    let base = file_stem(number, step, file);
+    let base = base.split_once('_').map_or(base.clone(), |(_, rest)| rest.to_owned());
+    let timeout = file.statement_timeout.clone().unwrap_or_else(|| "0".to_owned());
+    let whole = [Part::new(0..file.forward.len(), 0..file.rollback.len(), false, false)];
+    let parts: &[Part] = if file.parts.is_empty() { &whole } else { &file.parts };
+    // The verification joins the last part that runs in a transaction, or follows alone.
+    let verify_own_part = parts.last().is_some_and(|p| p.alone);
+    let count = parts.len() + usize::from(verify_own_part);
+    let mut out = Vec::new();
+    for i in 0..count {
+        let version = number * 10 + i as u32;
+        let stem = if count == 1 { format!("{version:04}_{base}") } else { format!("{version:04}_{base}_{}", i + 1) };
+        let of = if count == 1 { String::new() } else { format!(" (part {} of {count})", i + 1) };
+        let header = |what: &str, extra: &str| {
+            format!(
+                "-- {what}{of}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n-- Table: {}, version {}\n{extra}",
+                meta.date, meta.author, file.phase, step.qualified(), step.to
+            )
+        };
+        let up_header = header(&format!("Migration: {}", file.title), &format!("-- Lock: {}\n", file.impact.lock));
+        let down_note = match &file.rollback_note {
+            Some(note) if parts.len() == 1 => format!("-- Data: {note}\n"),
+            _ => String::new(),
+        };
+        let down_header = header(&format!("Rollback of {stem}.up.sql: {}", file.title), &down_note);
+        let (up, down, transactional) = match parts.get(i) {
+            Some(part) => {
+                let forward = &file.forward[part.forward.clone()];
+                let rollback = &file.rollback[part.rollback.clone()];
+                let last = i + 1 == parts.len() && !verify_own_part;
+                let verify: &[Verify] = if last { &file.verify } else { &[] };
+                let rollback_verify: &[Verify] = if parts.len() == 1 { &file.rollback_verify } else { &[] };
+                let up = if part.alone {
+                    let stmts: Vec<Sql> = forward.iter().map(|s| Sql::new(with_settings(&s.text, opts, &timeout))).collect();
+                    text(&up_header, true, None, &stmts, &[])
+                } else {
+                    text(&up_header, false, Some(settings(opts, &timeout)), forward, verify)
+                };
+                let down = if part.rollback_alone {
+                    text(&down_header, true, None, rollback, &[])
+                } else {
+                    let prelude = (!rollback.is_empty()).then(|| settings(opts, &opts.statement_timeout));
+                    text(&down_header, false, prelude, rollback, rollback_verify)
+                };
+                (up, down, !part.alone)
+            }
+            None => (
+                text(&up_header, false, None, &[], &file.verify),
+                text(&down_header, false, None, &[], &[]),
+                true,
+            ),
+        };
+        out.push(SqlxMigration { version, stem, up, down, transactional });
+    }
+    out
+}

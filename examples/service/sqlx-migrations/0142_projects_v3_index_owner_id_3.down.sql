@@ -1,0 +1,7 @@
+-- Rollback of 0142_projects_v3_index_owner_id_3.up.sql: projects v2 -> v3: index projects_owner_id_idx on (owner_id) (part 3 of 3)
+-- Date: 2026-11-24
+-- Author: service team
+-- Phase: expand
+-- Table: public.projects, version 3
+-- Nothing to undo for this part.
+SELECT 1;

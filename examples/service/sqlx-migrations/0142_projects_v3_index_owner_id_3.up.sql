@@ -1,0 +1,14 @@
+-- Migration: projects v2 -> v3: index projects_owner_id_idx on (owner_id) (part 3 of 3)
+-- Date: 2026-11-24
+-- Author: service team
+-- Phase: expand
+-- Table: public.projects, version 3
+-- Lock: SHARE UPDATE EXCLUSIVE (reads and writes continue)
+
+DO $verify$
+BEGIN
+  IF NOT (EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = to_regclass('"public"."projects_owner_id_idx"') AND indisvalid)) THEN
+    RAISE EXCEPTION 'Migration verification failed: index public.projects_owner_id_idx is missing or invalid';
+  END IF;
+END
+$verify$;

@@ -1,0 +1,100 @@
+//! The sqlx layout applied by the real sqlx: `sqlx::migrate!` (embedded at compile time) and
+//! `Migrator::new` (read at run time, as `sqlx migrate run` does), forward, back with the
+//! down migrations, and forward again, with rows in the tables.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+
+static EXAMPLE: Migrator = sqlx::migrate!("../examples/service/sqlx-migrations");
+
+async fn pool(db: &TestDb) -> sqlx::PgPool {
+    PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&format!("postgres://postgres@127.0.0.1:5432/{}", db.name))
+        .await
+        .unwrap()
+}
+
+fn generate_sqlx(src: &Path) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    migrate_gen::generate(&migrate_gen::GenerateArgs {
+        src: src.to_owned(),
+        out: out.path().to_owned(),
+        date: DATE.into(),
+        author: AUTHOR.into(),
+        check: false,
+        options: Default::default(),
+        layout: migrate_gen::Layout::Sqlx,
+    })
+    .unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_example_applies_reverts_and_applies_again_with_sqlx_migrate() {
+    let db = TestDb::new("sqlx");
+    let pool = pool(&db).await;
+    EXAMPLE.run(&pool).await.unwrap();
+    let mut client = db.client();
+    let after = catalog(&mut client);
+    assert!(after.contains("column public.users.display_name text NOT NULL"), "{after}");
+    assert!(after.contains("users_username_key") && after.contains("valid=true"), "{after}");
+    assert!(!after.contains("valid=false"), "{after}");
+
+    EXAMPLE.undo(&pool, 0).await.unwrap();
+    let empty = catalog(&mut client);
+    assert!(!empty.contains("public.users"), "everything reverted: {empty}");
+
+    EXAMPLE.run(&pool).await.unwrap();
+    let again = catalog(&mut client);
+    assert_eq!(again.replace("_sqlx_migrations", ""), after.replace("_sqlx_migrations", ""));
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_runs_through_sqlx_with_rows_and_reverts_without_losing_them() {
+    let out = generate_sqlx(&fixture("add_backfill"));
+    let migrator = Migrator::new(out.path()).await.unwrap();
+    let db = TestDb::new("sqlx");
+    let pool = pool(&db).await;
+    // The create, then 10,000 rows, then the rest.
+    migrator.run_to(10, &pool).await.unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute("INSERT INTO people (id, email) SELECT i, 'p' || i || '@example.com' FROM generate_series(1, 10000) i")
+        .unwrap();
+    migrator.run(&pool).await.unwrap();
+    let wrong: i64 = client
+        .query_one(
+            "SELECT count(*) FROM people WHERE handle IS DISTINCT FROM split_part(email, '@', 1) OR email_length IS DISTINCT FROM length(email)",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(wrong, 0);
+    let not_null: i64 = client
+        .query_one("SELECT count(*) FROM pg_attribute WHERE attrelid = 'people'::regclass AND attname IN ('handle', 'email_length') AND attnotnull", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(not_null, 2);
+
+    migrator.undo(&pool, 10).await.unwrap();
+    let (rows, columns): (i64, i64) = {
+        let r = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM people WHERE email = 'p' || id || '@example.com'),
+                        (SELECT count(*) FROM pg_attribute WHERE attrelid = 'people'::regclass AND attnum > 0 AND NOT attisdropped)",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!((rows, columns), (10_000, 2), "back at version 1 with every row");
+    migrator.run(&pool).await.unwrap();
+    pool.close().await;
+}
