@@ -65,7 +65,9 @@ fn targets(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target
             let layout = match get("layout") {
                 None | Some("plain") => crate::Layout::Plain,
                 Some("sqlx") => crate::Layout::Sqlx,
-                Some(other) => return Err(bad(&format!("has layout = \"{other}\" (plain or sqlx)"))),
+                Some(other) => {
+                    return Err(bad(&format!("has layout = \"{other}\" (plain or sqlx)")));
+                }
             };
             Ok(Target {
                 src: root.join(src),

@@ -71,7 +71,6 @@ pub enum Command {
     Kv(kv::KvCmd),
 }
 
-
 #[derive(Args, Debug, Clone)]
 pub struct SourceArgs {
     /// The crate directory (its src/ is read) or one .rs file.

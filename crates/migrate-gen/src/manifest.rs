@@ -88,7 +88,10 @@ impl Manifest {
     /// The forward and rollback file names of `f`.
     pub fn names(&self, f: &FileEntry) -> (String, String) {
         match self.layout {
-            Layout::Plain => (format!("{}.sql", f.stem), format!("{}.rollback.sql", f.stem)),
+            Layout::Plain => (
+                format!("{}.sql", f.stem),
+                format!("{}.rollback.sql", f.stem),
+            ),
             Layout::Sqlx => (format!("{}.up.sql", f.stem), format!("{}.down.sql", f.stem)),
         }
     }
@@ -356,7 +359,10 @@ mod tests {
         assert_eq!(parsed, m);
         assert_eq!(
             parsed.names(&parsed.files[0]),
-            ("001_users_create.up.sql".to_owned(), "001_users_create.down.sql".to_owned())
+            (
+                "001_users_create.up.sql".to_owned(),
+                "001_users_create.down.sql".to_owned()
+            )
         );
     }
 
