@@ -116,3 +116,39 @@ fn a_backfill_runs_through_sqlx_with_rows_and_reverts_without_losing_them() {
     rt.block_on(migrator.run(&pool)).unwrap();
     rt.block_on(pool.close());
 }
+
+/// The `sqlx` command line (sqlx-cli, installed by `.ci/run`) on the committed folder.
+#[test]
+fn the_sqlx_command_line_runs_and_reverts_the_example() {
+    let db = TestDb::new("sqlxcli");
+    let url = format!("postgres://postgres@127.0.0.1:5432/{}", db.name);
+    let source = workspace().join("examples/service/sqlx-migrations");
+    let sqlx = |args: &[&str]| {
+        let out = std::process::Command::new("sqlx")
+            .args(args)
+            .arg("--source")
+            .arg(&source)
+            .args(["--database-url", &url])
+            .output()
+            .expect("sqlx-cli is not installed: cargo install sqlx-cli --no-default-features --features postgres,rustls (.ci/run does)");
+        assert!(
+            out.status.success(),
+            "sqlx {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sqlx(&["migrate", "run"]);
+    let mut client = db.client();
+    let after = catalog(&mut client);
+    assert!(
+        after.contains("column public.users.display_name text NOT NULL"),
+        "{after}"
+    );
+    assert!(after.contains("USING btree (username) valid=t"), "{after}");
+    sqlx(&["migrate", "revert", "--target-version", "0"]);
+    let empty = catalog(&mut client);
+    assert!(
+        !empty.contains("public.users"),
+        "everything reverted: {empty}"
+    );
+}
