@@ -86,8 +86,10 @@ pub struct MigrateOptions<'a> {
     /// At most this many keys per second.
     pub rate_limit: Option<u32>,
     pub on_error: OnError,
-    /// How long after completion the old keys are kept; saved with the state, read by cleanup.
-    pub retention: Duration,
+    /// How long after completion the old keys are kept ([`DEFAULT_RETENTION`] when a migration
+    /// starts with `None`). Saved with the state and read by cleanup; a later run (also of a
+    /// complete migration) that sets it changes it, `None` keeps it.
+    pub retention: Option<Duration>,
     /// Where the state lives; `None`: in the target store.
     pub state: Option<&'a dyn Store>,
     /// Called after every page with the counts so far.
@@ -104,7 +106,7 @@ impl<'a> MigrateOptions<'a> {
             dry_run: false,
             rate_limit: None,
             on_error: OnError::Continue,
-            retention: DEFAULT_RETENTION,
+            retention: None,
             state: None,
             progress: None,
         }
@@ -513,7 +515,7 @@ pub fn migrate_keys(
         cursor: None,
         pages: 0,
         counts: Counts::default(),
-        retention_secs: options.retention.as_secs(),
+        retention_secs: options.retention.unwrap_or(DEFAULT_RETENTION).as_secs(),
         started_at: now,
         updated_at: now,
         completed_at: None,
@@ -529,6 +531,14 @@ pub fn migrate_keys(
                 Status::Running => (cp, true),
                 Status::RolledBack => (fresh(), false),
                 Status::Complete => {
+                    let mut cp = cp;
+                    if let Some(r) = options.retention
+                        && r.as_secs() != cp.retention_secs
+                    {
+                        cp.retention_secs = r.as_secs();
+                        cp.updated_at = now;
+                        ctx.state.save(&cp)?;
+                    }
                     let failures = failures(&ctx.state, cp.pages)?;
                     return Ok(Report {
                         name: cp.name.clone(),
@@ -551,7 +561,9 @@ pub fn migrate_keys(
             }
         }
     };
-    cp.retention_secs = options.retention.as_secs();
+    if let Some(r) = options.retention {
+        cp.retention_secs = r.as_secs();
+    }
     if !resumed {
         ctx.state.save(&cp)?;
     }

@@ -430,7 +430,7 @@ fn cleanup_verifies_every_value_and_deletes_nothing_on_a_mismatch() {
     let n = seed(&s, 6);
     put(&s, "user:bystander", "not mapped: kept");
     let mut o = options("verify");
-    o.retention = Duration::ZERO;
+    o.retention = Some(Duration::ZERO);
     migrate_keys(&s, &s, &rewrite(), &o).unwrap();
     put(&s, "users/3/profile", "changed by the new code");
     let e = cleanup(&s, &s, &rewrite(), &o).unwrap_err().to_string();
