@@ -8,6 +8,7 @@
 //!
 //! A new kind of change is one new file under `plan/` plus its variant in [`diff::Change`].
 
+pub mod api;
 pub mod diff;
 pub mod history;
 pub mod model;
@@ -23,4 +24,4 @@ pub mod parse;
 
 pub use history::{FieldHistory, Reference, TableHistory};
 pub use model::{Check, Column, ForeignKey, Index, TableModel};
-pub use runtime::Versioned;
+pub use runtime::{AnyVersion, FromLatest, IntoLatest, IntoVersion, NotInVersion, Versioned};

@@ -63,6 +63,10 @@ pub struct RawField {
     pub sql_type: Option<Sp<String>>,
     pub references: Option<Sp<String>>,
     pub check: Option<Sp<String>>,
+    /// Rust-side keys: they shape the generated types, not the table.
+    pub upgrade_with: Option<syn::LitStr>,
+    pub downgrade_with: Option<syn::LitStr>,
+    pub old_name_until: Option<Sp<u32>>,
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
@@ -164,6 +168,11 @@ fn string(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp
             None
         }
     }
+}
+
+/// A string value kept as its literal, for Rust code that is parsed later with its span.
+fn lit_str(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<syn::LitStr> {
+    string(attr, key, value, errors).map(|s| syn::LitStr::new(&s.value, s.span))
 }
 
 fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<u32>> {
@@ -285,6 +294,9 @@ pub fn parse(
                     SQL_TYPE => f.sql_type = string(COL, key, value, errors),
                     REFERENCES => f.references = string(COL, key, value, errors),
                     CHECK => f.check = string(COL, key, value, errors),
+                    UPGRADE_WITH => f.upgrade_with = lit_str(COL, key, value, errors),
+                    DOWNGRADE_WITH => f.downgrade_with = lit_str(COL, key, value, errors),
+                    OLD_NAME_UNTIL => f.old_name_until = version(COL, key, value, errors),
                     _ => unreachable!("parse_keys only passes valid keys"),
                 },
             );

@@ -160,10 +160,14 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
         if let Some(history) =
             check_field(ident, field, f, &table, &schema, &since, &version, errors)
         {
+            let rust = check_rust_keys(f, &history, since.value, errors);
             fields.push(history);
             parsed_fields.push(ParsedField {
                 field: field.clone(),
                 history: index,
+                upgrade_with: rust.upgrade_with,
+                downgrade_with: rust.downgrade_with,
+                old_name_until: rust.old_name_until,
             });
         }
     }
@@ -396,6 +400,84 @@ fn check_field(
         references,
         check: f.check.as_ref().map(|c| c.value.clone()),
     })
+}
+
+/// The keys that shape the generated Rust types only.
+struct RustKeys {
+    upgrade_with: Option<syn::Expr>,
+    downgrade_with: Option<syn::Expr>,
+    old_name_until: Option<u32>,
+}
+
+/// `upgrade_with`, `downgrade_with` and `old_name_until` against the field's history.
+fn check_rust_keys(
+    f: &RawField,
+    history: &FieldHistory,
+    table_since: u32,
+    errors: &mut Errors,
+) -> RustKeys {
+    let column = &history.column;
+    let expr = |lit: &syn::LitStr, key: &str, errors: &mut Errors| match lit.parse::<syn::Expr>() {
+        Ok(expr) => Some(expr),
+        Err(e) => {
+            errors.push(
+                lit.span(),
+                format!("{key} = \"{}\" is not a Rust expression: {e}; name a function or write a closure", lit.value()),
+            );
+            None
+        }
+    };
+    let upgrade_with = f.upgrade_with.as_ref().and_then(|lit| {
+        if history.since <= table_since {
+            errors.push(
+                lit.span(),
+                format!(
+                    "`upgrade_with` on field `{column}`, which exists from the table's first version: no older version lacks it; remove it"
+                ),
+            );
+            return None;
+        }
+        expr(lit, symbol::UPGRADE_WITH, errors)
+    });
+    let downgrade_with = f.downgrade_with.as_ref().and_then(|lit| {
+        if history.until.is_none() {
+            errors.push(
+                lit.span(),
+                format!(
+                    "`downgrade_with` on field `{column}`, which is never removed: every older version has it; remove it, or add `until = N`"
+                ),
+            );
+            return None;
+        }
+        expr(lit, symbol::DOWNGRADE_WITH, errors)
+    });
+    let old_name_until = f.old_name_until.as_ref().and_then(|until| match &history.renamed_from {
+        None => {
+            if f.renamed_from.is_none() {
+                errors.push(
+                    until.span,
+                    "`old_name_until` needs `renamed_from = \"...\"` and `renamed_at = N`: it ends the window in which the API still speaks the old name",
+                );
+            }
+            None
+        }
+        Some((_, at)) if until.value <= *at => {
+            errors.push(
+                until.span,
+                format!(
+                    "old_name_until = {} must be above renamed_at = {at}: the versions from renamed_at up to it speak both names",
+                    until.value
+                ),
+            );
+            None
+        }
+        Some(_) => Some(until.value),
+    });
+    RustKeys {
+        upgrade_with,
+        downgrade_with,
+        old_name_until,
+    }
 }
 
 /// Two fields may not use the same column name at the same version. The error points at the

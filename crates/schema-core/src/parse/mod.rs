@@ -54,6 +54,12 @@ pub struct ParsedField {
     pub field: syn::Field,
     /// Index into `TableHistory::fields`.
     pub history: usize,
+    /// `upgrade_with`: computes the field's value from the version before its `since`.
+    pub upgrade_with: Option<syn::Expr>,
+    /// `downgrade_with`: computes the field's value from the version at its `until`.
+    pub downgrade_with: Option<syn::Expr>,
+    /// `old_name_until`: the first version whose API no longer knows the old name.
+    pub old_name_until: Option<u32>,
 }
 
 /// A checked `#[versioned]` struct.

@@ -21,6 +21,9 @@ pub const BACKFILL: &str = "backfill";
 pub const SQL_TYPE: &str = "sql_type";
 pub const REFERENCES: &str = "references";
 pub const CHECK: &str = "check";
+pub const UPGRADE_WITH: &str = "upgrade_with";
+pub const DOWNGRADE_WITH: &str = "downgrade_with";
+pub const OLD_NAME_UNTIL: &str = "old_name_until";
 
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
@@ -35,6 +38,9 @@ pub const FIELD_KEYS: &[&str] = &[
     SQL_TYPE,
     REFERENCES,
     CHECK,
+    UPGRADE_WITH,
+    DOWNGRADE_WITH,
+    OLD_NAME_UNTIL,
 ];
 
 /// The valid key closest to `key`, for "did you mean" hints.
