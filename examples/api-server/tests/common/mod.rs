@@ -1,0 +1,224 @@
+//! A fresh database with the example's tables, and the server on a free loopback port.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// A database created for one test from `examples/service/sql`, dropped afterwards.
+pub struct TestDb {
+    pub name: String,
+}
+
+impl TestDb {
+    pub fn new(label: &str) -> TestDb {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "mg_api_{label}_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        psql("postgres", &["-c", &format!("CREATE DATABASE \"{name}\"")]);
+        let db = TestDb { name };
+        for file in migrations() {
+            psql(&db.name, &["-f".as_ref(), file.as_os_str()]);
+        }
+        db
+    }
+
+    pub fn config(&self) -> String {
+        format!("host=127.0.0.1 user=postgres dbname={}", self.name)
+    }
+
+    /// Runs SQL (seed rows, or a query whose one value is returned as text).
+    pub fn sql(&self, sql: &str) -> String {
+        psql(&self.name, &["-A", "-t", "-c", sql]).trim().to_owned()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
+            .arg("-c")
+            .arg(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ))
+            .output();
+    }
+}
+
+/// The forward files of `examples/service/sql`, in number order.
+fn migrations() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../service/sql");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.ends_with(".sql") && !name.ends_with(".rollback.sql")
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no migrations in {}", dir.display());
+    files
+}
+
+/// `psql -v ON_ERROR_STOP=1 ARGS` on database `db`; panics with psql's output on failure.
+fn psql<S: AsRef<std::ffi::OsStr>>(db: &str, args: &[S]) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            db,
+        ])
+        .args(args)
+        .output()
+        .expect("psql on PATH");
+    assert!(
+        out.status.success(),
+        "psql failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The example server on a free loopback port, over its own database.
+pub struct Server {
+    pub base: String,
+    pub db: TestDb,
+    client: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    pub async fn start(label: &str) -> Server {
+        let db = TestDb::new(label);
+        let pg = example_api_server::connect(&db.config()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, example_api_server::app(pg))
+                .await
+                .unwrap();
+        });
+        Server {
+            base: format!("http://{addr}"),
+            db,
+            client: reqwest::Client::new(),
+            task,
+        }
+    }
+
+    /// Sends a request; `body` is sent as it is, with `Content-Type: application/json`
+    /// unless `content_type` says otherwise.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        version_header: Option<&str>,
+        body: Option<&str>,
+        content_type: &str,
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(v) = version_header {
+            request = request.header("X-API-Version", v);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", content_type)
+                .body(body.to_owned());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = response.text().await.unwrap();
+        Response {
+            status,
+            content_type,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(Method::GET, path, None, None, "").await
+    }
+
+    /// `GET path` with `X-API-Version: version`.
+    pub async fn get_with(&self, path: &str, version: &str) -> Response {
+        self.send(Method::GET, path, Some(version), None, "").await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send(
+            Method::POST,
+            path,
+            None,
+            Some(&body.to_string()),
+            "application/json",
+        )
+        .await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub content_type: Option<String>,
+    pub text: String,
+}
+
+impl Response {
+    /// The JSON body, after checking the status and that the body is JSON.
+    pub fn json(&self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "{self:?}");
+        assert_eq!(
+            self.content_type.as_deref(),
+            Some("application/json"),
+            "{self:?}"
+        );
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {self:?}"))
+    }
+
+    /// The `error` of a JSON error body with `status`.
+    pub fn error(&self, status: u16) -> String {
+        let body = self.json(status);
+        body["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message: {body}"))
+            .to_owned()
+    }
+}
