@@ -47,7 +47,8 @@ pub fn format_duration(d: Duration) -> String {
         return "0s".into();
     }
     let mut out = String::new();
-    for (unit, size) in UNITS {
+    // Days rather than weeks: "7d" reads more plainly than "1w".
+    for (unit, size) in UNITS.into_iter().skip(1) {
         if secs >= size {
             out.push_str(&format!("{}{unit}", secs / size));
             secs %= size;
@@ -73,7 +74,7 @@ mod tests {
             assert_eq!(parse_duration(text).unwrap().as_secs(), secs, "{text}");
         }
         assert_eq!(format_duration(Duration::from_secs(129_600)), "1d12h");
-        assert_eq!(format_duration(Duration::from_secs(604_800)), "1w");
+        assert_eq!(format_duration(Duration::from_secs(604_800)), "7d");
         assert_eq!(format_duration(Duration::ZERO), "0s");
     }
 

@@ -109,9 +109,10 @@ pub fn cleanup_at(
     })?;
     if now < ends {
         return Err(Error::Refused(format!(
-            "cleanup refused: migration `{name}` completed at {} and keeps its old keys for {} (retention), until {ends}; run cleanup after that",
+            "cleanup refused: migration `{name}` completed at {} and keeps its old keys for {} (retention), until {}; run cleanup after that",
             fmt_time(cp.completed_at.unwrap_or(ends)),
             crate::format_duration(cp.retention()),
+            fmt_time(ends),
         )));
     }
 

@@ -412,7 +412,7 @@ fn cleanup_waits_for_the_retention_window() {
         msg.starts_with("cleanup refused: migration `window` completed at"),
         "{msg}"
     );
-    assert!(msg.contains("for 1w (retention)"), "{msg}");
+    assert!(msg.contains("for 7d (retention)"), "{msg}");
     assert_eq!(data(&s).len(), 2 * n, "nothing deleted");
 
     // Six days on: still refused. Eight days on: done.

@@ -210,7 +210,7 @@ fn cleanup_refused_inside_the_window_and_on_a_changed_value_then_done() {
     assert!(matches!(e, Error::Refused(_)), "{e}");
     assert!(
         e.to_string()
-            .contains("keeps its old keys for 1w (retention)"),
+            .contains("keeps its old keys for 7d (retention)"),
         "{e}"
     );
     assert_eq!(sp.count(&format!("{}user:*", sp.root)), 500);
