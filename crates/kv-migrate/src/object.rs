@@ -3,9 +3,9 @@
 //! that crate's `aws`/`gcp`/`azure` features and handed to [`ObjectStoreKv::new`].
 //!
 //! A key is an object path: `users/42/profile`. Keys with an empty segment, `.` or `..`, a
-//! control character or one of the characters S3 and GCS advise against (`\ { } ^ % ` [ ] " < >
-//! ~ # | * ?`) are refused, per key. Object stores have no per-object expiry: a value's expiry
-//! is dropped on write.
+//! control character or one of the characters S3 and GCS advise against
+//! (``\ { } ^ % ` [ ] " < > ~ # | * ?``) are refused, per key. Object stores have no per-object
+//! expiry: a value's expiry is dropped on write.
 
 use std::path::Path as FsPath;
 use std::sync::Arc;
