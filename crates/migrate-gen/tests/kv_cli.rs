@@ -564,8 +564,18 @@ fn a_dry_run_writes_nothing_and_failed_keys_exit_non_zero() {
     assert!(sp.new_keys().is_empty());
     assert_eq!(sp.checkpoint(), None, "a dry run saves no state");
 
-    // A new key already holding another value: that key fails, the rest migrate, exit 1.
+    // A new key already holding another value: with --stop-on-error, nothing of its page is
+    // written; without, that key fails, the rest migrate, exit 1.
     sp.set("users/3/profile", "someone else's");
+    let line = sp.kv("migrate", &["--stop-on-error"]).one_error_line();
+    assert_eq!(
+        line,
+        format!(
+            "error: stopped at `{r}user:3:profile`: new key `{r}users/3/profile` already exists with a different value; it was not overwritten; nothing of its page was written and the checkpoint is before it (0 keys written before); fix the cause and run again to resume",
+            r = sp.root
+        )
+    );
+    assert_eq!(sp.new_keys().len(), 1, "only the one that was there");
     let r = sp.kv("migrate", &[]);
     assert_eq!(r.code, Some(1), "{r}");
     assert!(
