@@ -321,7 +321,7 @@ fn migrate_status_cleanup_and_rollback() {
 }
 
 #[test]
-fn killed_with_sigkill_twice_then_resumed() {
+fn killed_with_sigkill_three_times_then_resumed() {
     const N: usize = 30_000;
     let sp = Space::new("sigkill");
     sp.seed(N);
