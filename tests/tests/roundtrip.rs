@@ -96,6 +96,26 @@ fn round_trip(src: &Path) {
                 None
             };
             let to = h.model_at(*version).unwrap();
+            // A renamed column must carry every value of the old one.
+            let renamed: Vec<(String, String)> = to
+                .columns
+                .iter()
+                .filter_map(|c| c.renamed_from.clone().map(|old| (old, c.name.clone())))
+                .collect();
+            let values = |client: &mut Client, column: &str| -> String {
+                let pk = &to.primary_key[0];
+                client
+                    .query_one(
+                        &format!(
+                            "SELECT coalesce(md5(string_agg(coalesce(\"{column}\"::text, '<null>'), ',' ORDER BY \"{pk}\")), '') FROM \"{}\".\"{}\" WHERE \"{pk}\" <= {ROWS}",
+                            to.schema, to.name
+                        ),
+                        &[],
+                    )
+                    .unwrap()
+                    .get(0)
+            };
+            let before: Vec<String> = renamed.iter().map(|(old, _)| values(client, old)).collect();
             let mut boundary = Boundary {
                 catalog: catalog(client),
                 digest: from.as_ref().map(|m| data_digest(client, m, ROWS)),
@@ -129,6 +149,13 @@ fn round_trip(src: &Path) {
                     });
                     *next_id += 1;
                 }
+            }
+            for ((old, new), before) in renamed.iter().zip(&before) {
+                assert_eq!(
+                    &values(client, new),
+                    before,
+                    "{table}: {new} does not carry every value of {old}"
+                );
             }
             boundaries.push(boundary);
         }
@@ -254,5 +281,6 @@ pattern_tests!(
     add_unique,
     add_foreign_key,
     add_check,
-    long_names
+    long_names,
+    rename_column
 );

@@ -30,7 +30,8 @@ pattern_snapshots!(
     add_unique,
     add_foreign_key,
     add_check,
-    long_names
+    long_names,
+    rename_column
 );
 
 #[test]

@@ -12,6 +12,11 @@ pub enum Change {
     /// The table is created at this version.
     CreateTable(TableModel),
     AddColumn(Column),
+    /// `old` is renamed to `new` (same type): expand/contract with a two-way sync trigger.
+    RenameColumn {
+        old: Column,
+        new: Column,
+    },
     /// A non-unique index.
     AddIndex(Index),
     /// A unique constraint, backed by an index built concurrently.
@@ -67,13 +72,51 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
             "changing a primary key is not supported; keep the primary key of the table's first version",
         ));
     }
+    let mut changes = Vec::new();
+    let mut renamed_away: Vec<&str> = Vec::new();
     for old in &from.columns {
         let Some(new) = to.column(&old.name) else {
-            return Err(refuse(
-                Some(&old.name),
-                "the column is removed or renamed".into(),
-                "dropping and renaming columns arrive with expand/contract; keep the column for now",
-            ));
+            let Some(new) = to
+                .columns
+                .iter()
+                .find(|c| c.renamed_from.as_deref() == Some(&old.name))
+            else {
+                return Err(refuse(
+                    Some(&old.name),
+                    "the column is removed".into(),
+                    "dropping columns through expand/contract is not supported yet; keep the column for now",
+                ));
+            };
+            if old.sql_type != new.sql_type
+                || old.nullable != new.nullable
+                || old.default != new.default
+            {
+                return Err(refuse(
+                    Some(&new.name),
+                    format!(
+                        "the rename from `{}` also changes the type, nullability or default",
+                        old.name
+                    ),
+                    "rename in one version and change the column in a later one",
+                ));
+            }
+            if to
+                .checks
+                .iter()
+                .any(|c| c.name == crate::names::object_name(&[&to.name, &new.name], "check"))
+            {
+                return Err(refuse(
+                    Some(&new.name),
+                    "a renamed column has a `check`, whose expression names the column".into(),
+                    "remove the check from the renamed field (a check on a renamed column is not supported)",
+                ));
+            }
+            renamed_away.push(&old.name);
+            changes.push(Change::RenameColumn {
+                old: old.clone(),
+                new: new.clone(),
+            });
+            continue;
         };
         if old.sql_type != new.sql_type {
             return Err(refuse(
@@ -104,8 +147,11 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
             ));
         }
     }
-    let mut changes = Vec::new();
-    for col in to.columns.iter().filter(|c| from.column(&c.name).is_none()) {
+    for col in to
+        .columns
+        .iter()
+        .filter(|c| from.column(&c.name).is_none() && c.renamed_from.is_none())
+    {
         if !col.nullable && col.default.is_none() && col.backfill.is_none() {
             return Err(refuse(
                 Some(&col.name),
@@ -115,20 +161,33 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         }
         changes.push(Change::AddColumn(col.clone()));
     }
-    macro_rules! removed {
-        ($list:ident, $what:literal) => {
-            if let Some(gone) = from.$list.iter().find(|o| !to.$list.contains(o)) {
-                return Err(refuse(
-                    None,
-                    format!(concat!($what, " `{}` is removed or changed"), gone.name),
-                    "removing constraints and indexes is not supported yet; keep it",
-                ));
-            }
-        };
+    // What belongs to a renamed column goes with it; the rename rebuilds it on the new one.
+    let on_renamed = |cols: &[String]| cols.iter().any(|c| renamed_away.contains(&c.as_str()));
+    let removed = from
+        .indexes
+        .iter()
+        .filter(|i| !to.indexes.contains(i) && !on_renamed(&i.columns))
+        .map(|i| ("index", &i.name))
+        .chain(
+            from.foreign_keys
+                .iter()
+                .filter(|f| !to.foreign_keys.contains(f) && !on_renamed(&f.columns))
+                .map(|f| ("foreign key", &f.name)),
+        )
+        .chain(
+            from.checks
+                .iter()
+                .filter(|c| !to.checks.contains(c))
+                .map(|c| ("check", &c.name)),
+        )
+        .next();
+    if let Some((what, name)) = removed {
+        return Err(refuse(
+            None,
+            format!("{what} `{name}` is removed or changed"),
+            "removing constraints and indexes is not supported yet; keep it",
+        ));
     }
-    removed!(indexes, "index");
-    removed!(foreign_keys, "foreign key");
-    removed!(checks, "check");
     for index in to.indexes.iter().filter(|i| !from.indexes.contains(i)) {
         changes.push(if index.unique {
             Change::AddUnique(index.clone())

@@ -118,6 +118,11 @@ impl TableHistory {
                 nullable: field.nullable,
                 default: field.default.clone(),
                 backfill: field.backfill.clone(),
+                renamed_from: field
+                    .renamed_from
+                    .as_ref()
+                    .filter(|(_, at)| *at == version)
+                    .map(|(old, _)| old.clone()),
             });
             if field.primary_key {
                 model.primary_key.push(col.clone());

@@ -13,6 +13,8 @@ pub struct Column {
     pub default: Option<String>,
     /// Expression over the row's other columns that fills the column when it is added.
     pub backfill: Option<String>,
+    /// The name the column had in the previous version, when this version renames it.
+    pub renamed_from: Option<String>,
 }
 
 /// An index; `unique` ones are unique constraints backed by the index of the same name.
@@ -75,6 +77,9 @@ impl TableModel {
                 "|col {} {} null={} default={:?} backfill={:?}",
                 c.name, c.sql_type, c.nullable, c.default, c.backfill
             );
+            if let Some(old) = &c.renamed_from {
+                let _ = write!(text, " renamed_from={old}");
+            }
         }
         for i in &self.indexes {
             let _ = write!(

@@ -6,7 +6,9 @@
 -- Table: public.users, version 1 -> 2
 -- Data: every value of the columns that existed before the migration is kept.
 SET lock_timeout = '1s';
-SET statement_timeout = '30s';
+-- One statement here runs as long as the table is large, under a lock that lets reads
+-- and writes through: no time limit.
+SET statement_timeout = 0;
 
 DROP INDEX CONCURRENTLY IF EXISTS "public"."users_org_id_idx";
 

@@ -6,7 +6,9 @@
 -- Table: public.users, version 2 -> 3
 -- Data: every value of the columns that existed before the migration is kept.
 SET lock_timeout = '1s';
-SET statement_timeout = '30s';
+-- One statement here runs as long as the table is large, under a lock that lets reads
+-- and writes through: no time limit.
+SET statement_timeout = 0;
 
 DO $detach$
 BEGIN

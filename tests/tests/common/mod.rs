@@ -38,6 +38,7 @@ pub const PATTERNS: &[&str] = &[
     "add_foreign_key",
     "add_check",
     "long_names",
+    "rename_column",
 ];
 
 /// Generates every migration of `src` into a new temp folder.

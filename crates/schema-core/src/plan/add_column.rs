@@ -168,48 +168,61 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     });
 
     if !col.nullable {
-        let helper = not_null_helper(table, &col.name);
-        stages.validate.push(Fragment {
-            summary: format!("set {} NOT NULL", col.name),
-            forward: vec![
-                Sql::new(raw::validate_constraint(schema, table, &helper)),
-                Sql::new(raw::set_not_null(schema, table, &col.name)),
-                Sql::ignoring(
-                    raw::drop_constraint_if_exists(schema, table, &helper),
-                    "ban-drop-constraint",
-                    "The helper check is no longer needed: the column is NOT NULL now.",
-                ),
-            ],
-            verify: vec![
-                column_check(true),
-                Verify::ConstraintAbsent {
-                    schema: schema.into(),
-                    table: table.into(),
-                    name: helper.clone(),
-                },
-            ],
-            rollback: vec![
-                Sql::new(raw::add_constraint_not_valid(
-                    schema,
-                    table,
-                    &helper,
-                    &format!("CHECK ({} IS NOT NULL)", raw::ident(&col.name)),
-                )),
-                Sql::ignoring(
-                    raw::drop_not_null(schema, table, &col.name),
-                    "ban-drop-not-null",
-                    "Rollback: the column was nullable before its migration.",
-                ),
-            ],
-            rollback_verify: vec![
-                column_check(false),
-                Verify::Constraint {
-                    schema: schema.into(),
-                    table: table.into(),
-                    name: helper,
-                    validated: false,
-                },
-            ],
-        });
+        stages.validate.push(not_null(schema, table, col));
+    }
+}
+
+/// After a backfill: validate the helper `CHECK (col IS NOT NULL)`, set the column NOT NULL
+/// (no scan: the valid check proves it) and drop the helper.
+pub(super) fn not_null(schema: &str, table: &str, col: &Column) -> Fragment {
+    let helper = not_null_helper(table, &col.name);
+    let column_check = |not_null: bool| Verify::Column {
+        schema: schema.into(),
+        table: table.into(),
+        column: col.name.clone(),
+        sql_type: col.sql_type.clone(),
+        not_null,
+    };
+    Fragment {
+        summary: format!("set {} NOT NULL", col.name),
+        forward: vec![
+            Sql::new(raw::validate_constraint(schema, table, &helper)),
+            Sql::new(raw::set_not_null(schema, table, &col.name)),
+            Sql::ignoring(
+                raw::drop_constraint_if_exists(schema, table, &helper),
+                "ban-drop-constraint",
+                "The helper check is no longer needed: the column is NOT NULL now.",
+            ),
+        ],
+        verify: vec![
+            column_check(true),
+            Verify::ConstraintAbsent {
+                schema: schema.into(),
+                table: table.into(),
+                name: helper.clone(),
+            },
+        ],
+        rollback: vec![
+            Sql::new(raw::add_constraint_not_valid(
+                schema,
+                table,
+                &helper,
+                &format!("CHECK ({} IS NOT NULL)", raw::ident(&col.name)),
+            )),
+            Sql::ignoring(
+                raw::drop_not_null(schema, table, &col.name),
+                "ban-drop-not-null",
+                "Rollback: the column was nullable before its migration.",
+            ),
+        ],
+        rollback_verify: vec![
+            column_check(false),
+            Verify::Constraint {
+                schema: schema.into(),
+                table: table.into(),
+                name: helper,
+                validated: false,
+            },
+        ],
     }
 }

@@ -17,6 +17,7 @@ mod constraint;
 mod create_table;
 mod index;
 pub mod order;
+mod rename_column;
 
 use std::fmt;
 
@@ -182,8 +183,18 @@ pub struct Part {
 }
 
 impl Part {
-    pub fn new(forward: std::ops::Range<usize>, rollback: std::ops::Range<usize>, alone: bool, rollback_alone: bool) -> Part {
-        Part { forward, rollback, alone, rollback_alone }
+    pub fn new(
+        forward: std::ops::Range<usize>,
+        rollback: std::ops::Range<usize>,
+        alone: bool,
+        rollback_alone: bool,
+    ) -> Part {
+        Part {
+            forward,
+            rollback,
+            alone,
+            rollback_alone,
+        }
     }
 }
 
@@ -259,6 +270,8 @@ struct Stages {
     builds: Vec<PlannedFile>,
     validate: Vec<Fragment>,
     contract: Vec<Fragment>,
+    /// Contract files of their own (their rollback cannot share one transaction).
+    contract_files: Vec<PlannedFile>,
 }
 
 /// Plans the step that turns `from` into `to`.
@@ -275,6 +288,7 @@ pub fn plan_step(
         match change {
             Change::CreateTable(model) => files.push(create_table::plan(&ctx, model)),
             Change::AddColumn(column) => add_column::plan(&ctx, column, &mut stages),
+            Change::RenameColumn { old, new } => rename_column::plan(&ctx, old, new, &mut stages),
             Change::AddIndex(idx) => stages.builds.push(index::plan_index(&ctx, idx)),
             Change::AddUnique(idx) => stages.builds.push(index::plan_unique(&ctx, idx)),
             Change::AddForeignKey(fk) => constraint::plan_foreign_key(&ctx, fk, &mut stages),
@@ -334,6 +348,7 @@ pub fn plan_step(
             },
         ));
     }
+    files.append(&mut stages.contract_files);
     Ok(Step {
         schema: to.schema.clone(),
         table: to.name.clone(),

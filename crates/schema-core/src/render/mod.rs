@@ -155,7 +155,10 @@ pub fn rollback(
     if file.rollback.is_empty() {
         out.push_str("-- Nothing to undo in the catalog.\n");
     }
-    let timeout = Some(opts.statement_timeout.as_str());
+    // A rollback outside a transaction may rebuild an index or refill a column: no limit.
+    let timeout = file
+        .rollback_transactional
+        .then_some(opts.statement_timeout.as_str());
     body(
         &mut out,
         file.rollback_transactional,

@@ -100,6 +100,59 @@ pub fn create_fill_trigger(schema: &str, table: &str, trigger: &str, function: &
     )
 }
 
+/// A trigger function that keeps `old` and `new` (a renamed column) in step in both
+/// directions while old and new code both write: an insert that leaves `new` NULL came from
+/// old code (copy old to new), any other insert from new code (copy new to old); an update
+/// copies whichever side it changed. The copy happens before NOT NULL is checked, so neither
+/// side's NOT NULL makes the other side's inserts fail.
+pub fn sync_function(schema: &str, function: &str, old: &str, new: &str) -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $sync$\n\
+         BEGIN\n\
+         \x20 IF TG_OP = 'INSERT' THEN\n\
+         \x20   IF NEW.{n} IS NULL THEN\n\
+         \x20     NEW.{n} := NEW.{o};\n\
+         \x20   ELSE\n\
+         \x20     NEW.{o} := NEW.{n};\n\
+         \x20   END IF;\n\
+         \x20 ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN\n\
+         \x20   NEW.{o} := NEW.{n};\n\
+         \x20 ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN\n\
+         \x20   NEW.{n} := NEW.{o};\n\
+         \x20 END IF;\n\
+         \x20 RETURN NEW;\n\
+         END\n\
+         $sync$",
+        qualified(schema, function),
+        o = ident(old),
+        n = ident(new),
+    )
+}
+
+pub fn drop_default(schema: &str, table: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+        qualified(schema, table),
+        ident(column)
+    )
+}
+
+/// Runs `statement` (which adds constraint `name`) unless the constraint exists: re-runnable
+/// outside a transaction.
+pub fn constraint_if_missing(schema: &str, table: &str, name: &str, statement: &str) -> String {
+    format!(
+        "DO $missing$\n\
+         BEGIN\n\
+         \x20 IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {rel} AND conname = {n}) THEN\n\
+         \x20   {statement};\n\
+         \x20 END IF;\n\
+         END\n\
+         $missing$",
+        rel = regclass(schema, table),
+        n = lit(name),
+    )
+}
+
 pub fn drop_trigger_if_exists(schema: &str, table: &str, trigger: &str) -> String {
     format!(
         "DROP TRIGGER IF EXISTS {} ON {}",

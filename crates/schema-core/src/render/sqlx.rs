@@ -48,7 +48,13 @@ fn with_settings(stmt: &str, opts: &PlanOptions, statement_timeout: &str) -> Str
     }
 }
 
-fn text(header: &str, no_tx: bool, prelude: Option<String>, stmts: &[Sql], verify: &[Verify]) -> String {
+fn text(
+    header: &str,
+    no_tx: bool,
+    prelude: Option<String>,
+    stmts: &[Sql],
+    verify: &[Verify],
+) -> String {
     let mut out = String::new();
     if no_tx {
         out.push_str("-- no-transaction\n");
@@ -74,49 +80,101 @@ fn text(header: &str, no_tx: bool, prelude: Option<String>, stmts: &[Sql], verif
 }
 
 /// The sqlx migrations of `file`, numbered from `number`.
-pub fn migrations(number: u32, step: &Step, file: &PlannedFile, meta: &Meta, opts: &PlanOptions) -> Vec<SqlxMigration> {
+pub fn migrations(
+    number: u32,
+    step: &Step,
+    file: &PlannedFile,
+    meta: &Meta,
+    opts: &PlanOptions,
+) -> Vec<SqlxMigration> {
     let base = file_stem(number, step, file);
-    let base = base.split_once('_').map_or(base.clone(), |(_, rest)| rest.to_owned());
-    let timeout = file.statement_timeout.clone().unwrap_or_else(|| "0".to_owned());
-    let whole = [Part::new(0..file.forward.len(), 0..file.rollback.len(), false, false)];
-    let parts: &[Part] = if file.parts.is_empty() { &whole } else { &file.parts };
+    let base = base
+        .split_once('_')
+        .map_or(base.clone(), |(_, rest)| rest.to_owned());
+    let timeout = file
+        .statement_timeout
+        .clone()
+        .unwrap_or_else(|| "0".to_owned());
+    let whole = [Part::new(
+        0..file.forward.len(),
+        0..file.rollback.len(),
+        false,
+        false,
+    )];
+    let parts: &[Part] = if file.parts.is_empty() {
+        &whole
+    } else {
+        &file.parts
+    };
     // The verification joins the last part that runs in a transaction, or follows alone.
     let verify_own_part = parts.last().is_some_and(|p| p.alone);
     let count = parts.len() + usize::from(verify_own_part);
     let mut out = Vec::new();
     for i in 0..count {
         let version = number * 10 + i as u32;
-        let stem = if count == 1 { format!("{version:04}_{base}") } else { format!("{version:04}_{base}_{}", i + 1) };
-        let of = if count == 1 { String::new() } else { format!(" (part {} of {count})", i + 1) };
+        let stem = if count == 1 {
+            format!("{version:04}_{base}")
+        } else {
+            format!("{version:04}_{base}_{}", i + 1)
+        };
+        let of = if count == 1 {
+            String::new()
+        } else {
+            format!(" (part {} of {count})", i + 1)
+        };
         let header = |what: &str, extra: &str| {
             format!(
                 "-- {what}{of}\n-- Date: {}\n-- Author: {}\n-- Phase: {}\n-- Table: {}, version {}\n{extra}",
-                meta.date, meta.author, file.phase, step.qualified(), step.to
+                meta.date,
+                meta.author,
+                file.phase,
+                step.qualified(),
+                step.to
             )
         };
-        let up_header = header(&format!("Migration: {}", file.title), &format!("-- Lock: {}\n", file.impact.lock));
+        let up_header = header(
+            &format!("Migration: {}", file.title),
+            &format!("-- Lock: {}\n", file.impact.lock),
+        );
         let down_note = match &file.rollback_note {
             Some(note) if parts.len() == 1 => format!("-- Data: {note}\n"),
             _ => String::new(),
         };
-        let down_header = header(&format!("Rollback of {stem}.up.sql: {}", file.title), &down_note);
+        let down_header = header(
+            &format!("Rollback of {stem}.up.sql: {}", file.title),
+            &down_note,
+        );
         let (up, down, transactional) = match parts.get(i) {
             Some(part) => {
                 let forward = &file.forward[part.forward.clone()];
                 let rollback = &file.rollback[part.rollback.clone()];
                 let last = i + 1 == parts.len() && !verify_own_part;
                 let verify: &[Verify] = if last { &file.verify } else { &[] };
-                let rollback_verify: &[Verify] = if parts.len() == 1 { &file.rollback_verify } else { &[] };
+                let rollback_verify: &[Verify] = if parts.len() == 1 {
+                    &file.rollback_verify
+                } else {
+                    &[]
+                };
                 let up = if part.alone {
-                    let stmts: Vec<Sql> = forward.iter().map(|s| Sql::new(with_settings(&s.text, opts, &timeout))).collect();
+                    let stmts: Vec<Sql> = forward
+                        .iter()
+                        .map(|s| Sql::new(with_settings(&s.text, opts, &timeout)))
+                        .collect();
                     text(&up_header, true, None, &stmts, &[])
                 } else {
-                    text(&up_header, false, Some(settings(opts, &timeout)), forward, verify)
+                    text(
+                        &up_header,
+                        false,
+                        Some(settings(opts, &timeout)),
+                        forward,
+                        verify,
+                    )
                 };
                 let down = if part.rollback_alone {
                     text(&down_header, true, None, rollback, &[])
                 } else {
-                    let prelude = (!rollback.is_empty()).then(|| settings(opts, &opts.statement_timeout));
+                    let prelude =
+                        (!rollback.is_empty()).then(|| settings(opts, &opts.statement_timeout));
                     text(&down_header, false, prelude, rollback, rollback_verify)
                 };
                 (up, down, !part.alone)
@@ -127,7 +185,13 @@ pub fn migrations(number: u32, step: &Step, file: &PlannedFile, meta: &Meta, opt
                 true,
             ),
         };
-        out.push(SqlxMigration { version, stem, up, down, transactional });
+        out.push(SqlxMigration {
+            version,
+            stem,
+            up,
+            down,
+            transactional,
+        });
     }
     out
 }

@@ -94,6 +94,14 @@ pub fn add_column(
         .to_string(PostgresQueryBuilder)
 }
 
+/// `ALTER TABLE ... ADD COLUMN IF NOT EXISTS`, nullable and without default.
+pub fn add_column_if_not_exists(schema: &str, table: &str, col: &Column) -> String {
+    Table::alter()
+        .table(table_ref(schema, table))
+        .add_column_if_not_exists(column_def(col, false, false))
+        .to_string(PostgresQueryBuilder)
+}
+
 pub fn drop_column_if_exists(schema: &str, table: &str, column: &str) -> String {
     Table::alter()
         .table(table_ref(schema, table))

@@ -1,0 +1,224 @@
+//! A renamed column, through expand/contract. Old code keeps its name and new code gets the
+//! new one until the contract phase; no view is needed because both columns exist.
+//!
+//! - expand: add the new column (nullable, no default yet) and a trigger that keeps old and
+//!   new in step in both directions;
+//! - backfill: copy the old values in batches; the NOT NULL of the old column is rebuilt on the
+//!   new one (helper check, `VALIDATE`, `SET NOT NULL`), and its indexes, unique and foreign
+//!   keys by their own change kinds;
+//! - contract (after the deploy): drop the trigger, give the new column its default, drop the
+//!   old column. Its values live on in the new column; the rollback rebuilds the old column
+//!   from them, with its default, indexes, constraints and NOT NULL.
+//!
+//! The default goes on the new column only at contract: during the transition an insert that
+//! leaves the new column NULL is how the trigger knows that old code wrote the row.
+
+use super::add_column::{not_null, not_null_helper};
+use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
+use crate::model::Column;
+use crate::names;
+use crate::render::raw::{self, Verify};
+use crate::render::statements;
+
+const RERUNNABLE: &str = "Re-runnable as it is: doing it again is a no-op.";
+const DROP_SYNC: &str = "Drops the sync function of a rename; only its trigger used it.";
+
+pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
+    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    let sync = names::object_name(&[table, &new.name], "sync");
+    let column = |c: &Column, not_null: bool| Verify::Column {
+        schema: schema.into(),
+        table: table.into(),
+        column: c.name.clone(),
+        sql_type: c.sql_type.clone(),
+        not_null,
+    };
+    let absent = |c: &Column| Verify::ColumnAbsent {
+        schema: schema.into(),
+        table: table.into(),
+        column: c.name.clone(),
+    };
+    let trigger = |exists| Verify::Trigger {
+        schema: schema.into(),
+        table: table.into(),
+        name: sync.clone(),
+        exists,
+    };
+    let function = Sql::new(raw::sync_function(schema, &sync, &old.name, &new.name));
+    let create_trigger = Sql::new(raw::create_fill_trigger(schema, table, &sync, &sync));
+    let drop_trigger = Sql::new(raw::drop_trigger_if_exists(schema, table, &sync));
+    let drop_function = Sql::ignoring(
+        raw::drop_function_if_exists(schema, &sync),
+        "ban-drop-function",
+        DROP_SYNC,
+    );
+
+    stages.expand.push(Fragment {
+        summary: format!(
+            "add {} beside {} (rename), kept in step by a trigger",
+            new.name, old.name
+        ),
+        forward: vec![
+            Sql::new(statements::add_column(schema, table, new, false, false))
+                .declaring([new.sql_type.as_str()]),
+            function.clone(),
+            create_trigger.clone(),
+        ],
+        verify: vec![column(new, false), trigger(true)],
+        rollback: vec![
+            drop_trigger.clone(),
+            drop_function.clone(),
+            Sql::ignoring(
+                statements::drop_column_if_exists(schema, table, &new.name),
+                "ban-drop-column",
+                "Rollback: drops only the new name of the column; the old one holds every value.",
+            ),
+        ],
+        rollback_verify: vec![absent(new), trigger(false)],
+    });
+    stages.fills.push(Fill {
+        column: new.name.clone(),
+        expr: raw::ident(&old.name),
+        not_null: !new.nullable,
+    });
+    if !new.nullable {
+        stages.validate.push(not_null(schema, table, new));
+    }
+
+    // Contract: the old column goes. Its rollback, run while new code may be writing, adds it
+    // back and refills it from the new one, one re-runnable statement at a time.
+    let mut forward = vec![drop_trigger.clone(), drop_function];
+    if let Some(d) = &new.default {
+        forward.push(Sql::new(raw::set_default(schema, table, &new.name, d)));
+    }
+    forward.push(Sql::ignoring(
+        statements::drop_column_if_exists(schema, table, &old.name),
+        "ban-drop-column",
+        "Contract of a rename: every value of the old column lives on in the new one, and the rollback rebuilds the old column from it.",
+    ));
+    let mut rollback = vec![
+        Sql::new(statements::add_column_if_not_exists(schema, table, old))
+            .declaring([old.sql_type.as_str()]),
+        function,
+        drop_trigger,
+        create_trigger,
+        Sql::new(raw::backfill(
+            schema,
+            table,
+            &ctx.to.primary_key,
+            &[Fill {
+                column: old.name.clone(),
+                expr: raw::ident(&new.name),
+                not_null: false,
+            }],
+            ctx.opts.batch_size,
+        )),
+    ];
+    if let Some(d) = &old.default {
+        rollback.push(Sql::ignoring(
+            raw::set_default(schema, table, &old.name, d),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ));
+        rollback.push(Sql {
+            text: raw::drop_default(schema, table, &new.name),
+            squawk_ignore: vec![
+                ("prefer-robust-stmts", RERUNNABLE),
+                (
+                    "ban-drop-default",
+                    "Rollback: the new column had no default before the contract.",
+                ),
+            ],
+        });
+    }
+    let from = ctx.from.expect("a rename has a previous version");
+    let mut rollback_verify = vec![column(old, !old.nullable), trigger(true)];
+    for idx in from
+        .indexes
+        .iter()
+        .filter(|i| i.columns.contains(&old.name))
+    {
+        rollback.push(Sql::new(raw::drop_invalid_index(schema, &idx.name)));
+        rollback.push(Sql::new(statements::create_index(schema, table, idx, true)));
+        if idx.unique {
+            rollback.push(Sql::new(raw::attach_unique(schema, table, &idx.name)));
+        }
+        rollback_verify.push(Verify::Index {
+            schema: schema.into(),
+            name: idx.name.clone(),
+            exists: true,
+        });
+    }
+    for fk in from
+        .foreign_keys
+        .iter()
+        .filter(|f| f.columns.contains(&old.name))
+    {
+        let add = raw::not_valid(&statements::add_foreign_key(schema, table, fk));
+        rollback.push(Sql::new(raw::constraint_if_missing(
+            schema, table, &fk.name, &add,
+        )));
+        rollback.push(Sql::ignoring(
+            raw::validate_constraint(schema, table, &fk.name),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ));
+        rollback_verify.push(Verify::Constraint {
+            schema: schema.into(),
+            table: table.into(),
+            name: fk.name.clone(),
+            validated: true,
+        });
+    }
+    if !old.nullable {
+        let helper = not_null_helper(table, &old.name);
+        let add = raw::add_constraint_not_valid(
+            schema,
+            table,
+            &helper,
+            &format!("CHECK ({} IS NOT NULL)", raw::ident(&old.name)),
+        );
+        rollback.push(Sql::new(raw::constraint_if_missing(
+            schema, table, &helper, &add,
+        )));
+        rollback.push(Sql::ignoring(
+            raw::validate_constraint(schema, table, &helper),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ));
+        rollback.push(Sql::ignoring(
+            raw::set_not_null(schema, table, &old.name),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ));
+        rollback.push(Sql::ignoring(
+            raw::drop_constraint_if_exists(schema, table, &helper),
+            "ban-drop-constraint",
+            "The helper check is no longer needed: the column is NOT NULL again.",
+        ));
+    }
+    stages.contract_files.push(PlannedFile {
+        slug: format!("contract_{}", old.name),
+        title: format!("{}: drop {} (renamed to {}) and its sync trigger", ctx.step_label(), old.name, new.name),
+        phase: Phase::Contract,
+        transactional: true,
+        rollback_transactional: false,
+        statement_timeout: Some(ctx.opts.statement_timeout.clone()),
+        forward,
+        verify: vec![absent(old), trigger(false)],
+        rollback,
+        rollback_verify,
+        rollback_note: Some(format!(
+            "adds {} back and refills it in batches from {}, with its default, indexes, constraints and NOT NULL",
+            old.name, new.name
+        )),
+        parts: Vec::new(),
+        impact: Impact {
+            lock: "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)",
+            rewrites: false,
+            scans: false,
+            risk: Risk::Medium,
+            why: format!("old code that still reads {} fails from here on: run it only once the old code is gone", old.name),
+        },
+    });
+}
