@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use schema_core::plan::Step;
+use schema_core::plan::{Phase, Step};
 
 use crate::generate::step_label;
 
@@ -42,6 +42,38 @@ pub fn plan_text(steps: &[&Step], covered: usize) -> String {
                 i.why
             );
         }
+    }
+    // The deploy, by phase.
+    let (before, after): (Vec<String>, Vec<String>) = {
+        let label = |step: &Step, slug: &str| format!("{} {slug}", step_label(step));
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        for step in steps {
+            for file in &step.files {
+                match file.phase {
+                    Phase::Contract => after.push(label(step, &file.slug)),
+                    Phase::Expand | Phase::Backfill => before.push(label(step, &file.slug)),
+                }
+            }
+        }
+        (before, after)
+    };
+    let _ = writeln!(
+        out,
+        "\nBefore deploying the new code (`apply --phase expand`):"
+    );
+    for line in &before {
+        let _ = writeln!(out, "  {line}");
+    }
+    let _ = writeln!(
+        out,
+        "After the old code is gone (`apply --phase contract`):"
+    );
+    if after.is_empty() {
+        let _ = writeln!(out, "  nothing");
+    }
+    for line in &after {
+        let _ = writeln!(out, "  {line}");
     }
     out
 }

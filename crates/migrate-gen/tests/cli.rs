@@ -918,6 +918,16 @@ fn plan_shows_each_pending_file_with_phase_lock_rewrites_scans_and_risk() {
     assert!(out.contains("2 pending steps"), "{run}");
     assert!(out.contains("public.users v1 (create)"), "{run}");
     assert!(out.contains("public.users v1 -> v2"), "{run}");
+    // Grouped by deploy phase: the fill trigger goes only after the old code is gone.
+    let (before, after) = out
+        .split_once("After the old code is gone")
+        .expect("a deploy summary");
+    assert!(before.contains("Before deploying the new code"), "{run}");
+    assert!(before.contains("public.users v1 -> v2 backfill"), "{run}");
+    assert!(
+        after.contains("public.users v1 -> v2 contract") && !after.contains("backfill"),
+        "{run}"
+    );
     for phase in ["expand", "backfill", "contract"] {
         assert!(
             out.lines().any(|l| l.trim_start().starts_with(phase)),
