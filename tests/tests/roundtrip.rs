@@ -284,3 +284,144 @@ pattern_tests!(
     long_names,
     rename_column
 );
+
+/// Which version's code the background writer runs as.
+const OLD_CODE: u8 = 0;
+const NEW_CODE: u8 = 1;
+/// The writer idles while the test reads what it wrote.
+const PAUSED: u8 = 2;
+
+/// A rename applied and rolled back file by file while a writer keeps inserting and updating
+/// rows: as the old code until the deploy (before the first contract file), as the new code
+/// after it, and as the old code again once the rollback reaches the expand files. None of
+/// its statements fails, and every value it wrote is there at the end, in the new column after
+/// the forward run and in the old one after the rollback.
+#[test]
+fn rename_with_a_background_writer_loses_nothing() {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let out = generate(&fixture("rename_column"));
+    let steps = steps(out.path());
+    let db = TestDb::new("writer");
+    let mut client = db.client();
+    for (_, _, files) in &steps[..2] {
+        for f in files {
+            db.psql(&out.path().join(format!("{}.sql", f.stem)));
+        }
+    }
+    client
+        .batch_execute("INSERT INTO teams (id, label) VALUES (1, 'core')")
+        .unwrap();
+    client
+        .batch_execute("INSERT INTO authors (id, name, team) SELECT i, 'a' || i, 1 FROM generate_series(1, 10000) i")
+        .unwrap();
+
+    let role = Arc::new(AtomicU8::new(OLD_CODE));
+    let acted_as = Arc::new(AtomicU8::new(OLD_CODE));
+    let stop = Arc::new(AtomicBool::new(false));
+    let expected: Arc<Mutex<BTreeMap<i64, String>>> = Arc::default();
+    let failures: Arc<Mutex<Vec<String>>> = Arc::default();
+    let writer = {
+        let (role, acted_as, stop, expected, failures) = (
+            role.clone(),
+            acted_as.clone(),
+            stop.clone(),
+            expected.clone(),
+            failures.clone(),
+        );
+        let mut c = db.client();
+        std::thread::spawn(move || {
+            let mut n: i64 = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let now = role.load(Ordering::SeqCst);
+                acted_as.store(now, Ordering::SeqCst);
+                if now == PAUSED {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                }
+                let column = if now == OLD_CODE { "name" } else { "full_name" };
+                n += 1;
+                let (id, value) = (100_000 + n, format!("w{n}"));
+                let insert = format!("INSERT INTO authors (id, {column}) VALUES ({id}, '{value}')");
+                let target = n % 10_000 + 1;
+                let updated = format!("u{n}");
+                let update =
+                    format!("UPDATE authors SET {column} = '{updated}' WHERE id = {target}");
+                for (sql, id, value) in [(insert, id, value), (update, target, updated)] {
+                    match c.batch_execute(&sql) {
+                        Ok(()) => {
+                            expected.lock().unwrap().insert(id, value);
+                        }
+                        Err(e) => failures.lock().unwrap().push(format!("{sql}: {e:?}")),
+                    }
+                }
+            }
+        })
+    };
+    // Waits until the writer has switched to `who` (it finishes the statement it is in first).
+    let switch = |who: u8| {
+        role.store(who, Ordering::SeqCst);
+        while acted_as.load(Ordering::SeqCst) != who {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let values = |client: &mut postgres::Client, column: &str| -> BTreeMap<i64, String> {
+        client
+            .query(&format!("SELECT id, {column} FROM authors"), &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    };
+    let missing = |actual: &BTreeMap<i64, String>| -> Vec<String> {
+        expected
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(id, v)| actual.get(id) != Some(v))
+            .map(|(id, v)| format!("{id}: wrote {v}, found {:?}", actual.get(id)))
+            .take(5)
+            .collect()
+    };
+
+    let files: Vec<_> = steps[2..].iter().flat_map(|(_, _, f)| f.clone()).collect();
+    for f in &files {
+        if f.phase == Phase::Contract && role.load(Ordering::SeqCst) == OLD_CODE {
+            switch(NEW_CODE); // the deploy
+        }
+        db.psql(&out.path().join(format!("{}.sql", f.stem)));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    switch(PAUSED);
+    assert_eq!(
+        missing(&values(&mut client, "full_name")),
+        Vec::<String>::new(),
+        "after the forward run"
+    );
+    switch(NEW_CODE);
+    for f in files.iter().rev() {
+        if f.phase != Phase::Contract && role.load(Ordering::SeqCst) == NEW_CODE {
+            switch(OLD_CODE); // the deploy is rolled back before the expand files are
+        }
+        db.psql(&out.path().join(format!("{}.rollback.sql", f.stem)));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    switch(PAUSED);
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    assert_eq!(
+        failures.lock().unwrap().clone(),
+        Vec::<String>::new(),
+        "the writer's statements all succeeded"
+    );
+    assert_eq!(
+        missing(&values(&mut client, "name")),
+        Vec::<String>::new(),
+        "after the rollback"
+    );
+    let written = expected.lock().unwrap().len();
+    assert!(written > 200, "the writer kept writing: {written} rows");
+}
