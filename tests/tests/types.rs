@@ -1,7 +1,7 @@
 //! The per-version types that `#[versioned]` generates, at run time: their fields, their
 //! conversions, their constants and their table models.
 
-use schema_core::{TableModel, Versioned};
+use schema_core::{AnyVersion, IntoVersion, TableModel, Versioned};
 use schema_macros::versioned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -327,4 +327,74 @@ fn every_version_shares_the_whole_history() {
         assert_eq!(history.model_at(v).unwrap().version, v);
     }
     assert_eq!(Session::history().versions(), 2..=3);
+}
+
+#[test]
+fn chains_convert_across_several_versions() {
+    // 1 -> 2 -> 3 (the rename) -> 4 (`logins` from its serde default).
+    let latest: Account = v1().into_version();
+    assert_eq!(
+        latest,
+        Account {
+            id: 1,
+            email: "ada@example.com".to_owned(),
+            full_name: Some("Ada".to_owned()),
+            plan_id: None,
+            logins: 0,
+        }
+    );
+    let back = latest.into_version::<AccountV1>();
+    assert_eq!(back.name.as_deref(), Some("Ada"));
+    assert_eq!(back.nickname, None);
+    // Each version converts to itself, and generic code goes through the trait.
+    fn convert<A: IntoVersion<B>, B>(a: A) -> B {
+        a.into_version()
+    }
+    assert_eq!(convert::<_, AccountV1>(v1()), v1());
+    assert_eq!(
+        convert::<_, AccountV3>(v1()).full_name.as_deref(),
+        Some("Ada")
+    );
+}
+
+#[test]
+fn any_version_holds_each_version_and_converts_to_and_from_the_latest() {
+    let any = AccountAny::from(v1());
+    assert_eq!(any.version(), 1);
+    assert_eq!(any.into_latest().full_name.as_deref(), Some("Ada"));
+    let latest = Account {
+        id: 9,
+        email: "z@example.com".to_owned(),
+        full_name: None,
+        plan_id: Some(1),
+        logins: 4,
+    };
+    for api in 1..=4 {
+        let any = AccountAny::from_latest(latest.clone(), api).unwrap();
+        assert_eq!(any.version(), api);
+        assert_eq!(any.into_latest().email, "z@example.com");
+    }
+    // API versions above the table's latest get the latest.
+    assert_eq!(
+        AccountAny::from_latest(latest.clone(), 7).unwrap(),
+        AccountAny::V4(latest)
+    );
+    // A table created at version 2 does not exist in version 1.
+    let session = Session {
+        token: "t".to_owned(),
+        account_id: 1,
+        user_agent: None,
+    };
+    let error = SessionAny::from_latest(session.clone(), 1).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`sessions` does not exist in version 1; it exists from version 2"
+    );
+    assert_eq!(error.versions, 2..=3);
+    assert!(matches!(
+        SessionAny::from_latest(session, 2),
+        Ok(SessionAny::V2(_))
+    ));
+    assert_eq!(<SessionAny as AnyVersion>::type_version(2), Ok(2));
+    assert_eq!(<SessionV2 as Versioned>::SINCE, 2);
 }

@@ -40,10 +40,16 @@ pub trait Versioned: Sized {
 /// A conversion to another version of the same struct, through every version in between:
 /// `UserV1` to `User` is the upgrade to `UserV2` then the one to `User`.
 ///
-/// The macro implements it for every two versions (and each version to itself); it holds
-/// when every step holds, that is when each neighbour `From` is derived, built from
-/// `upgrade_with` / `downgrade_with`, or written by hand. Calling it across a step that
-/// does not exist is a compile error that names the fields that have no value.
+/// The macro implements it from each version to every version of the same struct (itself
+/// included); it holds when every step holds, that is when each neighbour `From` is
+/// derived, built from `upgrade_with` / `downgrade_with` or a serde default, or written by
+/// hand. Each version type also has an inherent `into_version::<T>()`, whose compile error
+/// for a step that cannot be built names the fields that have no value.
+#[diagnostic::on_unimplemented(
+    message = "cannot convert `{Self}` to `{T}`",
+    label = "a conversion step between these versions cannot be built",
+    note = "the step is the hidden trait named above (`__UserV1ToV2` is version 1 to version 2); `into_version::<T>()` on the value names the fields without a value"
+)]
 pub trait IntoVersion<T> {
     fn into_version(self) -> T;
 }
@@ -85,6 +91,13 @@ pub trait IntoLatest: AnyVersion {
 pub trait FromLatest: AnyVersion {
     /// The value as the type that serves API version `api` (see [`AnyVersion::type_version`]).
     fn from_latest(latest: Self::Latest, api: u32) -> Result<Self, NotInVersion>;
+}
+
+/// Calls an `upgrade_with` / `downgrade_with` function or closure on the other version's
+/// value (a closure's argument type is inferred from here).
+#[doc(hidden)]
+pub fn fill<A, R>(f: impl FnOnce(&A) -> R, value: &A) -> R {
+    f(value)
 }
 
 /// A table that does not exist yet at the requested version.

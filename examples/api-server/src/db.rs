@@ -1,6 +1,6 @@
 //! The rows in PostgreSQL, through the version of each table that the database has.
 
-use schema_core::{IntoVersion, Versioned};
+use schema_core::Versioned;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Row};
 

@@ -10,8 +10,9 @@
 //!   from `upgrade_with` / `downgrade_with` and serde defaults;
 //! - one hidden trait per step (`__UserV1ToV2`), implemented wherever the step's `From` is
 //!   (derived or written by hand), whose diagnostic names the fields that have no value;
-//! - `IntoVersion` between every two versions, bounded on the steps in between, and the enum
-//!   `UserAny` of all versions with `into_latest` / `from_latest`;
+//! - the conversions from each version to every other, bounded on the steps in between
+//!   (`into_version::<UserV3>()`, and `IntoVersion` for generic code), and the enum `UserAny`
+//!   of all versions with `into_latest` / `from_latest`;
 //! - with serde derives, the serde side ([`wire`]): `UserAny` serializes as the version it
 //!   holds and deserializes as a requested version, and the rename phases.
 
@@ -40,9 +41,7 @@ pub fn expand(parsed: &ParsedStruct) -> TokenStream {
         out.extend(types.step(v + 1, v));
     }
     for from in history.versions() {
-        for to in history.versions() {
-            out.extend(types.chain(from, to));
-        }
+        out.extend(types.conversions_from(from));
     }
     out.extend(types.any_enum());
     out.extend(wire::expand(&types));
@@ -94,7 +93,7 @@ fn item_keyword_span(item: &syn::Item) -> Span {
 
 /// How a conversion fills a field that the source version does not have.
 enum Fill {
-    /// `(expr)(&value)`: the user's `upgrade_with` / `downgrade_with`.
+    /// `fill(expr, &value)`: the user's `upgrade_with` / `downgrade_with`.
     With(TokenStream),
     /// A value that needs nothing: `None`, or the field's serde default.
     Value(TokenStream),
@@ -375,7 +374,10 @@ impl<'a> Types<'a> {
                         // Computed before the fields move out of `value`.
                         let local = format_ident!("__{}", unraw(&to_ident));
                         let ty = &field.field.ty;
-                        lets.push(quote!(let #local: #ty = (#expr)(&value);));
+                        // Spanned on the annotation's string, so that a function of the
+                        // wrong type is reported there.
+                        let call = quote::quote_spanned!(expr.span()=> ::schema_core::runtime::fill(#expr, &value));
+                        lets.push(quote!(let #local: #ty = #call;));
                         local.into_token_stream()
                     }
                 }
@@ -442,14 +444,18 @@ impl<'a> Types<'a> {
             .iter()
             .map(|f| format!("`{}`", self.field_ident(f, to)))
             .collect();
-        let (what, verb, option) = if names.len() == 1 {
-            (format!("field {}", names[0]), "is", "an Option")
+        let one = names.len() == 1;
+        let what = if one {
+            format!("field {}", names[0])
         } else {
-            (format!("fields {}", names.join(", ")), "are", "Options")
+            format!("fields {}", names.join(", "))
         };
+        let option = if one { "an Option" } else { "Options" };
         if from < to {
+            let verb = if one { "is" } else { "are" };
             format!("{head}: {what} {verb} new at version {to}, not {option}, without a default")
         } else {
+            let verb = if one { "was" } else { "were" };
             format!(
                 "{head}: {what} {verb} removed at version {from}, not {option}, without a default"
             )
@@ -494,22 +500,69 @@ impl<'a> Types<'a> {
             .collect()
     }
 
-    /// `IntoVersion<V{to}> for V{from}` through every step in between.
-    fn chain(&self, from: u32, to: u32) -> TokenStream {
+    /// `__UserFromV1`: implemented by every version that version `from` converts to.
+    fn conversions_trait(&self, from: u32) -> syn::Ident {
+        format_ident!("__{}FromV{}", self.ident(), from)
+    }
+
+    /// The conversions from version `from` to every version, each through the steps in
+    /// between: the hidden trait `__UserFromV{from}` implemented by each target, bounded on
+    /// the steps only a hand-written `From` can provide; `IntoVersion` over it; and the
+    /// inherent `into_version::<T>()`, whose error for a missing step is that step's.
+    fn conversions_from(&self, from: u32) -> TokenStream {
+        let vis = self.vis();
         let from_ty = self.type_name(from);
-        let to_ty = self.type_name(to);
-        let bounds = where_clause(&self.step_bounds(from, to));
-        let calls = Self::steps(from, to).into_iter().map(|(a, b)| {
-            let ty = self.type_name(a);
-            let step = self.step_trait(a, b);
-            quote!(let value = <#ty as #step>::__convert(value);)
+        let trait_name = self.conversions_trait(from);
+        let message = format!(
+            "cannot convert `{from_ty}` to `{{Self}}`: `{{Self}}` is not a version of `{}`",
+            self.ident()
+        );
+        let label = format!("not a version of `{}`", self.ident());
+        let targets = self.history().versions().map(|to| {
+            let to_ty = self.type_name(to);
+            let bounds = where_clause(&self.step_bounds(from, to));
+            let calls = Self::steps(from, to).into_iter().map(|(a, b)| {
+                let ty = self.type_name(a);
+                let step = self.step_trait(a, b);
+                quote!(let value = <#ty as #step>::__convert(value);)
+            });
+            quote! {
+                impl #trait_name for #to_ty #bounds {
+                    fn __from(value: #from_ty) -> Self {
+                        #(#calls)*
+                        value
+                    }
+                }
+            }
         });
+        let doc = format!(
+            " The versions of `{}` that version {from} converts to, through every step in between.",
+            self.ident()
+        );
         quote! {
-            impl ::schema_core::IntoVersion<#to_ty> for #from_ty #bounds {
-                fn into_version(self) -> #to_ty {
-                    let value = self;
-                    #(#calls)*
-                    value
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            #[diagnostic::on_unimplemented(message = #message, label = #label)]
+            #vis trait #trait_name: ::core::marker::Sized {
+                fn __from(value: #from_ty) -> Self;
+            }
+
+            #(#targets)*
+
+            impl<T: #trait_name> ::schema_core::IntoVersion<T> for #from_ty {
+                fn into_version(self) -> T {
+                    <T as #trait_name>::__from(self)
+                }
+            }
+
+            impl #from_ty {
+                /// This value as another version of the struct (`into_version::<UserV3>()`),
+                /// through every step in between. Asking for a step that cannot be built is
+                /// a compile error that names the fields without a value.
+                #[allow(dead_code)]
+                pub fn into_version<T: #trait_name>(self) -> T {
+                    <T as #trait_name>::__from(self)
                 }
             }
         }
@@ -1121,5 +1174,299 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("enum E"), "{out}");
+    }
+
+    /// The compact text of the impl of `tr` (a prefix of its path) for `ty`.
+    fn impl_text(file: &syn::File, tr: &str, ty: &str) -> String {
+        file.items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Impl(i)
+                    if text(&i.self_ty) == ty
+                        && i.trait_
+                            .as_ref()
+                            .is_some_and(|t| text(&t.1).starts_with(tr)) =>
+                {
+                    Some(text(i))
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no impl {tr} for {ty}"))
+    }
+
+    /// The `on_unimplemented` message of the hidden trait `name`.
+    fn trait_message(file: &syn::File, name: &str) -> String {
+        let t = file
+            .items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Trait(t) if t.ident == name => Some(t),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no trait {name}"));
+        let attr = t
+            .attrs
+            .iter()
+            .find(|a| text(a.path()) == "diagnostic::on_unimplemented")
+            .unwrap();
+        let mut message = String::new();
+        attr.parse_nested_meta(|meta| {
+            let value: syn::LitStr = meta.value()?.parse()?;
+            if meta.path.is_ident("message") {
+                message = value.value();
+            }
+            Ok(())
+        })
+        .unwrap();
+        message
+    }
+
+    #[test]
+    fn new_fields_are_filled_by_upgrade_with_or_their_serde_default() {
+        let file = expand(
+            quote!(table = "t", version = 2),
+            quote! {
+                struct T {
+                    #[col(primary_key)]
+                    id: i64,
+                    #[col(since = 2, default = "''", upgrade_with = "label_of")]
+                    label: String,
+                    #[col(since = 2, default = "0")]
+                    #[serde(default = "seven")]
+                    rank: i32,
+                    #[col(since = 2, default = "0")]
+                    #[serde(default)]
+                    score: i64,
+                }
+            },
+        );
+        assert_eq!(froms(&file), set(&["TV1->T", "T->TV1"]));
+        let upgrade = impl_text(&file, "::core::convert::From<TV1>", "T");
+        assert!(
+            upgrade
+                .contains("let__label:String=::schema_core::runtime::fill(label_of,&value);Self{"),
+            "{upgrade}"
+        );
+        assert!(upgrade.contains("label:__label"), "{upgrade}");
+        assert!(upgrade.contains("rank:seven()"), "{upgrade}");
+        assert!(
+            upgrade.contains("score:::core::default::Default::default()"),
+            "{upgrade}"
+        );
+    }
+
+    #[test]
+    fn a_removed_field_is_filled_by_downgrade_with() {
+        let file = expand(
+            quote!(table = "t", version = 2),
+            quote! {
+                struct T {
+                    #[col(primary_key)]
+                    id: i64,
+                    #[col(until = 2, downgrade_with = "|t: &T| t.id * 2")]
+                    legacy: i64,
+                }
+            },
+        );
+        assert_eq!(froms(&file), set(&["TV1->T", "T->TV1"]));
+        let downgrade = impl_text(&file, "::core::convert::From<T>", "TV1");
+        assert!(
+            downgrade
+                .contains("let__legacy:i64=::schema_core::runtime::fill(|t:&T|t.id*2,&value);"),
+            "{downgrade}"
+        );
+    }
+
+    #[test]
+    fn a_step_that_cannot_be_built_names_its_fields() {
+        let (args, item) = user();
+        let file = expand(args, item);
+        assert_eq!(
+            trait_message(&file, "__UserV1ToV2"),
+            "cannot convert `UserV1` to `UserV2`: field `display_name` is new at version 2, not an Option, without a default"
+        );
+        assert_eq!(
+            trait_message(&file, "__UserV2ToV3"),
+            "cannot convert `UserV2` to `User`"
+        );
+        let file = expand(
+            quote!(table = "t", version = 3),
+            quote! {
+                struct T {
+                    #[col(primary_key)]
+                    id: i64,
+                    #[col(until = 3)]
+                    a: String,
+                    #[col(until = 3)]
+                    r#type: i32,
+                }
+            },
+        );
+        assert_eq!(
+            trait_message(&file, "__TV3ToV2"),
+            "cannot convert `T` to `TV2`: fields `a`, `r#type` were removed at version 3, not Options, without a default"
+        );
+    }
+
+    #[test]
+    fn conversions_are_bounded_on_the_steps_that_are_not_generated() {
+        let (args, item) = user();
+        let file = expand(args, item);
+        // 1 -> 2 needs a hand-written `From`; 2 -> 3 is generated.
+        let up = impl_text(&file, "__UserFromV1", "User");
+        assert!(up.contains("wherefor<'__step>UserV1:__UserV1ToV2,"), "{up}");
+        assert!(!up.contains("for<'__step>UserV2"), "{up}");
+        assert!(
+            up.contains("letvalue=<UserV1as__UserV1ToV2>::__convert(value);letvalue=<UserV2as__UserV2ToV3>::__convert(value);"),
+            "{up}"
+        );
+        let down = impl_text(&file, "__UserFromV3", "UserV1");
+        assert!(!down.contains("where"), "{down}");
+        let same = impl_text(&file, "__UserFromV2", "UserV2");
+        assert!(same.contains("{value}"), "{same}");
+        let latest = impl_text(&file, "::schema_core::IntoLatest", "UserAny");
+        assert!(
+            latest.contains("wherefor<'__step>UserV1:__UserV1ToV2,"),
+            "{latest}"
+        );
+        let from_latest = impl_text(&file, "::schema_core::FromLatest", "UserAny");
+        assert!(!from_latest.contains("where"), "{from_latest}");
+    }
+
+    #[test]
+    fn the_any_enum_has_a_variant_per_version_and_the_common_derives() {
+        let (args, item) = user();
+        let file = expand(args, item);
+        let any = file
+            .items
+            .iter()
+            .find_map(|i| match i {
+                syn::Item::Enum(e) if e.ident == "UserAny" => Some(e),
+                _ => None,
+            })
+            .unwrap();
+        let variants: Vec<String> = any
+            .variants
+            .iter()
+            .map(|v| format!("{}{}", v.ident, text(&v.fields)))
+            .collect();
+        assert_eq!(variants, ["V1(UserV1)", "V2(UserV2)", "V3(User)"]);
+        assert!(
+            any.attrs
+                .iter()
+                .any(|a| text(a) == "#[derive(Debug,Clone)]")
+        );
+        // No serde derive: no serde items.
+        assert!(!text(&file).contains("schema_core::api::serde"));
+    }
+
+    /// `(struct, its attributes)` of each generated struct, with its fields' attributes.
+    fn struct_attrs(file: &syn::File) -> Vec<(String, String)> {
+        file.items
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Struct(s) => {
+                    let fields: Vec<String> = s
+                        .fields
+                        .iter()
+                        .flat_map(|f| f.attrs.iter().map(text))
+                        .collect();
+                    let attrs: Vec<String> = s.attrs.iter().map(text).collect();
+                    Some((
+                        s.ident.to_string(),
+                        format!("{} | {}", attrs.join(" "), fields.join(" ")),
+                    ))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn window_versions_trade_their_serde_derives_for_a_twin() {
+        let file = expand(
+            quote!(table = "t", version = 3),
+            quote! {
+                #[derive(Debug, Serialize, Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct T {
+                    #[col(primary_key)]
+                    id: i64,
+                    #[col(renamed_from = "name", renamed_at = 2, old_name_until = 3)]
+                    #[serde(default)]
+                    full_name: String,
+                }
+            },
+        );
+        let attrs = struct_attrs(&file);
+        assert_eq!(
+            attrs,
+            [
+                (
+                    "TV1".to_owned(),
+                    "#[doc=\"Version1of`T`.\"] #[derive(Debug,Serialize,Deserialize)] #[serde(deny_unknown_fields)] #[allow(dead_code)] | #[serde(default)]".to_owned()
+                ),
+                (
+                    "TV2".to_owned(),
+                    "#[doc=\"Version2of`T`.\"] #[derive(Debug)] #[allow(dead_code)] | ".to_owned()
+                ),
+                (
+                    "T".to_owned(),
+                    "#[derive(Debug,Serialize,Deserialize)] #[serde(deny_unknown_fields)] | #[serde(default)]".to_owned()
+                ),
+            ]
+        );
+        let all = text(&file);
+        assert!(
+            all.contains("#[derive(Serialize,Deserialize)]#[serde(remote=\"TV2\")]#[serde(deny_unknown_fields)]#[allow(dead_code,non_camel_case_types)]struct__TV2Wire{id:i64,#[serde(default)]full_name:String,}"),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                "::schema_core::api::serde::BothNames::new(serializer,&[(\"full_name\",\"name\")])"
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains("impl::schema_core::api::serde::__serde::SerializeforTAny"),
+            "{all}"
+        );
+        assert!(
+            all.contains("::schema_core::api::serde::DeserializeVersionforTAny"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn without_a_window_only_reading_changes() {
+        let file = expand(
+            quote!(table = "t", version = 2),
+            quote! {
+                #[derive(Serialize, Deserialize)]
+                struct T {
+                    #[col(primary_key)]
+                    id: i64,
+                    #[col(renamed_from = "name", renamed_at = 2)]
+                    full_name: String,
+                }
+            },
+        );
+        let attrs = struct_attrs(&file);
+        assert_eq!(
+            attrs[1],
+            ("T".to_owned(), "#[derive(Serialize)] | ".to_owned())
+        );
+        let all = text(&file);
+        assert!(
+            all.contains("#[derive(Deserialize)]#[serde(remote=\"T\")]"),
+            "{all}"
+        );
+        assert!(!all.contains("BothNames"), "{all}");
+        assert!(
+            all.contains(
+                "::schema_core::api::serde::either_name(deserializer,&[(\"full_name\",\"name\")]"
+            ),
+            "{all}"
+        );
     }
 }
