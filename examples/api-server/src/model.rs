@@ -10,8 +10,9 @@
 //!   (`old_name_until = 5`);
 //! - version 5 speaks only `name`.
 //!
-//! The database stays at version 3 of `users` (the generator does not plan renames yet), so
-//! the server reads and writes rows as [`UserRow`] and converts.
+//! The database is the example crate's (`examples/service/sql`), at version 3 of `users`, so
+//! the server reads and writes rows as [`UserRow`] and converts: the API side of the rename
+//! does not wait for its migrations (`migrate-gen plan --src` on this file lists them).
 
 use chrono::{DateTime, Utc};
 use schema_macros::versioned;
@@ -52,7 +53,8 @@ pub struct User {
     pub login_count: i32,
 }
 
-/// The version of `users` that the database has.
+/// The version of `users` that the database has; `UserV4` once the rename's expand files
+/// have run.
 pub type UserRow = UserV3;
 
 fn name_from_email(v1: &UserV1) -> String {
