@@ -409,7 +409,9 @@ fn two_runners_at_once_run_each_file_once_and_no_wait_gives_up() {
     wait_for(
         "the first runner to take the lock",
         Duration::from_secs(20),
-        || db.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") > 0,
+        || {
+            db.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") > 0
+        },
     );
     let second = spawn_apply(&db, &dir, &[]);
     let run = failed(apply(&db, &dir, &["--no-wait"]));
@@ -463,7 +465,7 @@ fn a_runner_killed_mid_backfill_resumes_without_skipping_or_rewriting_a_row() {
         "the killed runner's session to end",
         Duration::from_secs(30),
         || {
-            db.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate-gen'")
+            db.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate-gen' AND datname = current_database()")
                 == 0
         },
     );
@@ -534,16 +536,18 @@ fn a_runner_killed_mid_index_build_leaves_an_invalid_index_that_apply_rebuilds()
     ok(apply(&db, &dir, &["--to", "2"]));
     let mut child = spawn_apply(&db, &dir, &[]);
     wait_for("the index build to start", Duration::from_secs(30), || {
-        db.count("SELECT count(*) FROM pg_stat_progress_create_index") > 0
+        db.count(
+            "SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database()",
+        ) > 0
     });
     child.kill().unwrap();
     child.wait().unwrap();
     // A crashed runner's connection goes away with it.
     db.client()
-        .batch_execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'migrate-gen'")
+        .batch_execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'migrate-gen' AND datname = current_database()")
         .unwrap();
     wait_for("the build to stop", Duration::from_secs(30), || {
-        db.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate-gen'")
+        db.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrate-gen' AND datname = current_database()")
             == 0
     });
     assert_eq!(

@@ -192,7 +192,8 @@ fn lock(client: &mut Client, no_wait: bool) -> Result<(), Error> {
         let holder: Option<i32> = client
             .query_opt(
                 "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-                 AND ((classid::bigint << 32) | objid::bigint) = $1 LIMIT 1",
+                 AND ((classid::bigint << 32) | objid::bigint) = $1
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1",
                 &[&LOCK_KEY],
             )
             .map_err(db)?
