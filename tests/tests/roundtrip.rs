@@ -282,7 +282,8 @@ pattern_tests!(
     add_foreign_key,
     add_check,
     long_names,
-    rename_column
+    rename_column,
+    drop_column
 );
 
 /// Which version's code the background writer runs as.

@@ -31,7 +31,8 @@ pattern_snapshots!(
     add_foreign_key,
     add_check,
     long_names,
-    rename_column
+    rename_column,
+    drop_column
 );
 
 #[test]

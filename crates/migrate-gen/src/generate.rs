@@ -154,7 +154,9 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     for (release, step, file) in files {
         number += 1;
         if args.layout == Layout::Sqlx {
-            for m in render::sqlx::migrations(number, step, file, &meta, &args.options) {
+            for m in render::sqlx::migrations(number, step, file, &meta, &args.options)
+                .map_err(Error::msg)?
+            {
                 manifest.files.push(FileEntry {
                     number: m.version,
                     table: step.qualified(),

@@ -67,6 +67,8 @@ pub enum Command {
     Rollback(RollbackCmd),
     /// Show applied and pending migrations and anything that needs attention (exit 1).
     Status(StatusCmd),
+    /// The archives of dropped columns: list them, or remove those whose retention has passed.
+    Archive(ArchiveCmd),
     /// Key-format migrations of key-value stores: migrate, status, cleanup, rollback.
     Kv(kv::KvCmd),
 }
@@ -92,6 +94,9 @@ pub struct TuningArgs {
     /// Limit for the statements of catalog-only files.
     #[arg(long, default_value = "30s")]
     pub statement_timeout: String,
+    /// How long a dropped column's values are kept in its archive (a PostgreSQL interval).
+    #[arg(long, default_value = "7 days")]
+    pub archive_retention: String,
 }
 
 impl TuningArgs {
@@ -100,6 +105,7 @@ impl TuningArgs {
             batch_size: self.batch_size,
             lock_timeout: self.lock_timeout.clone(),
             statement_timeout: self.statement_timeout.clone(),
+            archive_retention: self.archive_retention.clone(),
         }
     }
 }
@@ -197,6 +203,31 @@ pub struct RollbackCmd {
     pub to: u32,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ArchiveCmd {
+    #[command(subcommand)]
+    pub action: ArchiveAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ArchiveAction {
+    /// Every archive with its source, when it was made and until when it is kept.
+    List {
+        /// PostgreSQL URL [default: $DATABASE_URL].
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
+    /// Drop the archives whose retention has passed.
+    Cleanup {
+        /// PostgreSQL URL [default: $DATABASE_URL].
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+        /// Say what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -329,6 +360,13 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             Ok(text)
         }
         Some(Command::Kv(cmd)) => kv::run(cmd),
+        Some(Command::Archive(cmd)) => match cmd.action {
+            ArchiveAction::List { database_url } => runner::archives(&database_url, false, false),
+            ArchiveAction::Cleanup {
+                database_url,
+                dry_run,
+            } => runner::archives(&database_url, true, dry_run),
+        },
         Some(Command::Apply(cmd)) => {
             let selection = match cmd.phase {
                 PhaseArg::Expand => runner::Selection::Expand,

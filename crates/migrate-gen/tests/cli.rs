@@ -773,26 +773,36 @@ pub struct User {
 }
 
 #[test]
-fn dropping_a_column_is_refused_naming_table_column_version_and_fix() {
+fn dropping_a_column_another_table_references_is_refused_naming_table_column_version_and_fix() {
+    let orgs = r#"use schema_macros::versioned;
+
+#[versioned(table = "orgs", version = 2)]
+pub struct Org {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(until = 2, unique)]
+    pub code: Option<String>,
+}
+"#;
     let users = r#"use schema_macros::versioned;
 
 #[versioned(table = "users", version = 2)]
 pub struct User {
     #[col(primary_key)]
     pub id: i64,
-    #[col(until = 2)]
-    pub nickname: Option<String>,
+    #[col(references = "orgs(code)")]
+    pub org_code: Option<String>,
 }
 "#;
-    let p = Project::with(&[("orgs.rs", ORGS_V1), ("users.rs", users)]);
+    let p = Project::with(&[("orgs.rs", orgs), ("users.rs", users)]);
     let run = p.generate("2026-11-24");
     run.assert_failed();
     for part in [
-        "public.users",
-        "version 2",
-        "`nickname`",
-        "removed",
-        "keep the column",
+        "public.users version 2",
+        "`org_code`",
+        "references public.orgs",
+        "no column `code` at version 2",
+        "reference a table and column that exist",
     ] {
         assert!(run.stderr.contains(part), "mentions {part:?}: {run}");
     }

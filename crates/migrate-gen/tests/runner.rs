@@ -647,3 +647,82 @@ pub struct Order {
     );
     assert_eq!(db.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"), 1);
 }
+
+#[test]
+fn a_dropped_column_is_archived_kept_for_its_retention_then_cleaned_up() {
+    let (_tmp, dir) = generate(
+        r#"use schema_macros::versioned;
+#[versioned(table = "members", version = 2)]
+pub struct Member {
+    #[col(primary_key)]
+    pub id: i64,
+    pub name: String,
+    #[col(until = 2)]
+    pub fax: Option<String>,
+}
+"#,
+        &[],
+    );
+    let db = Db::new();
+    ok(apply(&db, &dir, &["--to", "1"]));
+    db.client()
+        .batch_execute(
+            "INSERT INTO members SELECT i, 'm' || i, 'fax' || i FROM generate_series(1, 5000) i",
+        )
+        .unwrap();
+    ok(apply(&db, &dir, &[]));
+    assert_eq!(db.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'members' AND column_name = 'fax'"), 0);
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen_archive.members_fax_v2 a JOIN members m USING (id) WHERE a.fax = 'fax' || m.id"),
+        5000,
+        "every value archived"
+    );
+    let url = db.url();
+    let list = ok(mg(&["archive", "list", "--database-url", &url]));
+    assert!(
+        list.stdout
+            .contains("members_fax_v2: public.members.fax dropped at version 2")
+            && list.stdout.contains("(kept)"),
+        "{list}"
+    );
+    let run = ok(mg(&["archive", "cleanup", "--database-url", &url]));
+    assert!(run.stdout.contains("removed 0 archives"), "{run}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen_archive.members_fax_v2"),
+        5000,
+        "kept within its retention"
+    );
+
+    // Seven days later.
+    db.client()
+        .batch_execute(
+            "UPDATE migrate_gen_archive.registry SET keep_until = now() - interval '1 minute'",
+        )
+        .unwrap();
+    let run = ok(mg(&[
+        "archive",
+        "cleanup",
+        "--database-url",
+        &url,
+        "--dry-run",
+    ]));
+    assert!(
+        run.stdout
+            .contains("would remove migrate_gen_archive.members_fax_v2"),
+        "{run}"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname = 'members_fax_v2'"),
+        1
+    );
+    let run = ok(mg(&["archive", "cleanup", "--database-url", &url]));
+    assert!(run.stdout.contains("removed 1 archives"), "{run}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname = 'members_fax_v2'"),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen_archive.registry"),
+        0
+    );
+}

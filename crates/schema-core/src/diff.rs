@@ -12,6 +12,8 @@ pub enum Change {
     /// The table is created at this version.
     CreateTable(TableModel),
     AddColumn(Column),
+    /// The column is removed: archived and dropped in the contract phase.
+    DropColumn(Column),
     /// `old` is renamed to `new` (same type): expand/contract with a two-way sync trigger.
     RenameColumn {
         old: Column,
@@ -81,11 +83,16 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
                 .iter()
                 .find(|c| c.renamed_from.as_deref() == Some(&old.name))
             else {
-                return Err(refuse(
-                    Some(&old.name),
-                    "the column is removed".into(),
-                    "dropping columns through expand/contract is not supported yet; keep the column for now",
-                ));
+                if from.primary_key.contains(&old.name) {
+                    return Err(refuse(
+                        Some(&old.name),
+                        "a primary key column is removed".into(),
+                        "changing a primary key is not supported; keep the column",
+                    ));
+                }
+                renamed_away.push(&old.name);
+                changes.push(Change::DropColumn(old.clone()));
+                continue;
             };
             if old.sql_type != new.sql_type
                 || old.nullable != new.nullable
@@ -161,7 +168,7 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         }
         changes.push(Change::AddColumn(col.clone()));
     }
-    // What belongs to a renamed column goes with it; the rename rebuilds it on the new one.
+    // What belongs to a renamed or dropped column goes with it; a rename rebuilds it on the new one.
     let on_renamed = |cols: &[String]| cols.iter().any(|c| renamed_away.contains(&c.as_str()));
     let removed = from
         .indexes
@@ -177,7 +184,12 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         .chain(
             from.checks
                 .iter()
-                .filter(|c| !to.checks.contains(c))
+                .filter(|c| {
+                    !to.checks.contains(c)
+                        && !renamed_away
+                            .iter()
+                            .any(|r| c.name == crate::names::object_name(&[&from.name, r], "check"))
+                })
                 .map(|c| ("check", &c.name)),
         )
         .next();
@@ -317,14 +329,20 @@ mod tests {
                 .problem
                 .contains("primary key")
         );
+        // Removing a column is a drop; removing a primary key column is refused.
         let mut v2 = v1.clone();
+        v2.version = 2;
         v2.columns.remove(1);
         v2.indexes.clear();
-        assert!(
-            diff(Some(&v1), &v2)
-                .unwrap_err()
-                .problem
-                .contains("removed")
-        );
+        assert!(matches!(
+            diff(Some(&v1), &v2).unwrap().as_slice(),
+            [Change::DropColumn(c)] if c.name == "email"
+        ));
+        let mut v2 = v1.clone();
+        v2.version = 2;
+        v2.columns.remove(0);
+        v2.primary_key.clear();
+        let err = diff(Some(&v1), &v2).unwrap_err();
+        assert!(err.problem.contains("primary key"), "{err}");
     }
 }

@@ -39,6 +39,7 @@ pub const PATTERNS: &[&str] = &[
     "add_check",
     "long_names",
     "rename_column",
+    "drop_column",
 ];
 
 /// Generates every migration of `src` into a new temp folder.
@@ -148,12 +149,13 @@ impl Drop for TestDb {
 }
 
 /// Columns, constraints (with NOT VALID), indexes (with validity), triggers and functions
-/// of the user's schemas, one sorted line each.
+/// of the user's schemas, one sorted line each. The archive of dropped columns is left out: it
+/// is kept for its retention period, rollback or not.
 pub fn catalog(client: &mut Client) -> String {
     let sql = r#"
       WITH rel AS (
         SELECT c.oid, c.relname, n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%')
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate_gen_archive') AND n.nspname NOT LIKE 'pg_toast%')
       SELECT coalesce(string_agg(line, E'\n' ORDER BY line), '') FROM (
         SELECT format('column %s.%s.%s %s %s default %s', r.nspname, r.relname, a.attname,
                       format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'NOT NULL' ELSE 'NULL' END,
@@ -173,7 +175,7 @@ pub fn catalog(client: &mut Client) -> String {
         UNION ALL
         SELECT format('function %s.%s', n.nspname, p.proname)
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrate_gen_archive')
       ) lines"#;
     client.query_one(sql, &[]).unwrap().get(0)
 }

@@ -15,6 +15,7 @@ mod add_column;
 mod backfill;
 mod constraint;
 mod create_table;
+pub mod drop_column;
 mod index;
 pub mod order;
 mod rename_column;
@@ -225,6 +226,8 @@ pub struct PlanOptions {
     pub lock_timeout: String,
     /// Limit for statements of catalog-only files.
     pub statement_timeout: String,
+    /// How long the values of a dropped column are kept in its archive (a PostgreSQL interval).
+    pub archive_retention: String,
 }
 
 impl Default for PlanOptions {
@@ -233,6 +236,7 @@ impl Default for PlanOptions {
             batch_size: 1000,
             lock_timeout: "1s".into(),
             statement_timeout: "30s".into(),
+            archive_retention: "7 days".into(),
         }
     }
 }
@@ -289,6 +293,7 @@ pub fn plan_step(
             Change::CreateTable(model) => files.push(create_table::plan(&ctx, model)),
             Change::AddColumn(column) => add_column::plan(&ctx, column, &mut stages),
             Change::RenameColumn { old, new } => rename_column::plan(&ctx, old, new, &mut stages),
+            Change::DropColumn(column) => drop_column::plan(&ctx, column, &mut stages),
             Change::AddIndex(idx) => stages.builds.push(index::plan_index(&ctx, idx)),
             Change::AddUnique(idx) => stages.builds.push(index::plan_unique(&ctx, idx)),
             Change::AddForeignKey(fk) => constraint::plan_foreign_key(&ctx, fk, &mut stages),

@@ -231,16 +231,86 @@ pub fn add_check_not_valid_if_missing(schema: &str, table: &str, name: &str, exp
 }
 
 /// The batched backfill: walks the primary key from its lowest to the highest value that
-/// existed when it started, one index range per batch and one commit per batch, filling only
-/// rows that are still NULL (rows written since by either version are kept as they are; rows
-/// inserted after the start are filled by the trigger or default). A batch that waits longer
-/// than `lock_timeout` for a row lock is retried with a growing pause, up to 10 times.
+/// existed when it started (see [`walk`]), filling only rows that are still NULL (rows written
+/// since by either version are kept as they are; rows inserted after the start are filled by
+/// the trigger or default).
 pub fn backfill(
     schema: &str,
     table: &str,
     pk: &[String],
     fills: &[Fill],
     batch_size: u32,
+) -> String {
+    let t = qualified(schema, table);
+    let set = fills
+        .iter()
+        .map(|f| format!("{c} = COALESCE({c}, ({}))", f.expr, c = ident(&f.column)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let pending = fills
+        .iter()
+        .map(|f| format!("{} IS NULL", ident(&f.column)))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    walk(schema, table, pk, batch_size, "backfill", |range| {
+        format!("UPDATE {t} SET {set}\n\x20         WHERE {range} AND ({pending})")
+    })
+}
+
+/// The schema that keeps the values of dropped columns for their retention period.
+pub const ARCHIVE_SCHEMA: &str = "migrate_gen_archive";
+
+/// Copies `column` of every row, with its primary key, into the archive table `archive`,
+/// walking the key like [`backfill`]; a copy that ran before is brought up to date.
+pub fn archive_copy(
+    schema: &str,
+    table: &str,
+    pk: &[String],
+    column: &str,
+    archive: &str,
+    batch_size: u32,
+) -> String {
+    let t = qualified(schema, table);
+    let cols = pk.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+    let c = ident(column);
+    let a = qualified(ARCHIVE_SCHEMA, archive);
+    walk(schema, table, pk, batch_size, "archive", |range| {
+        format!(
+            "INSERT INTO {a} ({cols}, {c}) SELECT {cols}, {c} FROM {t}\n\x20         WHERE {range}\n\x20         ON CONFLICT ({cols}) DO UPDATE SET {c} = EXCLUDED.{c}"
+        )
+    })
+}
+
+/// The archive's registry: what each archive holds and until when it is kept.
+pub fn archive_registry() -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (archive text PRIMARY KEY, source text NOT NULL, version bigint NOT NULL, archived_at timestamptz NOT NULL, keep_until timestamptz NOT NULL)",
+        qualified(ARCHIVE_SCHEMA, "registry")
+    )
+}
+
+/// Records (or renews) archive `archive` of `source`, kept for `retention` (an interval).
+pub fn archive_register(archive: &str, source: &str, version: u32, retention: &str) -> String {
+    format!(
+        "INSERT INTO {} (archive, source, version, archived_at, keep_until) VALUES ({}, {}, {version}, now(), now() + interval {}) ON CONFLICT (archive) DO UPDATE SET archived_at = EXCLUDED.archived_at, keep_until = EXCLUDED.keep_until",
+        qualified(ARCHIVE_SCHEMA, "registry"),
+        lit(archive),
+        lit(source),
+        lit(retention)
+    )
+}
+
+/// The key walk shared by backfills and archive copies: from the lowest primary key to the
+/// highest one that existed at the start, one index range and one commit per batch; `body`
+/// makes the batch's statement from the range condition. A batch that waits longer than
+/// `lock_timeout` for a row lock is retried with a growing pause, up to 10 times.
+fn walk(
+    schema: &str,
+    table: &str,
+    pk: &[String],
+    batch_size: u32,
+    what: &str,
+    body: impl Fn(&str) -> String,
 ) -> String {
     let t = qualified(schema, table);
     let label = raise_text(&format!("{schema}.{table}"));
@@ -263,18 +333,9 @@ pub fn backfill(
             declare.push_str(&format!("  mg_{prefix}_{} {t}.{}%TYPE;\n", i + 1, ident(c)));
         }
     }
-    let set = fills
-        .iter()
-        .map(|f| format!("{c} = COALESCE({c}, ({}))", f.expr, c = ident(&f.column)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let pending = fills
-        .iter()
-        .map(|f| format!("{} IS NULL", ident(&f.column)))
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    let statement = body(&format!("({cols}) >= ({lo}) AND ({cols}) <= ({end})"));
     format!(
-        "DO $backfill$\n\
+        "DO ${what}$\n\
 DECLARE\n\
 \x20 mg_batch_size CONSTANT integer := {batch_size};\n\
 {declare}\
@@ -285,7 +346,7 @@ DECLARE\n\
 BEGIN\n\
 \x20 SELECT {cols} INTO {hi} FROM {t} ORDER BY {cols_desc} LIMIT 1;\n\
 \x20 IF NOT FOUND THEN\n\
-\x20   RAISE NOTICE 'backfill {label}: no rows';\n\
+\x20   RAISE NOTICE '{what} {label}: no rows';\n\
 \x20   RETURN;\n\
 \x20 END IF;\n\
 \x20 SELECT {cols} INTO {lo} FROM {t} ORDER BY {cols} LIMIT 1;\n\
@@ -297,8 +358,7 @@ BEGIN\n\
 \x20   mg_attempts := 0;\n\
 \x20   LOOP\n\
 \x20     BEGIN\n\
-\x20       UPDATE {t} SET {set}\n\
-\x20         WHERE ({cols}) >= ({lo}) AND ({cols}) <= ({end}) AND ({pending});\n\
+\x20       {statement};\n\
 \x20       GET DIAGNOSTICS mg_batch_rows = ROW_COUNT;\n\
 \x20       EXIT;\n\
 \x20     EXCEPTION WHEN lock_not_available OR deadlock_detected THEN\n\
@@ -306,7 +366,7 @@ BEGIN\n\
 \x20       IF mg_attempts >= 10 THEN\n\
 \x20         RAISE;\n\
 \x20       END IF;\n\
-\x20       RAISE NOTICE 'backfill {label}: a batch waited longer than lock_timeout; retry % of 9', mg_attempts;\n\
+\x20       RAISE NOTICE '{what} {label}: a batch waited longer than lock_timeout; retry % of 9', mg_attempts;\n\
 \x20       PERFORM pg_sleep(0.1 * mg_attempts);\n\
 \x20     END;\n\
 \x20   END LOOP;\n\
@@ -315,14 +375,14 @@ BEGIN\n\
 \x20   mg_batches := mg_batches + 1;\n\
 \x20   RAISE DEBUG 'migrate-gen progress % rows', mg_total_rows;\n\
 \x20   IF mg_batches % 100 = 0 THEN\n\
-\x20     RAISE NOTICE 'backfill {label}: % rows filled in % batches', mg_total_rows, mg_batches;\n\
+\x20     RAISE NOTICE '{what} {label}: % rows filled in % batches', mg_total_rows, mg_batches;\n\
 \x20   END IF;\n\
 \x20   SELECT {cols} INTO {lo} FROM {t} WHERE ({cols}) > ({end}) ORDER BY {cols} LIMIT 1;\n\
 \x20   EXIT WHEN NOT FOUND OR ({lo}) > ({hi});\n\
 \x20 END LOOP;\n\
-\x20 RAISE NOTICE 'backfill {label}: done, % rows filled in % batches', mg_total_rows, mg_batches;\n\
+\x20 RAISE NOTICE '{what} {label}: done, % rows filled in % batches', mg_total_rows, mg_batches;\n\
 END\n\
-$backfill$"
+${what}$"
     )
 }
 

@@ -79,14 +79,31 @@ fn text(
     out
 }
 
-/// The sqlx migrations of `file`, numbered from `number`.
+/// The sqlx migrations of `file`, numbered from `number`; an error when sqlx cannot run the
+/// file or its rollback: a no-transaction file not cut into parts, such as a rename's contract,
+/// whose rollback rebuilds an index concurrently and refills a column in batches, while a
+/// `.down.sql` is one message.
 pub fn migrations(
     number: u32,
     step: &Step,
     file: &PlannedFile,
     meta: &Meta,
     opts: &PlanOptions,
-) -> Vec<SqlxMigration> {
+) -> Result<Vec<SqlxMigration>, String> {
+    if file.parts.is_empty() && (!file.transactional || !file.rollback_transactional) {
+        return Err(format!(
+            "{} version {}: the sqlx layout cannot express `{}` ({}): its {} must run statement by statement outside a transaction, and sqlx runs each migration as one message; use the plain layout (`apply` or psql) for this change",
+            step.qualified(),
+            step.to,
+            file.slug,
+            file.title,
+            if file.transactional {
+                "rollback"
+            } else {
+                "forward file"
+            },
+        ));
+    }
     let base = file_stem(number, step, file);
     let base = base
         .split_once('_')
@@ -193,5 +210,5 @@ pub fn migrations(
             transactional,
         });
     }
-    out
+    Ok(out)
 }

@@ -1,0 +1,288 @@
+//! A dropped column (`#[col(until = K)]`), through expand/contract.
+//!
+//! - expand: a NOT NULL column without a default becomes nullable, so that new code, which no
+//!   longer writes it, can insert rows while old code still reads it;
+//! - contract (after the deploy): every value is copied aside, in batches, to an archive table
+//!   in the `migrate_gen_archive` schema, recorded in its registry with a retention period
+//!   (`keep_until`), then the column is dropped. `migrate-gen archive cleanup` removes archives
+//!   whose retention has passed.
+//! - the contract's rollback adds the column back and refills it from the archive, in batches,
+//!   with its default, indexes and constraints; the expand's rollback makes it NOT NULL again
+//!   (which fails, changing nothing, if new code left rows without a value).
+
+use super::add_column::not_null_helper;
+use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
+use crate::model::{Column, TableModel};
+use crate::names;
+use crate::render::raw::{self, Verify};
+use crate::render::statements;
+
+const RERUNNABLE: &str = "Re-runnable as it is: doing it again is a no-op.";
+
+/// The archive table of `column` of `table` dropped at `version`.
+pub fn archive_name(table: &str, column: &str, version: u32) -> String {
+    names::object_name(&[table, column], &format!("v{version}"))
+}
+
+pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
+    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    let from = ctx.from.expect("a dropped column has a previous version");
+    let column = |not_null: bool| Verify::Column {
+        schema: schema.into(),
+        table: table.into(),
+        column: col.name.clone(),
+        sql_type: col.sql_type.clone(),
+        not_null,
+    };
+    let must_relax = !col.nullable && col.default.is_none();
+    if must_relax {
+        let helper = not_null_helper(table, &col.name);
+        let add_helper = raw::add_constraint_not_valid(
+            schema,
+            table,
+            &helper,
+            &format!("CHECK ({} IS NOT NULL)", raw::ident(&col.name)),
+        );
+        stages.expand.push(Fragment {
+            summary: format!("let new code leave {} out (drop NOT NULL; the column goes at contract)", col.name),
+            forward: vec![Sql::ignoring(
+                raw::drop_not_null(schema, table, &col.name),
+                "ban-drop-not-null",
+                "The new code no longer writes this column, which is dropped in the contract phase.",
+            )],
+            verify: vec![column(false)],
+            rollback: vec![
+                Sql::new(add_helper),
+                Sql::new(raw::validate_constraint(schema, table, &helper)),
+                Sql::new(raw::set_not_null(schema, table, &col.name)),
+                Sql::ignoring(
+                    raw::drop_constraint_if_exists(schema, table, &helper),
+                    "ban-drop-constraint",
+                    "The helper check is no longer needed: the column is NOT NULL again.",
+                ),
+            ],
+            rollback_verify: vec![column(true)],
+        });
+    }
+
+    let archive = archive_name(table, &col.name, ctx.to.version);
+    let archive_model = TableModel {
+        schema: raw::ARCHIVE_SCHEMA.into(),
+        name: archive.clone(),
+        version: ctx.to.version,
+        columns: from
+            .primary_key
+            .iter()
+            .filter_map(|k| from.column(k).cloned())
+            .chain(std::iter::once(Column {
+                nullable: true,
+                default: None,
+                backfill: None,
+                renamed_from: None,
+                ..col.clone()
+            }))
+            .collect(),
+        primary_key: from.primary_key.clone(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+    };
+    let source = format!("{schema}.{table}.{}", col.name);
+    let forward = vec![
+        Sql::new(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            raw::ident(raw::ARCHIVE_SCHEMA)
+        )),
+        Sql::new(raw::archive_registry()),
+        Sql::new(statements::create_table(&archive_model)).declaring([col.sql_type.as_str()]),
+        Sql::new(raw::archive_copy(
+            schema,
+            table,
+            &from.primary_key,
+            &col.name,
+            &archive,
+            ctx.opts.batch_size,
+        )),
+        Sql::new(raw::archive_register(
+            &archive,
+            &source,
+            ctx.to.version,
+            &ctx.opts.archive_retention,
+        )),
+        Sql::ignoring(
+            statements::drop_column_if_exists(schema, table, &col.name),
+            "ban-drop-column",
+            "Contract: every value was copied to the archive above first; the rollback restores it from there.",
+        ),
+    ];
+
+    // The rollback: the column back, refilled from the archive, with what belonged to it.
+    let key_match = from
+        .primary_key
+        .iter()
+        .map(|k| format!("a.{c} = {}.{c}", raw::ident(table), c = raw::ident(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let mut restore = format!(
+        "(SELECT a.{} FROM {} a WHERE {key_match})",
+        raw::ident(&col.name),
+        raw::qualified(raw::ARCHIVE_SCHEMA, &archive)
+    );
+    // Rows inserted after the drop have no archived value: a NOT NULL column takes its default.
+    if let (false, Some(d)) = (col.nullable, &col.default) {
+        restore = format!("COALESCE({restore}, {d})");
+    }
+    let relaxed = Column {
+        nullable: true,
+        default: None,
+        ..col.clone()
+    };
+    let mut rollback = vec![
+        Sql::new(statements::add_column_if_not_exists(
+            schema, table, &relaxed,
+        ))
+        .declaring([col.sql_type.as_str()]),
+        Sql::new(raw::backfill(
+            schema,
+            table,
+            &from.primary_key,
+            &[Fill {
+                column: col.name.clone(),
+                expr: restore,
+                not_null: false,
+            }],
+            ctx.opts.batch_size,
+        )),
+    ];
+    if let Some(d) = &col.default {
+        rollback.push(Sql::ignoring(
+            raw::set_default(schema, table, &col.name, d),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ));
+    }
+    let mut rollback_verify = vec![column(!col.nullable && !must_relax)];
+    for idx in from
+        .indexes
+        .iter()
+        .filter(|i| i.columns.contains(&col.name))
+    {
+        rollback.push(Sql::new(raw::drop_invalid_index(schema, &idx.name)));
+        rollback.push(Sql::new(statements::create_index(schema, table, idx, true)));
+        if idx.unique {
+            rollback.push(Sql::new(raw::attach_unique(schema, table, &idx.name)));
+        }
+        rollback_verify.push(Verify::Index {
+            schema: schema.into(),
+            name: idx.name.clone(),
+            exists: true,
+        });
+    }
+    let check_name = names::object_name(&[table, &col.name], "check");
+    let constraints = from
+        .foreign_keys
+        .iter()
+        .filter(|f| f.columns.contains(&col.name))
+        .map(|fk| {
+            (
+                fk.name.clone(),
+                raw::not_valid(&statements::add_foreign_key(schema, table, fk)),
+            )
+        })
+        .chain(
+            from.checks
+                .iter()
+                .filter(|c| c.name == check_name)
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        raw::add_constraint_not_valid(
+                            schema,
+                            table,
+                            &c.name,
+                            &format!("CHECK ({})", c.expr),
+                        ),
+                    )
+                }),
+        );
+    for (name, add) in constraints {
+        rollback.push(Sql::new(raw::constraint_if_missing(
+            schema, table, &name, &add,
+        )));
+        rollback.push(Sql::ignoring(
+            raw::validate_constraint(schema, table, &name),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ));
+        rollback_verify.push(Verify::Constraint {
+            schema: schema.into(),
+            table: table.into(),
+            name,
+            validated: true,
+        });
+    }
+    if !col.nullable && !must_relax {
+        // NOT NULL with a default stayed NOT NULL until the contract.
+        let helper = not_null_helper(table, &col.name);
+        let add = raw::add_constraint_not_valid(
+            schema,
+            table,
+            &helper,
+            &format!("CHECK ({} IS NOT NULL)", raw::ident(&col.name)),
+        );
+        rollback.push(Sql::new(raw::constraint_if_missing(
+            schema, table, &helper, &add,
+        )));
+        rollback.push(Sql::ignoring(
+            raw::validate_constraint(schema, table, &helper),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ));
+        rollback.push(Sql::ignoring(
+            raw::set_not_null(schema, table, &col.name),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ));
+        rollback.push(Sql::ignoring(
+            raw::drop_constraint_if_exists(schema, table, &helper),
+            "ban-drop-constraint",
+            "The helper check is no longer needed: the column is NOT NULL again.",
+        ));
+    }
+    stages.contract_files.push(PlannedFile {
+        slug: format!("drop_{}", col.name),
+        title: format!(
+            "{}: archive {} to {}.{} (kept {}), then drop it",
+            ctx.step_label(),
+            col.name,
+            raw::ARCHIVE_SCHEMA,
+            archive,
+            ctx.opts.archive_retention
+        ),
+        phase: Phase::Contract,
+        transactional: false,
+        rollback_transactional: false,
+        statement_timeout: None,
+        forward,
+        verify: vec![
+            Verify::ColumnAbsent { schema: schema.into(), table: table.into(), column: col.name.clone() },
+            Verify::Table { schema: raw::ARCHIVE_SCHEMA.into(), table: archive.clone(), exists: true },
+        ],
+        rollback,
+        rollback_verify,
+        rollback_note: Some(format!(
+            "adds {} back and refills every value from {}.{}, with its default, indexes and constraints",
+            col.name,
+            raw::ARCHIVE_SCHEMA,
+            archive
+        )),
+        parts: Vec::new(),
+        impact: Impact {
+            lock: "ACCESS SHARE while copying in batches (reads and writes continue); ACCESS EXCLUSIVE, brief, to drop",
+            rewrites: false,
+            scans: true,
+            risk: Risk::Medium,
+            why: format!("old code that still reads {} fails from here on: run it only once the old code is gone", col.name),
+        },
+    });
+}
