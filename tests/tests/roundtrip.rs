@@ -292,37 +292,51 @@ const NEW_CODE: u8 = 1;
 /// The writer idles while the test reads what it wrote.
 const PAUSED: u8 = 2;
 
-/// A rename applied and rolled back file by file while a writer keeps inserting and updating
-/// rows: as the old code until the deploy (before the first contract file), as the new code
-/// after it, and as the old code again once the rollback reaches the expand files. None of
-/// its statements fails, and every value it wrote is there at the end, in the new column after
-/// the forward run and in the old one after the rollback.
-#[test]
-fn rename_with_a_background_writer_loses_nothing() {
+/// What one version's code writes: an insert and an update of one text column (`{id}`,
+/// `{value}` and `{target}` are filled in), and that column's name, under which the value is
+/// tracked.
+struct Writes {
+    insert: &'static str,
+    update: &'static str,
+    column: &'static str,
+}
+
+/// Applies the version steps of `fixture` after its first `created` steps, file by file and
+/// then back, while a writer keeps inserting and updating rows: as the old code until the
+/// deploy (before the first contract file), as the new code after it, and as the old code
+/// again once the rollback reaches the expand files. None of its statements fails, and every
+/// value it wrote is there at the end: after the forward run under `forward[column]` (when
+/// that column still exists), after the rollback under `back[column]`.
+fn with_background_writer(
+    fixture_name: &str,
+    created: usize,
+    seed: &str,
+    old: Writes,
+    new: Writes,
+    forward: &[(&str, &str)],
+    back: &[(&str, &str)],
+) {
     use std::collections::BTreeMap;
     use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
     use std::sync::{Arc, Mutex};
 
-    let out = generate(&fixture("rename_column"));
+    let table = table_of(old.insert).to_owned();
+    let out = generate(&fixture(fixture_name));
     let steps = steps(out.path());
     let db = TestDb::new("writer");
     let mut client = db.client();
-    for (_, _, files) in &steps[..2] {
+    for (_, _, files) in &steps[..created] {
         for f in files {
             db.psql(&out.path().join(format!("{}.sql", f.stem)));
         }
     }
-    client
-        .batch_execute("INSERT INTO teams (id, label) VALUES (1, 'core')")
-        .unwrap();
-    client
-        .batch_execute("INSERT INTO authors (id, name, team) SELECT i, 'a' || i, 1 FROM generate_series(1, 10000) i")
-        .unwrap();
+    client.batch_execute(seed).unwrap();
 
     let role = Arc::new(AtomicU8::new(OLD_CODE));
     let acted_as = Arc::new(AtomicU8::new(OLD_CODE));
     let stop = Arc::new(AtomicBool::new(false));
-    let expected: Arc<Mutex<BTreeMap<i64, String>>> = Arc::default();
+    // column written -> id -> value
+    let expected: Arc<Mutex<BTreeMap<&'static str, BTreeMap<i64, String>>>> = Arc::default();
     let failures: Arc<Mutex<Vec<String>>> = Arc::default();
     let writer = {
         let (role, acted_as, stop, expected, failures) = (
@@ -342,18 +356,27 @@ fn rename_with_a_background_writer_loses_nothing() {
                     std::thread::sleep(std::time::Duration::from_millis(5));
                     continue;
                 }
-                let column = if now == OLD_CODE { "name" } else { "full_name" };
+                let w = if now == OLD_CODE { &old } else { &new };
                 n += 1;
-                let (id, value) = (100_000 + n, format!("w{n}"));
-                let insert = format!("INSERT INTO authors (id, {column}) VALUES ({id}, '{value}')");
-                let target = n % 10_000 + 1;
-                let updated = format!("u{n}");
-                let update =
-                    format!("UPDATE authors SET {column} = '{updated}' WHERE id = {target}");
-                for (sql, id, value) in [(insert, id, value), (update, target, updated)] {
+                let (id, target) = (100_000 + n, n % 10_000 + 1);
+                let fill = |tpl: &str, value: &str| {
+                    tpl.replace("{id}", &id.to_string())
+                        .replace("{target}", &target.to_string())
+                        .replace("{value}", value)
+                };
+                let (inserted, updated) = (format!("w{n}"), format!("u{n}"));
+                for (sql, row, value) in [
+                    (fill(w.insert, &inserted), id, inserted.clone()),
+                    (fill(w.update, &updated), target, updated.clone()),
+                ] {
                     match c.batch_execute(&sql) {
                         Ok(()) => {
-                            expected.lock().unwrap().insert(id, value);
+                            let mut e = expected.lock().unwrap();
+                            // A row written under one name is no longer expected under the other.
+                            for other in e.values_mut() {
+                                other.remove(&row);
+                            }
+                            e.entry(w.column).or_default().insert(row, value);
                         }
                         Err(e) => failures.lock().unwrap().push(format!("{sql}: {e:?}")),
                     }
@@ -361,7 +384,6 @@ fn rename_with_a_background_writer_loses_nothing() {
             }
         })
     };
-    // Waits until the writer has switched to `who` (it finishes the statement it is in first).
     let switch = |who: u8| {
         role.store(who, Ordering::SeqCst);
         while acted_as.load(Ordering::SeqCst) != who {
@@ -369,26 +391,33 @@ fn rename_with_a_background_writer_loses_nothing() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
-    let values = |client: &mut postgres::Client, column: &str| -> BTreeMap<i64, String> {
-        client
-            .query(&format!("SELECT id, {column} FROM authors"), &[])
-            .unwrap()
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect()
-    };
-    let missing = |actual: &BTreeMap<i64, String>| -> Vec<String> {
-        expected
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(id, v)| actual.get(id) != Some(v))
-            .map(|(id, v)| format!("{id}: wrote {v}, found {:?}", actual.get(id)))
-            .take(5)
-            .collect()
+    let missing = |client: &mut postgres::Client, read: &[(&str, &str)]| -> Vec<String> {
+        let expected = expected.lock().unwrap();
+        let mut wrong = Vec::new();
+        for (written, column) in read {
+            let actual: BTreeMap<i64, Option<String>> = client
+                .query(&format!("SELECT id, {column}::text FROM {table}"), &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            for (id, v) in expected.get(written).into_iter().flatten() {
+                if actual.get(id).and_then(|a| a.as_deref()) != Some(v.as_str()) {
+                    wrong.push(format!(
+                        "{written} of {id}: wrote {v}, found {:?} in {column}",
+                        actual.get(id)
+                    ));
+                }
+            }
+        }
+        wrong.truncate(5);
+        wrong
     };
 
-    let files: Vec<_> = steps[2..].iter().flat_map(|(_, _, f)| f.clone()).collect();
+    let files: Vec<_> = steps[created..]
+        .iter()
+        .flat_map(|(_, _, f)| f.clone())
+        .collect();
     for f in &files {
         if f.phase == Phase::Contract && role.load(Ordering::SeqCst) == OLD_CODE {
             switch(NEW_CODE); // the deploy
@@ -398,7 +427,7 @@ fn rename_with_a_background_writer_loses_nothing() {
     }
     switch(PAUSED);
     assert_eq!(
-        missing(&values(&mut client, "full_name")),
+        missing(&mut client, forward),
         Vec::<String>::new(),
         "after the forward run"
     );
@@ -419,10 +448,64 @@ fn rename_with_a_background_writer_loses_nothing() {
         "the writer's statements all succeeded"
     );
     assert_eq!(
-        missing(&values(&mut client, "name")),
+        missing(&mut client, back),
         Vec::<String>::new(),
         "after the rollback"
     );
-    let written = expected.lock().unwrap().len();
-    assert!(written > 200, "the writer kept writing: {written} rows");
+    let written: usize = expected.lock().unwrap().values().map(BTreeMap::len).sum();
+    assert!(written > 200, "the writer kept writing: {written} values");
+}
+
+/// `INSERT INTO t ...` -> `t`.
+fn table_of(insert: &str) -> &str {
+    insert
+        .trim_start_matches("INSERT INTO ")
+        .split_whitespace()
+        .next()
+        .unwrap()
+}
+
+#[test]
+fn rename_with_a_background_writer_loses_nothing() {
+    with_background_writer(
+        "rename_column",
+        2,
+        "INSERT INTO teams (id, label) VALUES (1, 'core');
+         INSERT INTO authors (id, name, team) SELECT i, 'a' || i, 1 FROM generate_series(1, 10000) i",
+        Writes {
+            insert: "INSERT INTO authors (id, name) VALUES ({id}, '{value}')",
+            update: "UPDATE authors SET name = '{value}' WHERE id = {target}",
+            column: "name",
+        },
+        Writes {
+            insert: "INSERT INTO authors (id, full_name) VALUES ({id}, '{value}')",
+            update: "UPDATE authors SET full_name = '{value}' WHERE id = {target}",
+            column: "full_name",
+        },
+        &[("name", "full_name"), ("full_name", "full_name")],
+        &[("name", "name"), ("full_name", "name")],
+    );
+}
+
+#[test]
+fn drop_with_a_background_writer_loses_nothing() {
+    with_background_writer(
+        "drop_column",
+        2,
+        "INSERT INTO clubs (id, title) VALUES (1, 'home');
+         INSERT INTO players (id, name, nickname) SELECT i, 'p' || i, 'n' || i FROM generate_series(1, 10000) i",
+        Writes {
+            insert: "INSERT INTO players (id, name, nickname) VALUES ({id}, 'p{id}', '{value}')",
+            update: "UPDATE players SET nickname = '{value}' WHERE id = {target}",
+            column: "nickname",
+        },
+        Writes {
+            insert: "INSERT INTO players (id, name) VALUES ({id}, '{value}')",
+            update: "UPDATE players SET name = '{value}' WHERE id = {target}",
+            column: "name",
+        },
+        // After the contract the nickname column is gone (its values are in the archive).
+        &[("name", "name")],
+        &[("nickname", "nickname"), ("name", "name")],
+    );
 }

@@ -142,18 +142,8 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
             schema, table, &relaxed,
         ))
         .declaring([col.sql_type.as_str()]),
-        Sql::new(raw::backfill(
-            schema,
-            table,
-            &from.primary_key,
-            &[Fill {
-                column: col.name.clone(),
-                expr: restore,
-                not_null: false,
-            }],
-            ctx.opts.batch_size,
-        )),
     ];
+    // The default first: rows that new code inserts while the values come back get it.
     if let Some(d) = &col.default {
         rollback.push(Sql::ignoring(
             raw::set_default(schema, table, &col.name, d),
@@ -161,6 +151,17 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
             RERUNNABLE,
         ));
     }
+    rollback.push(Sql::new(raw::backfill(
+        schema,
+        table,
+        &from.primary_key,
+        &[Fill {
+            column: col.name.clone(),
+            expr: restore,
+            not_null: false,
+        }],
+        ctx.opts.batch_size,
+    )));
     let mut rollback_verify = vec![column(!col.nullable && !must_relax)];
     for idx in from
         .indexes
