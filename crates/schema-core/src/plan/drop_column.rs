@@ -11,13 +11,12 @@
 //!   (which fails, changing nothing, if new code left rows without a value).
 
 use super::add_column::not_null_helper;
+use super::rebuild::{self, RERUNNABLE};
 use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::{Column, TableModel};
 use crate::names;
 use crate::render::raw::{self, Verify};
 use crate::render::statements;
-
-const RERUNNABLE: &str = "Re-runnable as it is: doing it again is a no-op.";
 
 /// The archive table of `column` of `table` dropped at `version`.
 pub fn archive_name(table: &str, column: &str, version: u32) -> String {
@@ -163,93 +162,14 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         ctx.opts.batch_size,
     )));
     let mut rollback_verify = vec![column(!col.nullable && !must_relax)];
-    for idx in from
-        .indexes
-        .iter()
-        .filter(|i| i.columns.contains(&col.name))
-    {
-        rollback.push(Sql::new(raw::drop_invalid_index(schema, &idx.name)));
-        rollback.push(Sql::new(statements::create_index(schema, table, idx, true)));
-        if idx.unique {
-            rollback.push(Sql::new(raw::attach_unique(schema, table, &idx.name)));
-        }
-        rollback_verify.push(Verify::Index {
-            schema: schema.into(),
-            name: idx.name.clone(),
-            exists: true,
-        });
-    }
-    let check_name = names::object_name(&[table, &col.name], "check");
-    let constraints = from
-        .foreign_keys
-        .iter()
-        .filter(|f| f.columns.contains(&col.name))
-        .map(|fk| {
-            (
-                fk.name.clone(),
-                raw::not_valid(&statements::add_foreign_key(schema, table, fk)),
-            )
-        })
-        .chain(
-            from.checks
-                .iter()
-                .filter(|c| c.name == check_name)
-                .map(|c| {
-                    (
-                        c.name.clone(),
-                        raw::add_constraint_not_valid(
-                            schema,
-                            table,
-                            &c.name,
-                            &format!("CHECK ({})", c.expr),
-                        ),
-                    )
-                }),
-        );
-    for (name, add) in constraints {
-        rollback.push(Sql::new(raw::constraint_if_missing(
-            schema, table, &name, &add,
-        )));
-        rollback.push(Sql::ignoring(
-            raw::validate_constraint(schema, table, &name),
-            "prefer-robust-stmts",
-            RERUNNABLE,
-        ));
-        rollback_verify.push(Verify::Constraint {
-            schema: schema.into(),
-            table: table.into(),
-            name,
-            validated: true,
-        });
-    }
-    if !col.nullable && !must_relax {
-        // NOT NULL with a default stayed NOT NULL until the contract.
-        let helper = not_null_helper(table, &col.name);
-        let add = raw::add_constraint_not_valid(
-            schema,
-            table,
-            &helper,
-            &format!("CHECK ({} IS NOT NULL)", raw::ident(&col.name)),
-        );
-        rollback.push(Sql::new(raw::constraint_if_missing(
-            schema, table, &helper, &add,
-        )));
-        rollback.push(Sql::ignoring(
-            raw::validate_constraint(schema, table, &helper),
-            "prefer-robust-stmts",
-            RERUNNABLE,
-        ));
-        rollback.push(Sql::ignoring(
-            raw::set_not_null(schema, table, &col.name),
-            "prefer-robust-stmts",
-            RERUNNABLE,
-        ));
-        rollback.push(Sql::ignoring(
-            raw::drop_constraint_if_exists(schema, table, &helper),
-            "ban-drop-constraint",
-            "The helper check is no longer needed: the column is NOT NULL again.",
-        ));
-    }
+    // NOT NULL with a default stayed NOT NULL until the contract.
+    rebuild::column_objects(
+        from,
+        &col.name,
+        !col.nullable && !must_relax,
+        &mut rollback,
+        &mut rollback_verify,
+    );
     stages.contract_files.push(PlannedFile {
         slug: format!("drop_{}", col.name),
         title: format!(

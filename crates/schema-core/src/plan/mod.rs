@@ -18,6 +18,7 @@ mod create_table;
 pub mod drop_column;
 mod index;
 pub mod order;
+mod rebuild;
 mod rename_column;
 
 use std::fmt;

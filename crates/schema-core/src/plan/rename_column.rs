@@ -13,14 +13,14 @@
 //! The default goes on the new column only at contract: during the transition an insert that
 //! leaves the new column NULL is how the trigger knows that old code wrote the row.
 
-use super::add_column::{not_null, not_null_helper};
+use super::add_column::not_null;
+use super::rebuild::{self, RERUNNABLE};
 use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::Column;
 use crate::names;
 use crate::render::raw::{self, Verify};
 use crate::render::statements;
 
-const RERUNNABLE: &str = "Re-runnable as it is: doing it again is a no-op.";
 const DROP_SYNC: &str = "Drops the sync function of a rename; only its trigger used it.";
 
 pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
@@ -133,70 +133,13 @@ pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
     }
     let from = ctx.from.expect("a rename has a previous version");
     let mut rollback_verify = vec![column(old, !old.nullable), trigger(true)];
-    for idx in from
-        .indexes
-        .iter()
-        .filter(|i| i.columns.contains(&old.name))
-    {
-        rollback.push(Sql::new(raw::drop_invalid_index(schema, &idx.name)));
-        rollback.push(Sql::new(statements::create_index(schema, table, idx, true)));
-        if idx.unique {
-            rollback.push(Sql::new(raw::attach_unique(schema, table, &idx.name)));
-        }
-        rollback_verify.push(Verify::Index {
-            schema: schema.into(),
-            name: idx.name.clone(),
-            exists: true,
-        });
-    }
-    for fk in from
-        .foreign_keys
-        .iter()
-        .filter(|f| f.columns.contains(&old.name))
-    {
-        let add = raw::not_valid(&statements::add_foreign_key(schema, table, fk));
-        rollback.push(Sql::new(raw::constraint_if_missing(
-            schema, table, &fk.name, &add,
-        )));
-        rollback.push(Sql::ignoring(
-            raw::validate_constraint(schema, table, &fk.name),
-            "prefer-robust-stmts",
-            RERUNNABLE,
-        ));
-        rollback_verify.push(Verify::Constraint {
-            schema: schema.into(),
-            table: table.into(),
-            name: fk.name.clone(),
-            validated: true,
-        });
-    }
-    if !old.nullable {
-        let helper = not_null_helper(table, &old.name);
-        let add = raw::add_constraint_not_valid(
-            schema,
-            table,
-            &helper,
-            &format!("CHECK ({} IS NOT NULL)", raw::ident(&old.name)),
-        );
-        rollback.push(Sql::new(raw::constraint_if_missing(
-            schema, table, &helper, &add,
-        )));
-        rollback.push(Sql::ignoring(
-            raw::validate_constraint(schema, table, &helper),
-            "prefer-robust-stmts",
-            RERUNNABLE,
-        ));
-        rollback.push(Sql::ignoring(
-            raw::set_not_null(schema, table, &old.name),
-            "prefer-robust-stmts",
-            RERUNNABLE,
-        ));
-        rollback.push(Sql::ignoring(
-            raw::drop_constraint_if_exists(schema, table, &helper),
-            "ban-drop-constraint",
-            "The helper check is no longer needed: the column is NOT NULL again.",
-        ));
-    }
+    rebuild::column_objects(
+        from,
+        &old.name,
+        !old.nullable,
+        &mut rollback,
+        &mut rollback_verify,
+    );
     stages.contract_files.push(PlannedFile {
         slug: format!("contract_{}", old.name),
         title: format!("{}: drop {} (renamed to {}) and its sync trigger", ctx.step_label(), old.name, new.name),
