@@ -283,7 +283,8 @@ pattern_tests!(
     add_check,
     long_names,
     rename_column,
-    drop_column
+    drop_column,
+    other_schema
 );
 
 /// Which version's code the background writer runs as.

@@ -32,7 +32,8 @@ pattern_snapshots!(
     add_check,
     long_names,
     rename_column,
-    drop_column
+    drop_column,
+    other_schema
 );
 
 #[test]

@@ -40,6 +40,7 @@ pub const PATTERNS: &[&str] = &[
     "long_names",
     "rename_column",
     "drop_column",
+    "other_schema",
 ];
 
 /// Generates every migration of `src` into a new temp folder.

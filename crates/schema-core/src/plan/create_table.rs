@@ -3,15 +3,21 @@
 
 use super::{Ctx, Impact, Phase, PlannedFile, Risk, Sql};
 use crate::model::TableModel;
-use crate::render::raw::Verify;
+use crate::render::raw::{self, Verify};
 use crate::render::statements;
 
 pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
     let (schema, table) = (model.schema.as_str(), model.name.as_str());
-    let mut forward = vec![
-        Sql::new(statements::create_table(model))
-            .declaring(model.columns.iter().map(|c| c.sql_type.as_str())),
-    ];
+    let mut forward = Vec::new();
+    if schema != "public" {
+        // A schema of the application's own: created with its first table, never dropped.
+        forward.push(Sql::new(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            raw::ident(schema)
+        )));
+    }
+    forward.extend([Sql::new(statements::create_table(model))
+        .declaring(model.columns.iter().map(|c| c.sql_type.as_str()))]);
     for idx in model.indexes.iter().filter(|i| !i.unique) {
         forward.push(Sql::new(statements::create_index(
             schema, table, idx, false,
