@@ -29,13 +29,6 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         .default
         .as_deref()
         .is_none_or(volatility::is_non_volatile);
-    let column_check = |not_null: bool| Verify::Column {
-        schema: schema.into(),
-        table: table.into(),
-        column: col.name.clone(),
-        sql_type: col.sql_type.clone(),
-        not_null,
-    };
     let absent = Verify::ColumnAbsent {
         schema: schema.into(),
         table: table.into(),
@@ -63,7 +56,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
                 ))
                 .declaring([col.sql_type.as_str()]),
             ],
-            verify: vec![column_check(!col.nullable)],
+            verify: vec![Verify::column(schema, table, col, !col.nullable)],
             rollback: vec![drop],
             rollback_verify: vec![absent],
         });
@@ -80,7 +73,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         Sql::new(statements::add_column(schema, table, col, false, false))
             .declaring([col.sql_type.as_str()]),
     ];
-    let mut verify = vec![column_check(false)];
+    let mut verify = vec![Verify::column(schema, table, col, false)];
     let mut rollback = Vec::new();
     let mut rollback_verify = vec![absent];
     if let Some(default) = &col.default {
@@ -176,13 +169,6 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
 /// (no scan: the valid check proves it) and drop the helper.
 pub(super) fn not_null(schema: &str, table: &str, col: &Column) -> Fragment {
     let helper = not_null_helper(table, &col.name);
-    let column_check = |not_null: bool| Verify::Column {
-        schema: schema.into(),
-        table: table.into(),
-        column: col.name.clone(),
-        sql_type: col.sql_type.clone(),
-        not_null,
-    };
     Fragment {
         summary: format!("set {} NOT NULL", col.name),
         forward: vec![
@@ -195,7 +181,7 @@ pub(super) fn not_null(schema: &str, table: &str, col: &Column) -> Fragment {
             ),
         ],
         verify: vec![
-            column_check(true),
+            Verify::column(schema, table, col, true),
             Verify::ConstraintAbsent {
                 schema: schema.into(),
                 table: table.into(),
@@ -216,7 +202,7 @@ pub(super) fn not_null(schema: &str, table: &str, col: &Column) -> Fragment {
             ),
         ],
         rollback_verify: vec![
-            column_check(false),
+            Verify::column(schema, table, col, false),
             Verify::Constraint {
                 schema: schema.into(),
                 table: table.into(),

@@ -29,13 +29,7 @@ pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
         exists: true,
     }];
     for c in &model.columns {
-        verify.push(Verify::Column {
-            schema: schema.into(),
-            table: table.into(),
-            column: c.name.clone(),
-            sql_type: c.sql_type.clone(),
-            not_null: !c.nullable,
-        });
+        verify.push(Verify::column(schema, table, c, !c.nullable));
     }
     let constraint_names = std::iter::once(crate::names::object_name(&[table], "pkey"))
         .chain(

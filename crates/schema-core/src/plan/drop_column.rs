@@ -26,13 +26,6 @@ pub fn archive_name(table: &str, column: &str, version: u32) -> String {
 pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
     let from = ctx.from.expect("a dropped column has a previous version");
-    let column = |not_null: bool| Verify::Column {
-        schema: schema.into(),
-        table: table.into(),
-        column: col.name.clone(),
-        sql_type: col.sql_type.clone(),
-        not_null,
-    };
     let must_relax = !col.nullable && col.default.is_none();
     if must_relax {
         let helper = not_null_helper(table, &col.name);
@@ -49,7 +42,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
                 "ban-drop-not-null",
                 "The new code no longer writes this column, which is dropped in the contract phase.",
             )],
-            verify: vec![column(false)],
+            verify: vec![Verify::column(schema, table, col, false)],
             rollback: vec![
                 Sql::new(add_helper),
                 Sql::new(raw::validate_constraint(schema, table, &helper)),
@@ -60,7 +53,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
                     "The helper check is no longer needed: the column is NOT NULL again.",
                 ),
             ],
-            rollback_verify: vec![column(true)],
+            rollback_verify: vec![Verify::column(schema, table, col, true)],
         });
     }
 
@@ -161,7 +154,12 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         }],
         ctx.opts.batch_size,
     )));
-    let mut rollback_verify = vec![column(!col.nullable && !must_relax)];
+    let mut rollback_verify = vec![Verify::column(
+        schema,
+        table,
+        col,
+        !col.nullable && !must_relax,
+    )];
     // NOT NULL with a default stayed NOT NULL until the contract.
     rebuild::column_objects(
         from,

@@ -26,13 +26,6 @@ const DROP_SYNC: &str = "Drops the sync function of a rename; only its trigger u
 pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
     let sync = names::object_name(&[table, &new.name], "sync");
-    let column = |c: &Column, not_null: bool| Verify::Column {
-        schema: schema.into(),
-        table: table.into(),
-        column: c.name.clone(),
-        sql_type: c.sql_type.clone(),
-        not_null,
-    };
     let absent = |c: &Column| Verify::ColumnAbsent {
         schema: schema.into(),
         table: table.into(),
@@ -64,7 +57,7 @@ pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
             function.clone(),
             create_trigger.clone(),
         ],
-        verify: vec![column(new, false), trigger(true)],
+        verify: vec![Verify::column(schema, table, new, false), trigger(true)],
         rollback: vec![
             drop_trigger.clone(),
             drop_function.clone(),
@@ -132,7 +125,10 @@ pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
         });
     }
     let from = ctx.from.expect("a rename has a previous version");
-    let mut rollback_verify = vec![column(old, !old.nullable), trigger(true)];
+    let mut rollback_verify = vec![
+        Verify::column(schema, table, old, !old.nullable),
+        trigger(true),
+    ];
     rebuild::column_objects(
         from,
         &old.name,

@@ -140,14 +140,19 @@ pub fn drop_default(schema: &str, table: &str, column: &str) -> String {
 /// Runs `statement` (which adds constraint `name`) unless the constraint exists: re-runnable
 /// outside a transaction.
 pub fn constraint_if_missing(schema: &str, table: &str, name: &str, statement: &str) -> String {
+    unless_constraint("missing", schema, table, name, statement)
+}
+
+/// A `DO $tag$` block that runs `statement` unless constraint `name` exists.
+fn unless_constraint(tag: &str, schema: &str, table: &str, name: &str, statement: &str) -> String {
     format!(
-        "DO $missing$\n\
+        "DO ${tag}$\n\
          BEGIN\n\
          \x20 IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {rel} AND conname = {n}) THEN\n\
          \x20   {statement};\n\
          \x20 END IF;\n\
          END\n\
-         $missing$",
+         ${tag}$",
         rel = regclass(schema, table),
         n = lit(name),
     )
@@ -216,18 +221,8 @@ pub fn drop_constraint_in_do(schema: &str, table: &str, name: &str) -> String {
 
 /// Adds a `NOT VALID` check constraint unless it exists (re-runnable outside a transaction).
 pub fn add_check_not_valid_if_missing(schema: &str, table: &str, name: &str, expr: &str) -> String {
-    format!(
-        "DO $helper$\n\
-         BEGIN\n\
-         \x20 IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = {rel} AND conname = {n}) THEN\n\
-         \x20   {stmt};\n\
-         \x20 END IF;\n\
-         END\n\
-         $helper$",
-        rel = regclass(schema, table),
-        n = lit(name),
-        stmt = add_constraint_not_valid(schema, table, name, &format!("CHECK ({expr})")),
-    )
+    let add = add_constraint_not_valid(schema, table, name, &format!("CHECK ({expr})"));
+    unless_constraint("helper", schema, table, name, &add)
 }
 
 /// The batched backfill: walks the primary key from its lowest to the highest value that
@@ -441,6 +436,17 @@ pub enum Verify {
 }
 
 impl Verify {
+    /// `col` exists in `schema.table` with its type, NOT NULL or not.
+    pub fn column(schema: &str, table: &str, col: &crate::model::Column, not_null: bool) -> Verify {
+        Verify::Column {
+            schema: schema.into(),
+            table: table.into(),
+            column: col.name.clone(),
+            sql_type: col.sql_type.clone(),
+            not_null,
+        }
+    }
+
     /// `(condition that holds when all is well, message when it does not)`.
     fn render(&self) -> (String, String) {
         let absent = |exists: bool| if exists { "" } else { "NOT " };
