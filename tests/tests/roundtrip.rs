@@ -3,6 +3,7 @@
 //! catalog and data checked, every rollback in reverse order back to an empty database with
 //! the catalog and data of each older version checked on the way, then forward again.
 
+#[macro_use]
 mod common;
 
 use std::collections::BTreeMap;
@@ -271,21 +272,7 @@ macro_rules! pattern_tests {
     )*};
 }
 
-pattern_tests!(
-    create_table,
-    add_nullable,
-    add_default,
-    add_backfill,
-    add_volatile_default,
-    add_index,
-    add_unique,
-    add_foreign_key,
-    add_check,
-    long_names,
-    rename_column,
-    drop_column,
-    other_schema
-);
+for_each_pattern!(pattern_tests);
 
 /// Which version's code the background writer runs as.
 const OLD_CODE: u8 = 0;

@@ -1,5 +1,6 @@
 //! The generated files of every pattern and of the example crate, reviewed as snapshots.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -20,21 +21,7 @@ macro_rules! pattern_snapshots {
     };
 }
 
-pattern_snapshots!(
-    create_table,
-    add_nullable,
-    add_default,
-    add_backfill,
-    add_volatile_default,
-    add_index,
-    add_unique,
-    add_foreign_key,
-    add_check,
-    long_names,
-    rename_column,
-    drop_column,
-    other_schema
-);
+for_each_pattern!(pattern_snapshots);
 
 #[test]
 fn example_service_snapshot() {

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPoolOptions;
@@ -20,21 +18,6 @@ fn pool(db: &TestDb) -> (tokio::runtime::Runtime, sqlx::PgPool) {
         .block_on(PgPoolOptions::new().max_connections(2).connect(&url))
         .unwrap();
     (rt, pool)
-}
-
-fn generate_sqlx(src: &Path) -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    migrate_gen::generate(&migrate_gen::GenerateArgs {
-        src: src.to_owned(),
-        out: out.path().to_owned(),
-        date: DATE.into(),
-        author: AUTHOR.into(),
-        check: false,
-        options: Default::default(),
-        layout: migrate_gen::Layout::Sqlx,
-    })
-    .unwrap();
-    out
 }
 
 #[test]
@@ -72,7 +55,7 @@ fn the_example_applies_reverts_and_applies_again_with_sqlx_migrate() {
 
 #[test]
 fn a_backfill_runs_through_sqlx_with_rows_and_reverts_without_losing_them() {
-    let out = generate_sqlx(&fixture("add_backfill"));
+    let out = generate_as(&fixture("add_backfill"), migrate_gen::Layout::Sqlx);
     let db = TestDb::new("sqlx");
     let (rt, pool) = pool(&db);
     let migrator = rt.block_on(Migrator::new(out.path())).unwrap();

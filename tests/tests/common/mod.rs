@@ -27,24 +27,43 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(format!("{name}.rs"))
 }
 
-pub const PATTERNS: &[&str] = &[
-    "create_table",
-    "add_nullable",
-    "add_default",
-    "add_backfill",
-    "add_volatile_default",
-    "add_index",
-    "add_unique",
-    "add_foreign_key",
-    "add_check",
-    "long_names",
-    "rename_column",
-    "drop_column",
-    "other_schema",
-];
+/// Calls `$m!` with the name of every fixture in `fixtures/patterns`: the one list of them, from
+/// which `PATTERNS` and each test file's per-pattern tests are made.
+macro_rules! for_each_pattern {
+    ($m:ident) => {
+        $m!(
+            create_table,
+            add_nullable,
+            add_default,
+            add_backfill,
+            add_volatile_default,
+            add_index,
+            add_unique,
+            add_foreign_key,
+            add_check,
+            long_names,
+            rename_column,
+            drop_column,
+            other_schema
+        );
+    };
+}
+
+macro_rules! pattern_names {
+    ($($name:ident),*) => {
+        pub const PATTERNS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+for_each_pattern!(pattern_names);
 
 /// Generates every migration of `src` into a new temp folder.
 pub fn generate(src: &Path) -> tempfile::TempDir {
+    generate_as(src, Default::default())
+}
+
+/// Generates every migration of `src` into a new temp folder, in `layout`.
+pub fn generate_as(src: &Path, layout: migrate_gen::Layout) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     migrate_gen::generate(&migrate_gen::GenerateArgs {
         src: src.to_owned(),
@@ -53,7 +72,7 @@ pub fn generate(src: &Path) -> tempfile::TempDir {
         author: AUTHOR.into(),
         check: false,
         options: Default::default(),
-        layout: Default::default(),
+        layout,
     })
     .unwrap();
     out
