@@ -345,6 +345,13 @@ fn an_edited_applied_file_is_refused_and_reported_but_crlf_is_not_an_edit() {
             .contains("002_people_v2_expand.sql was edited after it was applied"),
         "{run}"
     );
+    assert_eq!(
+        run.stderr
+            .matches("002_people_v2_expand.sql was edited")
+            .count(),
+        1,
+        "reported once: {run}"
+    );
     ok(apply(&db, &dir, &["--accept-edited"]));
 }
 
