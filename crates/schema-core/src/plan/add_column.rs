@@ -85,7 +85,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     let needs_trigger = col.default.is_none();
     if needs_trigger {
         let function = Sql::new(raw::fill_function(schema, &fill_name, &col.name, &expr));
-        let trigger = Sql::new(raw::create_fill_trigger(
+        let trigger = Sql::new(raw::create_row_trigger(
             schema, table, &fill_name, &fill_name,
         ));
         forward.push(function.clone());

@@ -38,7 +38,7 @@ pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
         exists,
     };
     let function = Sql::new(raw::sync_function(schema, &sync, &old.name, &new.name));
-    let create_trigger = Sql::new(raw::create_fill_trigger(schema, table, &sync, &sync));
+    let create_trigger = Sql::new(raw::create_row_trigger(schema, table, &sync, &sync));
     let drop_trigger = Sql::new(raw::drop_trigger_if_exists(schema, table, &sync));
     let drop_function = Sql::ignoring(
         raw::drop_function_if_exists(schema, &sync),

@@ -91,7 +91,8 @@ pub fn fill_function(schema: &str, function: &str, column: &str, expr: &str) -> 
     )
 }
 
-pub fn create_fill_trigger(schema: &str, table: &str, trigger: &str, function: &str) -> String {
+/// A `BEFORE INSERT OR UPDATE` row trigger running `function` (a fill or a sync function).
+pub fn create_row_trigger(schema: &str, table: &str, trigger: &str, function: &str) -> String {
     format!(
         "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
         ident(trigger),
