@@ -117,7 +117,7 @@ fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
         if message.starts_with(progress::PREFIX) {
             progress.message(message);
         } else if notice.severity() != "DEBUG" {
-            eprintln!("{}: {message}", notice.severity().to_lowercase());
+            progress.say(&format!("{}: {message}", notice.severity().to_lowercase()));
         }
     });
     let mut client = config.connect(NoTls).map_err(|e| {

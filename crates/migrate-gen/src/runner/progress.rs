@@ -36,9 +36,15 @@ impl Progress {
             let bar = ProgressBar::new(total.max(1));
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, {eta} left",
+                    "{msg} [{bar:30}] {human_pos}/{human_len} rows, {rate} rows/s, {eta} left",
                 )
                 .expect("a valid template")
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}", state.per_sec());
+                    },
+                )
                 .progress_chars("=> "),
             );
             bar.set_message(label.to_owned());
@@ -88,6 +94,20 @@ impl Progress {
                     );
                 }
             }
+        }
+    }
+
+    /// Prints a line of the server's (a notice) without breaking a bar that is drawn.
+    pub fn say(&self, line: &str) {
+        match self
+            .active
+            .lock()
+            .expect("progress lock")
+            .as_ref()
+            .map(|a| &a.display)
+        {
+            Some(Display::Bar(bar)) => bar.suspend(|| eprintln!("{line}")),
+            _ => eprintln!("{line}"),
         }
     }
 
