@@ -29,32 +29,47 @@ fn columns_exist(client: &mut Client, model: &TableModel) -> bool {
     })
 }
 
-/// The table in the database has exactly the model's columns, types and nullability.
-fn assert_matches_model(client: &mut Client, model: &TableModel) {
-    let rel = format!("\"{}\".\"{}\"", model.schema, model.name);
+/// `(name, NOT NULL, type with its modifier)` of every column of `rel`, sorted.
+fn columns_of(client: &mut Client, rel: &str) -> Vec<(String, bool, String)> {
     let rows = client
         .query(
-            "SELECT attname::text, attnotnull, atttypid::regtype::text FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attname",
+            "SELECT attname::text, attnotnull, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attname",
             &[&rel],
         )
         .unwrap();
-    let mut actual: Vec<(String, bool, String)> = rows
-        .iter()
+    rows.iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
-    actual.sort();
-    let mut expected: Vec<(String, bool, String)> = model
+        .collect()
+}
+
+/// The table in the database has exactly the model's columns, types (with their modifiers:
+/// `varchar(200)` is not `varchar(80)`) and nullability.
+fn assert_matches_model(client: &mut Client, model: &TableModel) {
+    let rel = format!("\"{}\".\"{}\"", model.schema, model.name);
+    let actual = columns_of(client, &rel);
+    // PostgreSQL spells the model's types for us: a temporary table declared with them.
+    let decl: Vec<String> = model
         .columns
         .iter()
         .map(|c| {
-            let ty: String = client
-                .query_one("SELECT $1::text::regtype::text", &[&c.sql_type])
-                .unwrap()
-                .get(0);
-            (c.name.clone(), !c.nullable, ty)
+            format!(
+                "\"{}\" {}{}",
+                c.name,
+                c.sql_type,
+                if c.nullable { "" } else { " NOT NULL" }
+            )
         })
         .collect();
-    expected.sort();
+    client
+        .batch_execute(&format!(
+            "CREATE TEMP TABLE mg_expected ({})",
+            decl.join(", ")
+        ))
+        .unwrap();
+    let expected = columns_of(client, "pg_temp.mg_expected");
+    client
+        .batch_execute("DROP TABLE pg_temp.mg_expected")
+        .unwrap();
     assert_eq!(
         actual, expected,
         "table {rel} does not match version {}",
@@ -108,7 +123,7 @@ fn round_trip(src: &Path) {
                 client
                     .query_one(
                         &format!(
-                            "SELECT coalesce(md5(string_agg(coalesce(\"{column}\"::text, '<null>'), ',' ORDER BY \"{pk}\")), '') FROM \"{}\".\"{}\" WHERE \"{pk}\" <= {ROWS}",
+                            "SELECT coalesce(md5(string_agg(coalesce(({column})::text, '<null>'), ',' ORDER BY \"{pk}\")), '') FROM \"{}\".\"{}\" WHERE \"{pk}\" <= {ROWS}",
                             to.schema, to.name
                         ),
                         &[],
@@ -116,7 +131,27 @@ fn round_trip(src: &Path) {
                     .unwrap()
                     .get(0)
             };
-            let before: Vec<String> = renamed.iter().map(|(old, _)| values(client, old)).collect();
+            let before: Vec<String> = renamed
+                .iter()
+                .map(|(old, _)| values(client, &format!("\"{old}\"")))
+                .collect();
+            // A retyped column must hold every old value, converted (`using`, else the cast).
+            let converted: Vec<(String, String)> = to
+                .columns
+                .iter()
+                .filter_map(|c| {
+                    let change = c.retyped_from.as_ref()?;
+                    let expr = change
+                        .using
+                        .clone()
+                        .unwrap_or_else(|| format!("\"{}\"", c.name));
+                    Some((c.name.clone(), format!("CAST(({expr}) AS {})", c.sql_type)))
+                })
+                .collect();
+            let converted_before: Vec<String> = converted
+                .iter()
+                .map(|(_, expr)| values(client, expr))
+                .collect();
             let mut boundary = Boundary {
                 catalog: catalog(client),
                 digest: from.as_ref().map(|m| data_digest(client, m, ROWS)),
@@ -151,9 +186,16 @@ fn round_trip(src: &Path) {
                     *next_id += 1;
                 }
             }
+            for ((column, expr), before) in converted.iter().zip(&converted_before) {
+                assert_eq!(
+                    &values(client, &format!("\"{column}\"")),
+                    before,
+                    "{table}: {column} does not hold every old value converted by {expr}"
+                );
+            }
             for ((old, new), before) in renamed.iter().zip(&before) {
                 assert_eq!(
-                    &values(client, new),
+                    &values(client, &format!("\"{new}\"")),
                     before,
                     "{table}: {new} does not carry every value of {old}"
                 );

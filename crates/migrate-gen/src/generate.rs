@@ -113,6 +113,9 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
         )));
     }
     manifest.layout = args.layout;
+    if !manifest.steps.is_empty() {
+        one_view_per_release(&steps, &new)?;
+    }
     let mut outcome = Outcome {
         existing: manifest.files.len(),
         ..Outcome::default()
@@ -199,6 +202,34 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     // run reports instead of trusting.
     write_atomic(&args.out.join(manifest::FILE_NAME), &manifest.render())?;
     Ok(outcome)
+}
+
+/// A type change's view shows its version's columns until its contract; a later version of
+/// the same table in the same release would run its expand before that contract, while the
+/// view still hides its changes. Such a version waits for a release of its own.
+fn one_view_per_release(steps: &[Step], new: &[usize]) -> Result<(), Error> {
+    for &i in new {
+        let step = &steps[i];
+        let Some(view) = &step.view_schema else {
+            continue;
+        };
+        if let Some(later) = new
+            .iter()
+            .map(|&j| &steps[j])
+            .find(|s| s.qualified() == step.qualified() && s.to > step.to)
+        {
+            return Err(Error::msg(format!(
+                "{} version {}: its type change is read through the view {view}.{} until its contract, so it needs a release of its own, but this run also adds version {}; set `version = {}`, generate, apply and deploy it, then add version {}",
+                step.qualified(),
+                step.to,
+                step.table,
+                later.to,
+                step.to,
+                later.to
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn write_new(path: &Path, text: &str) -> Result<(), Error> {

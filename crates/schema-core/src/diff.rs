@@ -19,6 +19,14 @@ pub enum Change {
         old: Column,
         new: Column,
     },
+    /// The column's type changes. `in_place`: PostgreSQL changes it in the catalog alone
+    /// (a wider `varchar`, say); otherwise expand/contract through a shadow column, a
+    /// converting trigger and a view for the new code.
+    ChangeType {
+        old: Column,
+        new: Column,
+        in_place: bool,
+    },
     /// A non-unique index.
     AddIndex(Index),
     /// A unique constraint, backed by an index built concurrently.
@@ -62,7 +70,7 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         problem,
         fix: fix.to_owned(),
     };
-    let not_yet = "add the new column under a new name in a new version instead; renames, type changes and drops through expand/contract are not supported yet";
+    let not_yet = "annotate the type change (`retyped_at`, `old_type`), or add the new column under a new name in a new version";
 
     if from.primary_key != to.primary_key {
         return Err(refuse(
@@ -125,6 +133,32 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
             });
             continue;
         };
+        if old.sql_type != new.sql_type
+            && let Some(change) = &new.retyped_from
+        {
+            if from.primary_key.contains(&old.name) {
+                return Err(refuse(
+                    Some(&old.name),
+                    "the type of a primary key column changes".into(),
+                    "keep the primary key's type (every row and every referencing foreign key would be rewritten)",
+                ));
+            }
+            if old.nullable != new.nullable {
+                return Err(refuse(
+                    Some(&old.name),
+                    "the type change also changes the column's nullability".into(),
+                    "change the type in one version and the nullability in another",
+                ));
+            }
+            let in_place = change.using.is_none()
+                && crate::types::changes_in_place(&old.sql_type, &new.sql_type);
+            changes.push(Change::ChangeType {
+                old: old.clone(),
+                new: new.clone(),
+                in_place,
+            });
+            continue;
+        }
         if old.sql_type != new.sql_type {
             return Err(refuse(
                 Some(&old.name),
@@ -140,7 +174,7 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
                     if old.nullable { "NULL" } else { "NOT NULL" },
                     if new.nullable { "NULL" } else { "NOT NULL" }
                 ),
-                not_yet,
+                "changing a column's nullability is not supported; add a new column under a new name in a new version",
             ));
         }
         if old.default != new.default {
@@ -302,7 +336,7 @@ mod tests {
                 .contains("the type changes from text to varchar(100)"),
             "{err}"
         );
-        assert!(err.to_string().contains("new version"), "{err}");
+        assert!(err.to_string().contains("retyped_at"), "{err}");
     }
 
     #[test]

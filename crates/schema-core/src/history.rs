@@ -3,7 +3,7 @@
 //! The macro and the generator both build this from source through [`crate::parse`];
 //! [`TableHistory::model_at`] turns it into the table as it is at one version.
 
-use crate::model::{Check, Column, ForeignKey, Index, TableModel};
+use crate::model::{Check, Column, ForeignKey, Index, TableModel, TypeChange};
 use crate::names;
 
 /// A `references = "table(column)"` target.
@@ -12,6 +12,21 @@ pub struct Reference {
     pub schema: String,
     pub table: String,
     pub column: String,
+}
+
+/// A type change (`retyped_at`, `old_type` / `old_sql_type`, `using`, `reverse`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Retype {
+    /// The first version with the field's own type.
+    pub at: u32,
+    /// The PostgreSQL type before `at`.
+    pub old_sql_type: String,
+    /// SQL expression over the old column (by its name) that gives the new value; `None`:
+    /// PostgreSQL's implicit or assignment cast.
+    pub using: Option<String>,
+    /// SQL expression over the new column (by its name) that gives the old value, for rows
+    /// that new code writes during the transition and for rollbacks; `None`: the cast.
+    pub reverse: Option<String>,
 }
 
 /// One annotated field across all versions of its table.
@@ -33,6 +48,8 @@ pub struct FieldHistory {
     pub until: Option<u32>,
     /// `(old_name, renamed_at)`.
     pub renamed_from: Option<(String, u32)>,
+    /// The type the column had before `retyped_at`.
+    pub retyped: Option<Retype>,
     pub default: Option<String>,
     pub backfill: Option<String>,
     pub references: Option<Reference>,
@@ -53,6 +70,7 @@ impl FieldHistory {
             since,
             until: None,
             renamed_from: None,
+            retyped: None,
             default: None,
             backfill: None,
             references: None,
@@ -63,6 +81,14 @@ impl FieldHistory {
     /// Whether the column exists at `version`.
     pub fn exists_at(&self, version: u32) -> bool {
         version >= self.since && self.until.is_none_or(|until| version < until)
+    }
+
+    /// The PostgreSQL type at `version`.
+    pub fn sql_type_at(&self, version: u32) -> &str {
+        match &self.retyped {
+            Some(r) if version < r.at => &r.old_sql_type,
+            _ => &self.sql_type,
+        }
     }
 
     /// The column name at `version`.
@@ -114,7 +140,7 @@ impl TableHistory {
             let col = field.column_at(version).to_owned();
             model.columns.push(Column {
                 name: col.clone(),
-                sql_type: field.sql_type.clone(),
+                sql_type: field.sql_type_at(version).to_owned(),
                 nullable: field.nullable,
                 default: field.default.clone(),
                 backfill: field.backfill.clone(),
@@ -123,6 +149,13 @@ impl TableHistory {
                     .as_ref()
                     .filter(|(_, at)| *at == version)
                     .map(|(old, _)| old.clone()),
+                retyped_from: field.retyped.as_ref().filter(|r| r.at == version).map(|r| {
+                    TypeChange {
+                        from: r.old_sql_type.clone(),
+                        using: r.using.clone(),
+                        reverse: r.reverse.clone(),
+                    }
+                }),
             });
             if field.primary_key {
                 model.primary_key.push(col.clone());

@@ -22,6 +22,6 @@ pub mod volatility;
 #[cfg(feature = "parser")]
 pub mod parse;
 
-pub use history::{FieldHistory, Reference, TableHistory};
-pub use model::{Check, Column, ForeignKey, Index, TableModel};
+pub use history::{FieldHistory, Reference, Retype, TableHistory};
+pub use model::{Check, Column, ForeignKey, Index, TableModel, TypeChange};
 pub use runtime::{AnyVersion, FromLatest, IntoLatest, IntoVersion, NotInVersion, Versioned};

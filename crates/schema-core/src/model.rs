@@ -15,6 +15,19 @@ pub struct Column {
     pub backfill: Option<String>,
     /// The name the column had in the previous version, when this version renames it.
     pub renamed_from: Option<String>,
+    /// The type the column had in the previous version, when this version changes it.
+    pub retyped_from: Option<TypeChange>,
+}
+
+/// How a column's values change type at one version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeChange {
+    /// The previous PostgreSQL type.
+    pub from: String,
+    /// Expression over the old column (by its name) giving the new value; `None`: a cast.
+    pub using: Option<String>,
+    /// Expression over the new column (by its name) giving the old value; `None`: a cast.
+    pub reverse: Option<String>,
 }
 
 /// An index; `unique` ones are unique constraints backed by the index of the same name.
@@ -79,6 +92,13 @@ impl TableModel {
             );
             if let Some(old) = &c.renamed_from {
                 let _ = write!(text, " renamed_from={old}");
+            }
+            if let Some(t) = &c.retyped_from {
+                let _ = write!(
+                    text,
+                    " retyped_from={} using={:?} reverse={:?}",
+                    t.from, t.using, t.reverse
+                );
             }
         }
         for i in &self.indexes {

@@ -29,6 +29,17 @@ pub fn shorten(name: &str) -> String {
     format!("{}_{}", &name[..end], &hash[..8])
 }
 
+/// The schema of the views through which version `version`'s code sees the tables of
+/// `schema` during a type change: `public_v3`.
+pub fn view_schema(schema: &str, version: u32) -> String {
+    shorten(&format!("{schema}_v{version}"))
+}
+
+/// The column that holds a retyped column's new values until the contract: `amount__v3`.
+pub fn shadow_column(column: &str, version: u32) -> String {
+    shorten(&format!("{column}__v{version}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,20 @@ pub trait Versioned: Sized {
             .model_at(Self::VERSION)
             .expect("a generated version type is within its table's versions")
     }
+
+    /// The `search_path` for code of this version: `public_v3, public`. While a type change
+    /// of this version is between its expand and its contract, the first schema holds the
+    /// view that shows the table with this version's types; otherwise it is empty or absent
+    /// and names resolve to the table itself. Set it on every connection of this version's
+    /// code (`SET search_path = ...`, or the connection's `options`).
+    fn search_path() -> String {
+        let schema = Self::history().schema;
+        format!(
+            "{}, {}",
+            crate::render::raw::ident(&crate::names::view_schema(&schema, Self::VERSION)),
+            crate::render::raw::ident(&schema)
+        )
+    }
 }
 
 /// A conversion to another version of the same struct, through every version in between:

@@ -44,6 +44,7 @@ macro_rules! for_each_pattern {
             long_names,
             rename_column,
             drop_column,
+            change_type,
             other_schema
         );
     };
@@ -168,8 +169,8 @@ impl Drop for TestDb {
     }
 }
 
-/// Columns, constraints (with NOT VALID), indexes (with validity), triggers and functions
-/// of the user's schemas, one sorted line each. The archive of dropped columns is left out: it
+/// Columns, constraints (with NOT VALID), indexes (with validity), triggers, views, schemas
+/// and functions of the user's schemas, one sorted line each. The archive of dropped columns is left out: it
 /// is kept for its retention period, rollback or not.
 pub fn catalog(client: &mut Client) -> String {
     let sql = r#"
@@ -192,6 +193,11 @@ pub fn catalog(client: &mut Client) -> String {
         UNION ALL
         SELECT format('trigger %s.%s %s', r.nspname, r.relname, t.tgname)
         FROM pg_trigger t JOIN rel r ON r.oid = t.tgrelid WHERE NOT t.tgisinternal
+        UNION ALL
+        SELECT format('view %s.%s %s', r.nspname, r.relname, pg_get_viewdef(r.oid))
+        FROM rel r JOIN pg_class c ON c.oid = r.oid WHERE c.relkind = 'v'
+        UNION ALL
+        SELECT format('schema %s', n.nspname) FROM pg_namespace n WHERE n.nspname ~ '_v[0-9]+$'
         UNION ALL
         SELECT format('function %s.%s', n.nspname, p.proname)
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -221,6 +227,7 @@ fn value(model: &TableModel, column: &schema_core::Column, id: &str) -> Option<S
     let ty = column.sql_type.to_ascii_lowercase();
     Some(match ty.as_str() {
         "bigint" | "integer" | "numeric" => format!("({id})"),
+        t if t.starts_with("numeric") => format!("({id})"),
         "smallint" => format!("(({id}) % 30000)::smallint"),
         "boolean" => "true".into(),
         "timestamptz" | "timestamp" => "now()".into(),
@@ -232,7 +239,12 @@ fn value(model: &TableModel, column: &schema_core::Column, id: &str) -> Option<S
     })
 }
 
-fn insert_sql(model: &TableModel, id_expr: &str, tail: &str) -> String {
+/// `"schema"."table"`.
+fn qualified(model: &TableModel) -> String {
+    format!("\"{}\".\"{}\"", model.schema, model.name)
+}
+
+fn insert_sql(rel: &str, model: &TableModel, id_expr: &str, tail: &str) -> String {
     let mut cols = Vec::new();
     let mut vals = Vec::new();
     for c in &model.columns {
@@ -242,9 +254,7 @@ fn insert_sql(model: &TableModel, id_expr: &str, tail: &str) -> String {
         }
     }
     format!(
-        "INSERT INTO \"{}\".\"{}\" ({}) SELECT {} {tail}",
-        model.schema,
-        model.name,
+        "INSERT INTO {rel} ({}) SELECT {} {tail}",
         cols.join(", "),
         vals.join(", ")
     )
@@ -254,6 +264,7 @@ fn insert_sql(model: &TableModel, id_expr: &str, tail: &str) -> String {
 pub fn seed(client: &mut Client, model: &TableModel, n: i64) {
     client
         .batch_execute(&insert_sql(
+            &qualified(model),
             model,
             "i",
             &format!("FROM generate_series(1, {n}) AS i"),
@@ -262,11 +273,27 @@ pub fn seed(client: &mut Client, model: &TableModel, n: i64) {
 }
 
 /// What one version's code does to one row: insert it, select it by primary key, update it,
-/// naming only that version's columns. Returns the error text on failure.
+/// naming only that version's columns, with that version's `search_path` (its view schema
+/// first, as `Versioned::search_path` says) and the table's bare name. Returns the error text
+/// on failure.
 pub fn write_row(client: &mut Client, model: &TableModel, id: i64) -> Result<(), String> {
-    let pk = &model.primary_key[0];
     client
-        .batch_execute(&insert_sql(model, &id.to_string(), ""))
+        .batch_execute(&format!(
+            "SET search_path = \"{}\", \"{}\"",
+            schema_core::names::view_schema(&model.schema, model.version),
+            model.schema
+        ))
+        .unwrap();
+    let result = write_row_here(client, model, id);
+    client.batch_execute("RESET search_path").unwrap();
+    result
+}
+
+fn write_row_here(client: &mut Client, model: &TableModel, id: i64) -> Result<(), String> {
+    let pk = &model.primary_key[0];
+    let rel = format!("\"{}\"", model.name);
+    client
+        .batch_execute(&insert_sql(&rel, model, &id.to_string(), ""))
         .map_err(|e| format!("insert: {e:?}"))?;
     let cols: Vec<String> = model
         .columns
@@ -276,10 +303,8 @@ pub fn write_row(client: &mut Client, model: &TableModel, id: i64) -> Result<(),
     client
         .query_one(
             &format!(
-                "SELECT {} FROM \"{}\".\"{}\" WHERE \"{pk}\" = {id}",
+                "SELECT {} FROM {rel} WHERE \"{pk}\" = {id}",
                 cols.join(", "),
-                model.schema,
-                model.name
             ),
             &[],
         )
@@ -291,9 +316,7 @@ pub fn write_row(client: &mut Client, model: &TableModel, id: i64) -> Result<(),
     {
         client
             .batch_execute(&format!(
-                "UPDATE \"{}\".\"{}\" SET \"{c}\" = \"{c}\" WHERE \"{pk}\" = {id}",
-                model.schema,
-                model.name,
+                "UPDATE {rel} SET \"{c}\" = \"{c}\" WHERE \"{pk}\" = {id}",
                 c = c.name
             ))
             .map_err(|e| format!("update: {e:?}"))?;

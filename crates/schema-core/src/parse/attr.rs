@@ -67,6 +67,13 @@ pub struct RawField {
     pub upgrade_with: Option<syn::LitStr>,
     pub downgrade_with: Option<syn::LitStr>,
     pub old_name_until: Option<Sp<u32>>,
+    /// A type change: the first version with the field's own type, the type before it (Rust
+    /// and/or SQL) and the conversions both ways.
+    pub retyped_at: Option<Sp<u32>>,
+    pub old_type: Option<syn::LitStr>,
+    pub old_sql_type: Option<Sp<String>>,
+    pub using: Option<Sp<String>>,
+    pub reverse: Option<Sp<String>>,
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
@@ -297,6 +304,11 @@ pub fn parse(
                     UPGRADE_WITH => f.upgrade_with = lit_str(COL, key, value, errors),
                     DOWNGRADE_WITH => f.downgrade_with = lit_str(COL, key, value, errors),
                     OLD_NAME_UNTIL => f.old_name_until = version(COL, key, value, errors),
+                    RETYPED_AT => f.retyped_at = version(COL, key, value, errors),
+                    OLD_TYPE => f.old_type = lit_str(COL, key, value, errors),
+                    OLD_SQL_TYPE => f.old_sql_type = string(COL, key, value, errors),
+                    USING => f.using = string(COL, key, value, errors),
+                    REVERSE => f.reverse = string(COL, key, value, errors),
                     _ => unreachable!("parse_keys only passes valid keys"),
                 },
             );

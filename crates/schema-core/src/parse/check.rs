@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use super::attr::{RawField, RawStruct, Sp};
 use super::symbol;
 use super::{Errors, ParsedField, ParsedStruct};
-use crate::history::{FieldHistory, Reference, TableHistory};
+use crate::history::{FieldHistory, Reference, Retype, TableHistory};
 use crate::names::MAX_IDENT_BYTES;
 use crate::types;
 
@@ -168,6 +168,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
                 upgrade_with: rust.upgrade_with,
                 downgrade_with: rust.downgrade_with,
                 old_name_until: rust.old_name_until,
+                old_type: f.old_type.as_ref().and_then(|lit| lit.parse().ok()),
             });
         }
     }
@@ -383,6 +384,7 @@ fn check_field(
         }
         parsed
     });
+    let retyped = check_retype(f, &column, nullable, &sql_type, &since, version, errors);
     let _ = table;
     Some(FieldHistory {
         rust_name: column.clone(),
@@ -395,10 +397,171 @@ fn check_field(
         since: since.value,
         until: f.until.as_ref().map(|u| u.value),
         renamed_from,
+        retyped,
         default: f.default.as_ref().map(|d| d.value.clone()),
         backfill: f.backfill.as_ref().map(|b| b.value.clone()),
         references,
         check: f.check.as_ref().map(|c| c.value.clone()),
+    })
+}
+
+/// `retyped_at`, `old_type` / `old_sql_type`, `using` and `reverse`.
+fn check_retype(
+    f: &RawField,
+    column: &str,
+    nullable: bool,
+    sql_type: &str,
+    since: &Sp<u32>,
+    version: &Sp<u32>,
+    errors: &mut Errors,
+) -> Option<Retype> {
+    let Some(at) = &f.retyped_at else {
+        let keys = [
+            (symbol::OLD_TYPE, f.old_type.as_ref().map(|l| l.span())),
+            (
+                symbol::OLD_SQL_TYPE,
+                f.old_sql_type.as_ref().map(|s| s.span),
+            ),
+            (symbol::USING, f.using.as_ref().map(|s| s.span)),
+            (symbol::REVERSE, f.reverse.as_ref().map(|s| s.span)),
+        ];
+        for (key, span) in keys {
+            if let Some(span) = span {
+                errors.push(
+                    span,
+                    format!("`{key}` describes a type change and needs `retyped_at = N`, the first version with the field's own type"),
+                );
+            }
+        }
+        return None;
+    };
+    if at.value <= since.value || at.value > version.value {
+        errors.push(
+            at.span,
+            format!(
+                "retyped_at = {} must be above since = {} and at most version = {}",
+                at.value, since.value, version.value
+            ),
+        );
+    }
+    if let Some(until) = &f.until
+        && at.value >= until.value
+    {
+        errors.push(
+            at.span,
+            format!(
+                "retyped_at = {} must be below until = {}, the version that removes the column",
+                at.value, until.value
+            ),
+        );
+    }
+    if f.primary_key.is_some() {
+        errors.push(
+            at.span,
+            "the type of a primary key column cannot change: every row and every foreign key that references it would be rewritten; keep its type",
+        );
+    }
+    if let Some(renamed) = &f.renamed_at
+        && renamed.value == at.value
+    {
+        errors.push(
+            at.span,
+            format!(
+                "the column is renamed and retyped at the same version {}; rename in one version and change the type in a later one",
+                at.value
+            ),
+        );
+    }
+    if let Some(check) = &f.check {
+        errors.push(
+            check.span,
+            format!(
+                "a `check` on field `{column}`, whose type changes: its expression names the column and cannot follow it to the new type; remove the check"
+            ),
+        );
+    }
+    let old_rust = f.old_type.as_ref().and_then(|lit| {
+        let parsed = lit.parse::<syn::Type>();
+        if let Err(e) = &parsed {
+            errors.push(
+                lit.span(),
+                format!("old_type = \"{}\" is not a Rust type: {e}", lit.value()),
+            );
+        }
+        parsed.ok().map(|ty| (ty, lit.span()))
+    });
+    if let Some((ty, span)) = &old_rust {
+        let (old_nullable, _) = unwrap_option(ty);
+        if old_nullable != nullable {
+            let what = |n: bool| if n { "an Option" } else { "not an Option" };
+            errors.push(
+                *span,
+                format!(
+                    "old_type is {} but the field is {}; a type change keeps the column's nullability",
+                    what(old_nullable),
+                    what(nullable)
+                ),
+            );
+        }
+    }
+    let old_sql_type = match (&f.old_sql_type, &old_rust) {
+        (Some(t), _) => t.value.clone(),
+        (None, Some((ty, span))) => match mapped_type(unwrap_option(ty).1) {
+            Some(t) => t,
+            None => {
+                errors.push(
+                    *span,
+                    format!(
+                        "no PostgreSQL type is known for old_type = \"{}\"; add old_sql_type = \"...\" (mapped types: {})",
+                        quote::ToTokens::to_token_stream(ty).to_string().replace(' ', ""),
+                        types::MAPPED_RUST_TYPES
+                    ),
+                );
+                return None;
+            }
+        },
+        (None, None) => {
+            errors.push(
+                at.span,
+                "`retyped_at` needs the type before it: `old_type = \"...\"` (its Rust type) or `old_sql_type = \"...\"`",
+            );
+            return None;
+        }
+    };
+    if sql_type.is_empty() {
+        return None;
+    }
+    if types::SqlType::parse(&old_sql_type) == types::SqlType::parse(sql_type) {
+        errors.push(
+            at.span,
+            format!(
+                "the column's type is {sql_type} both before and from retyped_at = {}; remove the type change, or give the new type with `sql_type`",
+                at.value
+            ),
+        );
+        return None;
+    }
+    if f.using.is_none() && !types::assignment_cast(&old_sql_type, sql_type) {
+        errors.push(
+            at.span,
+            format!(
+                "PostgreSQL has no implicit or assignment cast from {old_sql_type} to {sql_type}; add using = \"...\", an SQL expression over `{column}` that gives the new value"
+            ),
+        );
+    }
+    if f.reverse.is_none() && !types::assignment_cast(sql_type, &old_sql_type) {
+        errors.push(
+            at.span,
+            format!(
+                "PostgreSQL has no implicit or assignment cast from {sql_type} back to {old_sql_type}; add reverse = \"...\", an SQL expression over `{column}` that gives the old value (for rows that new code writes before the contract, and for rollbacks)"
+            ),
+        );
+    }
+    Some(Retype {
+        at: at.value,
+        old_sql_type,
+        using: f.using.as_ref().map(|u| u.value.clone()),
+        reverse: f.reverse.as_ref().map(|r| r.value.clone()),
     })
 }
 
@@ -427,8 +590,18 @@ fn check_rust_keys(
             None
         }
     };
+    let retyped = history.retyped.is_some();
     let upgrade_with = f.upgrade_with.as_ref().and_then(|lit| {
-        if history.since <= table_since {
+        if retyped && history.since > table_since {
+            errors.push(
+                lit.span(),
+                format!(
+                    "`upgrade_with` on field `{column}`, which is both added after the table's first version and retyped: it would serve two steps; give the field a serde default or make it an Option"
+                ),
+            );
+            return None;
+        }
+        if history.since <= table_since && !retyped {
             errors.push(
                 lit.span(),
                 format!(
@@ -440,7 +613,16 @@ fn check_rust_keys(
         expr(lit, symbol::UPGRADE_WITH, errors)
     });
     let downgrade_with = f.downgrade_with.as_ref().and_then(|lit| {
-        if history.until.is_none() {
+        if retyped && history.until.is_some() {
+            errors.push(
+                lit.span(),
+                format!(
+                    "`downgrade_with` on field `{column}`, which is both retyped and removed: it would serve two steps; give the field a serde default or make it an Option"
+                ),
+            );
+            return None;
+        }
+        if history.until.is_none() && !retyped {
             errors.push(
                 lit.span(),
                 format!(

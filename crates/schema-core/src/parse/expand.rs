@@ -24,7 +24,7 @@ use syn::spanned::Spanned;
 
 use super::check::unwrap_option;
 use super::{ParsedField, ParsedStruct};
-use crate::history::{FieldHistory, Reference, TableHistory};
+use crate::history::{FieldHistory, Reference, Retype, TableHistory};
 
 /// The tokens that replace the annotated struct.
 pub fn expand(parsed: &ParsedStruct) -> TokenStream {
@@ -191,6 +191,52 @@ impl<'a> Types<'a> {
         }
     }
 
+    /// The Rust type of `field` at `v`: its `old_type` before its `retyped_at`.
+    fn field_type<'f>(&self, field: &'f ParsedField, v: u32) -> &'f syn::Type {
+        match (&self.field_history(field).retyped, &field.old_type) {
+            (Some(r), Some(old)) if v < r.at => old,
+            _ => &field.field.ty,
+        }
+    }
+
+    /// Whether the type of `field` changes between neighbours `from` and `to`.
+    fn retyped_between(&self, field: &ParsedField, from: u32, to: u32) -> bool {
+        self.field_history(field)
+            .retyped
+            .as_ref()
+            .is_some_and(|r| from.min(to) < r.at && r.at <= from.max(to))
+    }
+
+    /// How a retyped field's value crosses the step `from -> to`: moved when the Rust type
+    /// stays, the user's `upgrade_with` / `downgrade_with`, else a lossless `From` of the
+    /// standard library (`i32` to `i64`); `None` when there is none.
+    fn convert_retyped(&self, field: &ParsedField, from: u32, to: u32) -> Option<Fill> {
+        let ident = self.field_ident(field, from);
+        let (src, dst) = (self.field_type(field, from), self.field_type(field, to));
+        let with = if from < to {
+            &field.upgrade_with
+        } else {
+            &field.downgrade_with
+        };
+        if let Some(expr) = with {
+            return Some(Fill::With(expr.to_token_stream()));
+        }
+        let text = |t: &syn::Type| t.to_token_stream().to_string().replace(' ', "");
+        if text(src) == text(dst) {
+            return Some(Fill::Value(quote!(value.#ident)));
+        }
+        let (src_opt, src_inner) = unwrap_option(src);
+        let (dst_opt, dst_inner) = unwrap_option(dst);
+        if src_opt != dst_opt || !lossless_from(&text(src_inner), &text(dst_inner)) {
+            return None;
+        }
+        Some(Fill::Value(if src_opt {
+            quote!(value.#ident.map(::core::convert::From::from))
+        } else {
+            quote!(::core::convert::From::from(value.#ident))
+        }))
+    }
+
     /// A value for a field that is new at the target version of an upgrade.
     fn fill_added(field: &ParsedField) -> Option<Fill> {
         match &field.upgrade_with {
@@ -254,6 +300,7 @@ impl<'a> Types<'a> {
             .map(|f| {
                 let mut field = f.field.clone();
                 field.ident = Some(self.field_ident(f, v));
+                field.ty = self.field_type(f, v).clone();
                 field.attrs.retain(|a| !is_serde(a));
                 field
             })
@@ -332,9 +379,19 @@ impl<'a> Types<'a> {
             .collect()
     }
 
+    /// The fields whose type changes across the step `from -> to` (neighbours) with no
+    /// conversion: not a lossless `From`, and no `upgrade_with` / `downgrade_with`.
+    fn unconverted(&self, from: u32, to: u32) -> Vec<&ParsedField> {
+        self.fields_at(to)
+            .filter(|f| self.field_history(f).exists_at(from))
+            .filter(|f| self.retyped_between(f, from, to))
+            .filter(|f| self.convert_retyped(f, from, to).is_none())
+            .collect()
+    }
+
     /// Whether the macro emits the step's `From` (else only a hand-written one can exist).
     fn step_is_built(&self, from: u32, to: u32) -> bool {
-        self.unfilled(from, to).is_empty()
+        self.unfilled(from, to).is_empty() && self.unconverted(from, to).is_empty()
     }
 
     /// One step between neighbours: its `From` when it can be built, and its hidden trait,
@@ -359,27 +416,29 @@ impl<'a> Types<'a> {
         let mut inits = Vec::new();
         for field in self.fields_at(to) {
             let to_ident = self.field_ident(field, to);
-            let value = if self.field_history(field).exists_at(from) {
-                let from_ident = self.field_ident(field, from);
-                quote!(value.#from_ident)
-            } else {
-                let fill = if from < to {
+            let fill = if !self.field_history(field).exists_at(from) {
+                if from < to {
                     Self::fill_added(field)
                 } else {
                     Self::fill_removed(field)
-                };
-                match fill.expect("step_is_built checked every field") {
-                    Fill::Value(tokens) => tokens,
-                    Fill::With(expr) => {
-                        // Computed before the fields move out of `value`.
-                        let local = format_ident!("__{}", unraw(&to_ident));
-                        let ty = &field.field.ty;
-                        // Spanned on the annotation's string, so that a function of the
-                        // wrong type is reported there.
-                        let call = quote::quote_spanned!(expr.span()=> ::schema_core::runtime::fill(#expr, &value));
-                        lets.push(quote!(let #local: #ty = #call;));
-                        local.into_token_stream()
-                    }
+                }
+            } else if self.retyped_between(field, from, to) {
+                self.convert_retyped(field, from, to)
+            } else {
+                let from_ident = self.field_ident(field, from);
+                Some(Fill::Value(quote!(value.#from_ident)))
+            };
+            let value = match fill.expect("step_is_built checked every field") {
+                Fill::Value(tokens) => tokens,
+                Fill::With(expr) => {
+                    // Computed before the fields move out of `value`.
+                    let local = format_ident!("__{}", unraw(&to_ident));
+                    let ty = self.field_type(field, to);
+                    // Spanned on the annotation's string, so that a function of the
+                    // wrong type is reported there.
+                    let call = quote::quote_spanned!(expr.span()=> ::schema_core::runtime::fill(#expr, &value));
+                    lets.push(quote!(let #local: #ty = #call;));
+                    local.into_token_stream()
                 }
             };
             inits.push(quote!(#to_ident: #value));
@@ -436,29 +495,41 @@ impl<'a> Types<'a> {
             self.type_name(from),
             self.type_name(to)
         );
+        let mut parts = Vec::new();
         let unfilled = self.unfilled(from, to);
-        if unfilled.is_empty() {
-            return head;
+        if !unfilled.is_empty() {
+            let names: Vec<String> = unfilled
+                .iter()
+                .map(|f| format!("`{}`", self.field_ident(f, to)))
+                .collect();
+            let one = names.len() == 1;
+            let what = if one {
+                format!("field {}", names[0])
+            } else {
+                format!("fields {}", names.join(", "))
+            };
+            let option = if one { "an Option" } else { "Options" };
+            parts.push(if from < to {
+                let verb = if one { "is" } else { "are" };
+                format!("{what} {verb} new at version {to}, not {option}, without a default")
+            } else {
+                let verb = if one { "was" } else { "were" };
+                format!("{what} {verb} removed at version {from}, not {option}, without a default")
+            });
         }
-        let names: Vec<String> = unfilled
-            .iter()
-            .map(|f| format!("`{}`", self.field_ident(f, to)))
-            .collect();
-        let one = names.len() == 1;
-        let what = if one {
-            format!("field {}", names[0])
+        for f in self.unconverted(from, to) {
+            let text = |t: &syn::Type| t.to_token_stream().to_string().replace(' ', "");
+            parts.push(format!(
+                "field `{}` changes type from `{}` to `{}`, with no lossless conversion",
+                self.field_ident(f, to),
+                text(self.field_type(f, from)),
+                text(self.field_type(f, to))
+            ));
+        }
+        if parts.is_empty() {
+            head
         } else {
-            format!("fields {}", names.join(", "))
-        };
-        let option = if one { "an Option" } else { "Options" };
-        if from < to {
-            let verb = if one { "is" } else { "are" };
-            format!("{head}: {what} {verb} new at version {to}, not {option}, without a default")
-        } else {
-            let verb = if one { "was" } else { "were" };
-            format!(
-                "{head}: {what} {verb} removed at version {from}, not {option}, without a default"
-            )
+            format!("{head}: {}", parts.join("; "))
         }
     }
 
@@ -470,6 +541,11 @@ impl<'a> Types<'a> {
         } else {
             super::symbol::DOWNGRADE_WITH
         };
+        if self.unfilled(from, to).is_empty() && !self.unconverted(from, to).is_empty() {
+            return format!(
+                "give each such field #[col({key} = \"...\")], a function or closure that computes its value from a `&{from_ty}`; or implement `From<{from_ty}> for {to_ty}`"
+            );
+        }
         format!(
             "give each such field #[col({key} = \"...\")], a function or closure that computes it from a `&{from_ty}`, or #[serde(default)]; or implement `From<{from_ty}> for {to_ty}`"
         )
@@ -705,6 +781,33 @@ fn without_derives(attr: syn::Attribute, remove: &[&str]) -> Option<syn::Attribu
     Some(syn::parse_quote!(#[derive(#(#kept),*)]))
 }
 
+/// Whether the standard library converts `from` to `to` with `From` (the lossless numeric
+/// widenings).
+fn lossless_from(from: &str, to: &str) -> bool {
+    const WIDER: &[(&str, &[&str])] = &[
+        ("i8", &["i16", "i32", "i64", "i128", "f32", "f64"]),
+        ("i16", &["i32", "i64", "i128", "f32", "f64"]),
+        ("i32", &["i64", "i128", "f64"]),
+        ("i64", &["i128"]),
+        (
+            "u8",
+            &[
+                "u16", "u32", "u64", "u128", "i16", "i32", "i64", "i128", "f32", "f64",
+            ],
+        ),
+        (
+            "u16",
+            &["u32", "u64", "u128", "i32", "i64", "i128", "f32", "f64"],
+        ),
+        ("u32", &["u64", "u128", "i64", "i128", "f64"]),
+        ("u64", &["u128", "i128"]),
+        ("f32", &["f64"]),
+    ];
+    WIDER
+        .iter()
+        .any(|(f, targets)| *f == from && targets.contains(&to))
+}
+
 /// `type` for `r#type`.
 fn unraw(ident: &syn::Ident) -> String {
     let name = ident.to_string();
@@ -784,6 +887,27 @@ impl Construct for Reference {
     }
 }
 
+impl Construct for Retype {
+    fn construct(&self) -> TokenStream {
+        let Retype {
+            at,
+            old_sql_type,
+            using,
+            reverse,
+        } = self;
+        let (at, old_sql_type) = (at.construct(), old_sql_type.construct());
+        let (using, reverse) = (using.construct(), reverse.construct());
+        quote! {
+            ::schema_core::Retype {
+                at: #at,
+                old_sql_type: #old_sql_type,
+                using: #using,
+                reverse: #reverse,
+            }
+        }
+    }
+}
+
 impl Construct for FieldHistory {
     fn construct(&self) -> TokenStream {
         // Destructured so that a new field of `FieldHistory` fails to compile here.
@@ -798,6 +922,7 @@ impl Construct for FieldHistory {
             since,
             until,
             renamed_from,
+            retyped,
             default,
             backfill,
             references,
@@ -813,6 +938,7 @@ impl Construct for FieldHistory {
         let since = since.construct();
         let until = until.construct();
         let renamed_from = renamed_from.construct();
+        let retyped = retyped.construct();
         let default = default.construct();
         let backfill = backfill.construct();
         let references = references.construct();
@@ -829,6 +955,7 @@ impl Construct for FieldHistory {
                 since: #since,
                 until: #until,
                 renamed_from: #renamed_from,
+                retyped: #retyped,
                 default: #default,
                 backfill: #backfill,
                 references: #references,

@@ -71,6 +71,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
                 default: None,
                 backfill: None,
                 renamed_from: None,
+                retyped_from: None,
                 ..col.clone()
             }))
             .collect(),

@@ -9,10 +9,12 @@
 //! 2. `backfill` (no transaction): existing rows filled in batches, one commit per batch;
 //! 3. `index_*` / `unique_*` (no transaction, one file each): concurrent index builds;
 //! 4. `validate` (one transaction): `VALIDATE CONSTRAINT`, `SET NOT NULL`;
-//! 5. `contract` (one transaction, after the deploy): helpers the old code needed are dropped.
+//! 5. `contract` (one transaction, after the deploy): helpers the old code needed are dropped;
+//!    renames, type changes and drops have contract files of their own.
 
 mod add_column;
 mod backfill;
+mod change_type;
 mod constraint;
 mod create_table;
 pub mod drop_column;
@@ -211,6 +213,9 @@ pub struct Step {
     /// Digest of the two models, so that an edited history is noticed.
     pub fingerprint: String,
     pub files: Vec<PlannedFile>,
+    /// The schema of the view through which the new version's code sees the table, when a
+    /// type change needs one until its contract.
+    pub view_schema: Option<String>,
 }
 
 impl Step {
@@ -277,6 +282,8 @@ struct Stages {
     contract: Vec<Fragment>,
     /// Contract files of their own (their rollback cannot share one transaction).
     contract_files: Vec<PlannedFile>,
+    /// Type changes through a shadow column: they share the step's view and contract file.
+    shadowed: Vec<change_type::Shadowed>,
 }
 
 /// Plans the step that turns `from` into `to`.
@@ -295,12 +302,16 @@ pub fn plan_step(
             Change::AddColumn(column) => add_column::plan(&ctx, column, &mut stages),
             Change::RenameColumn { old, new } => rename_column::plan(&ctx, old, new, &mut stages),
             Change::DropColumn(column) => drop_column::plan(&ctx, column, &mut stages),
+            Change::ChangeType { old, new, in_place } => {
+                change_type::plan(&ctx, old, new, *in_place, &mut stages)
+            }
             Change::AddIndex(idx) => stages.builds.push(index::plan_index(&ctx, idx)),
             Change::AddUnique(idx) => stages.builds.push(index::plan_unique(&ctx, idx)),
             Change::AddForeignKey(fk) => constraint::plan_foreign_key(&ctx, fk, &mut stages),
             Change::AddCheck(check) => constraint::plan_check(&ctx, check, &mut stages),
         }
     }
+    let view_schema = change_type::finish(&ctx, &mut stages);
     let label = ctx.step_label();
     if !stages.expand.is_empty() {
         files.push(merge(
@@ -362,6 +373,7 @@ pub fn plan_step(
         to: to.version,
         fingerprint: fingerprint(from, to),
         files,
+        view_schema,
     })
 }
 

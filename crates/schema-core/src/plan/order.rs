@@ -27,6 +27,14 @@ pub enum OrderError {
         version: u32,
         tables: Vec<String>,
     },
+    /// A column whose type changes while another table's foreign key references it.
+    ReferencedRetype {
+        table: String,
+        column: String,
+        target: String,
+        target_column: String,
+        version: u32,
+    },
 }
 
 impl fmt::Display for OrderError {
@@ -50,6 +58,16 @@ impl fmt::Display for OrderError {
             } => write!(
                 f,
                 "{table} version {version}, column `{column}`: references {target}, {problem}; reference a table and column that exist at that version"
+            ),
+            OrderError::ReferencedRetype {
+                table,
+                column,
+                target,
+                target_column,
+                version,
+            } => write!(
+                f,
+                "{target} version {version}, column `{target_column}`: its type changes, but {table}.{column} references it; a referenced column cannot change type (keep its type, or drop the reference in an earlier version)"
             ),
             OrderError::Cycle { version, tables } => write!(
                 f,
@@ -96,6 +114,21 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
                             .find(|c| tm.column(c).is_none())
                             .map(|c| format!("which has no column `{c}` at version {v}")),
                     };
+                    let retyped = th.model_at(v).and_then(|tm| {
+                        fk.ref_columns
+                            .iter()
+                            .find(|c| tm.column(c).is_some_and(|c| c.retyped_from.is_some()))
+                            .cloned()
+                    });
+                    if let Some(target_column) = retyped {
+                        return Err(OrderError::ReferencedRetype {
+                            table: name.clone(),
+                            column,
+                            target,
+                            target_column,
+                            version: v,
+                        });
+                    }
                     if let Some(problem) = problem {
                         return Err(OrderError::MissingReference {
                             table: name.clone(),

@@ -37,7 +37,9 @@ pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
         name: sync.clone(),
         exists,
     };
-    let function = Sql::new(raw::sync_function(schema, &sync, &old.name, &new.name));
+    let function = Sql::new(raw::sync_function(
+        schema, &sync, &old.name, &new.name, None, None,
+    ));
     let create_trigger = Sql::new(raw::create_row_trigger(schema, table, &sync, &sync));
     let drop_trigger = Sql::new(raw::drop_trigger_if_exists(schema, table, &sync));
     let drop_function = Sql::ignoring(

@@ -106,27 +106,151 @@ pub fn create_row_trigger(schema: &str, table: &str, trigger: &str, function: &s
 /// old code (copy old to new), any other insert from new code (copy new to old); an update
 /// copies whichever side it changed. The copy happens before NOT NULL is checked, so neither
 /// side's NOT NULL makes the other side's inserts fail.
-pub fn sync_function(schema: &str, function: &str, old: &str, new: &str) -> String {
+pub fn sync_function(
+    schema: &str,
+    function: &str,
+    old: &str,
+    new: &str,
+    to_new: Option<&str>,
+    to_old: Option<&str>,
+) -> String {
+    let (o, n) = (ident(old), ident(new));
+    // A conversion reads the column under its own name: the old row for `to_new`, the new
+    // value under the old column's name for `to_old`.
+    let set_new = match to_new {
+        None => format!("NEW.{n} := NEW.{o};"),
+        Some(e) => format!("NEW.{n} := {};", over_row(e, "NEW.*")),
+    };
+    let set_old = match to_old {
+        None => format!("NEW.{o} := NEW.{n};"),
+        Some(e) => format!("NEW.{o} := {};", over_row(e, &format!("NEW.{n} AS {o}"))),
+    };
     format!(
         "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $sync$\n\
          BEGIN\n\
          \x20 IF TG_OP = 'INSERT' THEN\n\
          \x20   IF NEW.{n} IS NULL THEN\n\
-         \x20     NEW.{n} := NEW.{o};\n\
+         \x20     {set_new}\n\
          \x20   ELSE\n\
-         \x20     NEW.{o} := NEW.{n};\n\
+         \x20     {set_old}\n\
          \x20   END IF;\n\
          \x20 ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN\n\
-         \x20   NEW.{o} := NEW.{n};\n\
+         \x20   {set_old}\n\
          \x20 ELSIF NEW.{o} IS DISTINCT FROM OLD.{o} THEN\n\
-         \x20   NEW.{n} := NEW.{o};\n\
+         \x20   {set_new}\n\
          \x20 END IF;\n\
          \x20 RETURN NEW;\n\
          END\n\
          $sync$",
         qualified(schema, function),
-        o = ident(old),
-        n = ident(new),
+    )
+}
+
+/// `expr` evaluated over one row made of `columns` (a select list): a user's expression
+/// names columns, and this gives it the ones it names.
+pub fn over_row(expr: &str, columns: &str) -> String {
+    format!("(SELECT ({expr}) FROM (SELECT {columns}) AS mg_row)")
+}
+
+pub fn rename_column(schema: &str, table: &str, from: &str, to: &str) -> String {
+    format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        qualified(schema, table),
+        ident(from),
+        ident(to)
+    )
+}
+
+/// Renames an index; the unique constraint it backs, if any, takes the new name too.
+pub fn rename_index(schema: &str, from: &str, to: &str) -> String {
+    format!(
+        "ALTER INDEX {} RENAME TO {}",
+        qualified(schema, from),
+        ident(to)
+    )
+}
+
+pub fn rename_constraint(schema: &str, table: &str, from: &str, to: &str) -> String {
+    format!(
+        "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+        qualified(schema, table),
+        ident(from),
+        ident(to)
+    )
+}
+
+pub fn alter_column_type(schema: &str, table: &str, column: &str, sql_type: &str) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} TYPE {sql_type}",
+        qualified(schema, table),
+        ident(column)
+    )
+}
+
+/// The view through which one version's code sees a table during a type change:
+/// `columns` are `(physical column, the version's name for it)`.
+pub fn create_version_view(
+    view_schema: &str,
+    schema: &str,
+    table: &str,
+    columns: &[(String, String)],
+) -> String {
+    let list = columns
+        .iter()
+        .map(|(physical, name)| {
+            if physical == name {
+                ident(name)
+            } else {
+                format!("{} AS {}", ident(physical), ident(name))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "CREATE OR REPLACE VIEW {} AS SELECT {list} FROM {}",
+        qualified(view_schema, table),
+        qualified(schema, table)
+    )
+}
+
+pub fn create_schema_if_not_exists(schema: &str) -> String {
+    format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))
+}
+
+pub fn drop_view_if_exists(schema: &str, view: &str) -> String {
+    format!("DROP VIEW IF EXISTS {}", qualified(schema, view))
+}
+
+/// Drops `schema` once nothing is left in it (the version views of other tables may be).
+pub fn drop_schema_if_empty(schema: &str) -> String {
+    format!(
+        "DO $schema$\n\
+         BEGIN\n\
+         \x20 IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {n})\n\
+         \x20    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = {n}) THEN\n\
+         \x20   DROP SCHEMA {q};\n\
+         \x20 END IF;\n\
+         END\n\
+         $schema$",
+        n = lit(schema),
+        q = ident(schema),
+    )
+}
+
+/// Runs `statements` in one `DO` block (one atomic statement, for no-transaction files)
+/// unless `column` of `schema.table` exists already.
+pub fn unless_column(schema: &str, table: &str, column: &str, statements: &[String]) -> String {
+    let body: String = statements.iter().map(|s| format!("    {s};\n")).collect();
+    format!(
+        "DO $unless$\n\
+         BEGIN\n\
+         \x20 IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = {rel} AND attname = {c} AND NOT attisdropped) THEN\n\
+         {body}\
+         \x20 END IF;\n\
+         END\n\
+         $unless$",
+        rel = regclass(schema, table),
+        c = lit(column),
     )
 }
 
@@ -434,6 +558,19 @@ pub enum Verify {
         name: String,
         exists: bool,
     },
+    View {
+        schema: String,
+        name: String,
+        exists: bool,
+    },
+    /// The column's type modifier (the length of a `varchar`, the precision of a `numeric`).
+    Typmod {
+        schema: String,
+        table: String,
+        column: String,
+        sql_type: String,
+        typmod: i32,
+    },
 }
 
 impl Verify {
@@ -446,6 +583,17 @@ impl Verify {
             sql_type: col.sql_type.clone(),
             not_null,
         }
+    }
+
+    /// `col` has the type modifier of its type, when [`crate::types::typmod`] knows it.
+    pub fn typmod(schema: &str, table: &str, col: &crate::model::Column) -> Option<Verify> {
+        Some(Verify::Typmod {
+            schema: schema.into(),
+            table: table.into(),
+            column: col.name.clone(),
+            sql_type: col.sql_type.clone(),
+            typmod: crate::types::typmod(&col.sql_type)?,
+        })
     }
 
     /// `(condition that holds when all is well, message when it does not)`.
@@ -592,6 +740,40 @@ impl Verify {
                         "still exists"
                     }
                 ),
+            ),
+            Verify::View {
+                schema,
+                name,
+                exists,
+            } => (
+                format!(
+                    "{}EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {} AND c.relkind = 'v')",
+                    absent(*exists),
+                    lit(schema),
+                    lit(name)
+                ),
+                format!(
+                    "view {schema}.{name} {}",
+                    if *exists {
+                        "is missing"
+                    } else {
+                        "still exists"
+                    }
+                ),
+            ),
+            Verify::Typmod {
+                schema,
+                table,
+                column,
+                sql_type,
+                typmod,
+            } => (
+                format!(
+                    "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attname = {} AND NOT attisdropped AND atttypmod = {typmod})",
+                    regclass(schema, table),
+                    lit(column)
+                ),
+                format!("column {schema}.{table}.{column} is not {sql_type}"),
             ),
         }
     }

@@ -270,7 +270,7 @@ fn phase_impls(types: &Types, v: u32) -> TokenStream {
         .collect();
     let fields = types.fields_at(v).map(|f| {
         let ident = types.field_ident(f, v);
-        let ty = &f.field.ty;
+        let ty = types.field_type(f, v);
         let attrs = f
             .field
             .attrs
