@@ -394,7 +394,8 @@ fn with_background_writer(
                         .replace("{target}", &target.to_string())
                         .replace("{value}", value)
                 };
-                let (inserted, updated) = (format!("w{n}"), format!("u{n}"));
+                // Numbers, so that they fit integer columns as well as text ones.
+                let (inserted, updated) = (format!("{}", 2 * n), format!("{}", 2 * n + 1));
                 for (sql, row, value) in [
                     (fill(w.insert, &inserted), id, inserted.clone()),
                     (fill(w.update, &updated), target, updated.clone()),
@@ -486,10 +487,12 @@ fn with_background_writer(
     assert!(written > 200, "the writer kept writing: {written} values");
 }
 
-/// `INSERT INTO t ...` -> `t`.
+/// `... INSERT INTO t ...` -> `t`.
 fn table_of(insert: &str) -> &str {
     insert
-        .trim_start_matches("INSERT INTO ")
+        .split("INSERT INTO ")
+        .nth(1)
+        .expect("an INSERT")
         .split_whitespace()
         .next()
         .unwrap()
@@ -538,4 +541,101 @@ fn drop_with_a_background_writer_loses_nothing() {
         &[("name", "name")],
         &[("nickname", "nickname"), ("name", "name")],
     );
+}
+
+#[test]
+fn type_change_with_a_background_writer_loses_nothing() {
+    // Old code writes the integer column of the table; new code the bigint one, through the
+    // view of version 2 (its search_path), until the contract resolves it to the table.
+    with_background_writer(
+        "change_type",
+        2,
+        "INSERT INTO shops (id, name) VALUES (1, 'main');
+         INSERT INTO orders (id, quantity, price, shop_id, code) SELECT i, i, i, 1, 'c' || i FROM generate_series(1, 10000) i",
+        Writes {
+            insert: "SET search_path = public_v1, public; INSERT INTO orders (id, quantity, price, code) VALUES ({id}, {value}, 12.34, 'c{id}')",
+            update: "SET search_path = public_v1, public; UPDATE orders SET quantity = {value}, price = price + 1 WHERE id = {target}",
+            column: "quantity",
+        },
+        Writes {
+            insert: "SET search_path = public_v2, public; INSERT INTO orders (id, quantity, price, code) VALUES ({id}, {value}, 1234, 'c{id}')",
+            update: "SET search_path = public_v2, public; UPDATE orders SET quantity = {value}, price = price + 100 WHERE id = {target}",
+            column: "quantity",
+        },
+        &[("quantity", "quantity")],
+        &[("quantity", "quantity")],
+    );
+}
+
+#[test]
+fn in_place_type_change_rewrites_nothing() {
+    // The varchar widened in place keeps the table's and its index's files: no rewrite.
+    let out = generate(&fixture("change_type"));
+    let steps = steps(out.path());
+    let db = TestDb::new("inplace");
+    let mut client = db.client();
+    let files_of = |client: &mut Client| -> Vec<(String, i64)> {
+        client
+            .query(
+                "SELECT relname::text, pg_relation_filenode(oid)::bigint FROM pg_class WHERE relname IN ('orders', 'orders_code_key') AND relnamespace = 'public'::regnamespace ORDER BY relname",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    };
+    for (_, _, files) in &steps[..2] {
+        for f in files {
+            db.psql(&out.path().join(format!("{}.sql", f.stem)));
+        }
+    }
+    client
+        .batch_execute(
+            "INSERT INTO shops (id, name) VALUES (1, 'main');
+             INSERT INTO orders (id, quantity, price, shop_id, code) SELECT i, i, i, 1, 'c' || i FROM generate_series(1, 1000) i",
+        )
+        .unwrap();
+    let before = files_of(&mut client);
+    assert_eq!(before.len(), 2);
+    let expand = &steps[2].2[0];
+    assert_eq!(expand.phase, Phase::Expand);
+    db.psql(&out.path().join(format!("{}.sql", expand.stem)));
+    let width: String = client
+        .query_one(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'public.orders'::regclass AND attname = 'code'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(width, "character varying(200)");
+    assert_eq!(
+        files_of(&mut client),
+        before,
+        "the expand rewrote the table or its index"
+    );
+    // A value only the wide type holds, then the rollback: it refuses, changing nothing.
+    client
+        .batch_execute(&format!(
+            "INSERT INTO orders (id, quantity, price, code) VALUES (5000, 1, 1, '{}')",
+            "x".repeat(150)
+        ))
+        .unwrap();
+    let rollback = out.path().join(format!("{}.rollback.sql", expand.stem));
+    let status = db.try_psql(&rollback);
+    assert!(
+        !status.status.success(),
+        "the narrowing rollback accepted a value that does not fit"
+    );
+    assert!(
+        String::from_utf8_lossy(&status.stderr)
+            .contains("value too long for type character varying(80)"),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM orders WHERE length(code) = 150", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "the failed rollback kept the long value");
 }

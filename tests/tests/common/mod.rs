@@ -132,7 +132,18 @@ impl TestDb {
 
     /// `psql -v ON_ERROR_STOP=1 -f file`; panics with psql's output on failure.
     pub fn psql(&self, file: &Path) {
-        let out = Command::new("psql")
+        let out = self.try_psql(file);
+        assert!(
+            out.status.success(),
+            "psql -f {} failed:\n{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `psql -v ON_ERROR_STOP=1 -f file`, whatever its outcome.
+    pub fn try_psql(&self, file: &Path) -> std::process::Output {
+        Command::new("psql")
             .args([
                 "-X",
                 "-q",
@@ -148,13 +159,7 @@ impl TestDb {
             .arg("-f")
             .arg(file)
             .output()
-            .expect("psql on PATH");
-        assert!(
-            out.status.success(),
-            "psql -f {} failed:\n{}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .expect("psql on PATH")
     }
 }
 

@@ -28,7 +28,7 @@
 use std::collections::BTreeMap;
 
 use super::add_column::not_null;
-use super::rebuild::{self, RERUNNABLE};
+use super::rebuild;
 use super::{
     Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages, constraint, index,
 };
@@ -269,8 +269,12 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
         raw::create_version_view(&view_schema, schema, table, &columns),
     ];
     let drop_view = [
-        raw::drop_view_if_exists(&view_schema, table),
-        raw::drop_schema_if_empty(&view_schema),
+        Sql::ignoring(
+            raw::drop_view_if_exists(&view_schema, table),
+            "ban-drop-view",
+            "Only the new code reads this view, and only until the contract; from then on its statements resolve to the table.",
+        ),
+        Sql::new(raw::drop_schema_if_empty(&view_schema)),
     ];
     stages.expand.push(Fragment {
         summary: format!(
@@ -279,12 +283,12 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
         ),
         forward: create_view.iter().map(Sql::new).collect(),
         verify: vec![view(true)],
-        rollback: drop_view.iter().map(Sql::new).collect(),
+        rollback: drop_view.to_vec(),
         rollback_verify: vec![view(false)],
     });
 
     let from = ctx.from.expect("a type change has a previous version");
-    let mut forward: Vec<Sql> = drop_view.iter().map(Sql::new).collect();
+    let mut forward: Vec<Sql> = drop_view.to_vec();
     let mut verify = vec![view(false)];
     let mut rollback_swap = Vec::new();
     let mut refills = Vec::new();
@@ -312,11 +316,15 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
         ));
         rollback_swap.push(raw::rename_column(schema, table, c, &s.shadow));
         for (shadow_name, name, is_index) in &s.objects {
-            forward.push(Sql::new(if *is_index {
-                raw::rename_index(schema, shadow_name, name)
-            } else {
-                raw::rename_constraint(schema, table, shadow_name, name)
-            }));
+            forward.push(Sql::ignoring(
+                if *is_index {
+                    raw::rename_index(schema, shadow_name, name)
+                } else {
+                    raw::rename_constraint(schema, table, shadow_name, name)
+                },
+                "renaming-object",
+                "The shadow's index or constraint takes the name the model gives it; no client names it.",
+            ));
             rollback_swap.push(if *is_index {
                 raw::rename_index(schema, name, shadow_name)
             } else {
@@ -364,6 +372,11 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
         rollback_swap.push(statements::add_column(
             schema, table, &old_bare, false, false,
         ));
+        // Its default at once (existing rows stay NULL until the refill): new code that
+        // leaves the column out gets the old default, which the trigger converts.
+        if let Some(d) = &s.old.default {
+            rollback_swap.push(raw::set_default(schema, table, c, d));
+        }
         let change = s.new.retyped_from.as_ref().expect("a type change");
         rollback_swap.push(sync_function(schema, &s.sync, c, &s.shadow, change));
         rollback_swap.push(raw::create_row_trigger(schema, table, &s.sync, &s.sync));
@@ -379,13 +392,6 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
             expr: back,
             not_null: false,
         });
-        if let Some(d) = &s.old.default {
-            rollback_after.push(Sql::ignoring(
-                raw::set_default(schema, table, c, d),
-                "prefer-robust-stmts",
-                RERUNNABLE,
-            ));
-        }
         rollback_verify.push(Verify::column(schema, table, &s.old, !s.old.nullable));
         rollback_verify.push(Verify::column(
             schema,
