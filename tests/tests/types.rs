@@ -398,3 +398,67 @@ fn any_version_holds_each_version_and_converts_to_and_from_the_latest() {
     assert_eq!(<SessionAny as AnyVersion>::type_version(2), Ok(2));
     assert_eq!(<SessionV2 as Versioned>::SINCE, 2);
 }
+
+/// Type changes at version 2: a lossless widening, a narrowing with functions both ways, and
+/// a column whose SQL type alone changes.
+#[versioned(table = "orders", version = 2)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(retyped_at = 2, old_type = "Option<i32>")]
+    pub quantity: Option<i64>,
+    #[col(
+        retyped_at = 2,
+        old_type = "f64",
+        old_sql_type = "double precision",
+        using = "round(cents)::bigint",
+        reverse = "cents::double precision",
+        upgrade_with = "|o: &OrderV1| o.cents.round() as i64",
+        downgrade_with = "|o: &Order| o.cents as f64"
+    )]
+    pub cents: i64,
+    #[col(
+        sql_type = "varchar(200)",
+        retyped_at = 2,
+        old_sql_type = "varchar(80)"
+    )]
+    pub code: String,
+}
+
+#[test]
+fn a_retyped_field_has_its_old_type_before_the_change() {
+    let v1 = OrderV1 {
+        id: 1,
+        quantity: Some(7_i32),
+        cents: 12.6_f64,
+        code: "a".into(),
+    };
+    let v2: Order = v1.clone().into();
+    assert_eq!(
+        v2,
+        Order {
+            id: 1,
+            quantity: Some(7_i64),
+            cents: 13,
+            code: "a".into()
+        }
+    );
+    // i64 to i32 is no lossless `From`, and `quantity` has no downgrade_with: no downgrade.
+    assert!(!converts!(Order => OrderV1));
+    assert!(converts!(OrderV1 => Order));
+    let m1 = OrderV1::table_model();
+    let m2 = Order::table_model();
+    let types =
+        |m: &TableModel| -> Vec<String> { m.columns.iter().map(|c| c.sql_type.clone()).collect() };
+    assert_eq!(
+        types(&m1),
+        ["bigint", "integer", "double precision", "varchar(80)"]
+    );
+    assert_eq!(types(&m2), ["bigint", "bigint", "bigint", "varchar(200)"]);
+    let change = m2.columns[2].retyped_from.as_ref().unwrap();
+    assert_eq!(change.from, "double precision");
+    assert_eq!(change.using.as_deref(), Some("round(cents)::bigint"));
+    assert_eq!(Order::search_path(), "\"public_v2\", \"public\"");
+    assert_eq!(OrderV1::search_path(), "\"public_v1\", \"public\"");
+}

@@ -1006,3 +1006,68 @@ fn no_arguments_in_the_workspace_root_says_everything_is_up_to_date() {
     run.assert_ok();
     assert!(run.stdout.contains("everything is up to date"), "{run}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Type changes and releases.
+
+#[test]
+fn a_type_change_with_a_later_version_in_one_run_is_refused() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    p.generate("2026-11-24").assert_ok();
+    let before = snapshot(&p.out());
+    // A type change at 3 through a view, and a version 4 in the same run.
+    let v4 = USERS_V2
+        .replace("version = 2", "version = 4")
+        .replace(
+            "    #[col(unique)]\n    pub email: String,",
+            "    #[col(unique, sql_type = \"uuid\", retyped_at = 3, old_type = \"String\", using = \"email::uuid\")]\n    pub email: String,\n    #[col(since = 4)]\n    pub bio: Option<String>,",
+        );
+    assert_ne!(v4, USERS_V2);
+    p.write("lib.rs", &v4);
+    let run = p.generate("2026-12-01");
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("public.users version 3: its type change is read through the view public_v3.users until its contract, so it needs a release of its own, but this run also adds version 4"),
+        "{run}"
+    );
+    assert_eq!(snapshot(&p.out()), before, "something was written");
+    // Alone, the type change is one release; the next version follows in another run.
+    p.write(
+        "lib.rs",
+        &v4.replace("version = 4", "version = 3")
+            .replace("    #[col(since = 4)]\n    pub bio: Option<String>,\n", ""),
+    );
+    p.generate("2026-12-01").assert_ok();
+    p.write("lib.rs", &v4);
+    p.generate("2026-12-02").assert_ok();
+}
+
+#[test]
+fn a_type_change_of_a_referenced_column_is_refused_with_the_fix() {
+    let src = r#"use schema_macros::versioned;
+
+#[versioned(table = "orgs", version = 2)]
+pub struct Org {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(unique, sql_type = "varchar(64)", retyped_at = 2, old_sql_type = "varchar(32)")]
+    pub code: String,
+}
+
+#[versioned(table = "users", version = 2)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(sql_type = "varchar(32)", references = "orgs(code)")]
+    pub org_code: String,
+}
+"#;
+    let p = Project::with(&[("lib.rs", src)]);
+    let run = p.generate("2026-11-24");
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("public.orgs version 2, column `code`: its type changes, but public.users.org_code references it"),
+        "{run}"
+    );
+    assert!(!p.out().exists(), "nothing is written");
+}

@@ -520,6 +520,7 @@ fn check_retype(
                 return None;
             }
         },
+        (None, None) if f.old_type.is_some() => return None,
         (None, None) => {
             errors.push(
                 at.span,
