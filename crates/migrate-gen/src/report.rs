@@ -42,6 +42,16 @@ pub fn plan_text(steps: &[&Step], covered: usize) -> String {
                 i.why
             );
         }
+        if let Some(view) = &step.view_schema {
+            let _ = writeln!(
+                out,
+                "  new code: version {v} reads {t} through the view {view}.{table} until the contract; set `search_path = {view}, {schema}` on its connections",
+                v = step.to,
+                t = step.qualified(),
+                table = step.table,
+                schema = step.schema
+            );
+        }
     }
     // The deploy, by phase.
     let (before, after): (Vec<String>, Vec<String>) = {

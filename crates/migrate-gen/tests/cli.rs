@@ -1024,6 +1024,12 @@ fn a_type_change_with_a_later_version_in_one_run_is_refused() {
         );
     assert_ne!(v4, USERS_V2);
     p.write("lib.rs", &v4);
+    let plan = p.plan();
+    plan.assert_ok();
+    assert!(
+        plan.stdout.contains("new code: version 3 reads public.users through the view public_v3.users until the contract; set `search_path = public_v3, public` on its connections"),
+        "{plan}"
+    );
     let run = p.generate("2026-12-01");
     run.assert_failed();
     assert!(
