@@ -135,3 +135,65 @@ fn the_sqlx_command_line_runs_and_reverts_the_example() {
         "everything reverted: {empty}"
     );
 }
+
+#[test]
+fn an_in_place_type_change_runs_through_sqlx_and_one_through_a_view_is_refused() {
+    let src = tempfile::tempdir().unwrap();
+    let file = src.path().join("lib.rs");
+    std::fs::write(
+        &file,
+        r#"#[versioned(table = "tags", version = 2)]
+pub struct Tag {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(sql_type = "varchar(200)", retyped_at = 2, old_sql_type = "varchar(80)", unique)]
+    pub label: String,
+}
+"#,
+    )
+    .unwrap();
+    let out = generate_as(&file, migrate_gen::Layout::Sqlx);
+    let db = TestDb::new("sqlx");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    rt.block_on(migrator.run_to(10, &pool)).unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "INSERT INTO tags (id, label) SELECT i, 't' || i FROM generate_series(1, 1000) i",
+        )
+        .unwrap();
+    let width = |client: &mut postgres::Client| -> String {
+        client
+            .query_one("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'tags'::regclass AND attname = 'label'", &[])
+            .unwrap()
+            .get(0)
+    };
+    rt.block_on(migrator.run(&pool)).unwrap();
+    assert_eq!(width(&mut client), "character varying(200)");
+    rt.block_on(migrator.undo(&pool, 10)).unwrap();
+    assert_eq!(width(&mut client), "character varying(80)");
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM tags WHERE label = 't' || id", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1000);
+    rt.block_on(pool.close());
+
+    let refused = migrate_gen::generate(&migrate_gen::GenerateArgs {
+        src: fixture("change_type"),
+        out: tempfile::tempdir().unwrap().path().join("sqlx"),
+        date: "2026-01-31".into(),
+        author: "tests".into(),
+        check: false,
+        options: Default::default(),
+        layout: migrate_gen::Layout::Sqlx,
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused
+            .contains("public.orders version 2: the sqlx layout cannot express `contract_types`"),
+        "{refused}"
+    );
+}
