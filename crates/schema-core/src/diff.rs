@@ -340,6 +340,43 @@ mod tests {
     }
 
     #[test]
+    fn an_annotated_type_change_is_in_place_only_where_postgres_rewrites_nothing() {
+        let h = |old: &str, new: &str, using: Option<&str>| {
+            let mut code = field("code", new, false, 1);
+            code.retyped = Some(crate::Retype {
+                at: 2,
+                old_sql_type: old.into(),
+                using: using.map(str::to_owned),
+                reverse: None,
+            });
+            let mut id = field("id", "bigint", false, 1);
+            id.primary_key = true;
+            let t = TableHistory {
+                rust_name: "T".into(),
+                schema: "public".into(),
+                table: "t".into(),
+                since: 1,
+                version: 2,
+                fields: vec![id, code],
+            };
+            diff(t.model_at(1).as_ref(), &t.model_at(2).unwrap()).unwrap()
+        };
+        let in_place = |changes: Vec<Change>| match changes.as_slice() {
+            [Change::ChangeType { in_place, old, new }] => {
+                assert_ne!(old.sql_type, new.sql_type);
+                *in_place
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(in_place(h("varchar(80)", "varchar(200)", None)));
+        assert!(in_place(h("varchar(80)", "text", None)));
+        assert!(!in_place(h("integer", "bigint", None)));
+        assert!(!in_place(h("varchar(200)", "varchar(80)", None)));
+        // A `using` is a conversion: never in place.
+        assert!(!in_place(h("varchar(80)", "text", Some("upper(code)"))));
+    }
+
+    #[test]
     fn not_null_without_fill_is_refused() {
         let h = users();
         let v1 = h.model_at(1).unwrap();
