@@ -111,14 +111,16 @@ fn round_trip(src: &Path) {
             } else {
                 None
             };
-            let to = h.model_at(*version).unwrap();
+            // `None`: the table is dropped at this version.
+            let to = h.model_at(*version);
             // A renamed column must carry every value of the old one.
             let renamed: Vec<(String, String)> = to
-                .columns
                 .iter()
+                .flat_map(|to| &to.columns)
                 .filter_map(|c| c.renamed_from.clone().map(|old| (old, c.name.clone())))
                 .collect();
             let values = |client: &mut Client, column: &str| -> String {
+                let to = to.as_ref().expect("a renamed column's table exists");
                 let pk = &to.primary_key[0];
                 client
                     .query_one(
@@ -137,8 +139,8 @@ fn round_trip(src: &Path) {
                 .collect();
             // A retyped column must hold every old value, converted (`using`, else the cast).
             let converted: Vec<(String, String)> = to
-                .columns
                 .iter()
+                .flat_map(|to| &to.columns)
                 .filter_map(|c| {
                     let change = c.retyped_from.as_ref()?;
                     let expr = change
@@ -158,14 +160,33 @@ fn round_trip(src: &Path) {
                 transition_ids: Vec::new(),
             };
             for file in files {
+                // A step that starts with its contract (a drop) has its old code's last row
+                // written right before it.
+                if let Some(from) = &from
+                    && check_writes
+                    && file.phase == Phase::Contract
+                    && boundary.transition_ids.is_empty()
+                {
+                    write_row(client, from, *next_id).unwrap();
+                    boundary.transition_ids.push(*next_id);
+                    *next_id += 1;
+                }
                 db.psql(&out.path().join(format!("{}.sql", file.stem)));
                 let Some(from) = &from else {
-                    seed(client, &to, ROWS);
+                    seed(client, to.as_ref().unwrap(), ROWS);
                     continue;
                 };
                 if !check_writes {
                     continue;
                 }
+                let Some(to) = &to else {
+                    assert!(
+                        write_row(client, from, *next_id).is_err(),
+                        "{table} is still there after {}",
+                        file.stem
+                    );
+                    continue;
+                };
                 if file.phase != Phase::Contract {
                     write_row(client, from, *next_id).unwrap_or_else(|e| {
                         panic!(
@@ -176,8 +197,8 @@ fn round_trip(src: &Path) {
                     boundary.transition_ids.push(*next_id);
                     *next_id += 1;
                 }
-                if columns_exist(client, &to) {
-                    write_row(client, &to, *next_id).unwrap_or_else(|e| {
+                if columns_exist(client, to) {
+                    write_row(client, to, *next_id).unwrap_or_else(|e| {
                         panic!(
                             "{table} v{} code failed after {}: {e}",
                             to.version, file.stem
@@ -207,9 +228,47 @@ fn round_trip(src: &Path) {
     // Forward, with both versions writing after every file.
     apply_forward(&mut client, &mut next_id, &mut boundaries, true);
     let final_catalog = catalog(&mut client);
+    // A dropped table is in the archive with every row it had, those of the transition too.
+    for ((table, version, _), boundary) in steps.iter().zip(&boundaries) {
+        let h = history(table);
+        if h.until != Some(*version) {
+            continue;
+        }
+        let from = h.model_at(version - 1).unwrap();
+        let archived = TableModel {
+            schema: "migrate_gen_archive".into(),
+            name: schema_core::plan::drop_table::archive_name(&h.schema, &h.table, *version),
+            ..from.clone()
+        };
+        assert!(!columns_exist(&mut client, &from), "{table} is still there");
+        assert_eq!(
+            Some(data_digest(&mut client, &archived, ROWS)),
+            boundary.digest,
+            "{table}: the archive does not hold every value"
+        );
+        let ids = boundary.transition_ids.iter().map(i64::to_string);
+        let ids = ids.collect::<Vec<_>>().join(", ");
+        let found: i64 = client
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM \"{}\".\"{}\" WHERE \"{}\" IN ({ids})",
+                    archived.schema, archived.name, archived.primary_key[0]
+                ),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            found as usize,
+            boundary.transition_ids.len(),
+            "{table}: rows of the transition are not in the archive"
+        );
+    }
     let mut latest: BTreeMap<String, TableModel> = BTreeMap::new();
     for h in &histories {
-        let model = h.model_at(h.version).unwrap();
+        let Some(model) = h.model_as_of(h.version) else {
+            continue;
+        };
         assert_matches_model(&mut client, &model);
         for col in &model.columns {
             let Some(expr) = &col.backfill else { continue };

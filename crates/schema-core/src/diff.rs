@@ -283,6 +283,7 @@ mod tests {
             table: "users".into(),
             since: 1,
             version: 2,
+            until: None,
             fields: vec![id, email, name, org],
         }
     }

@@ -109,15 +109,31 @@ pub struct TableHistory {
     pub table: String,
     /// Version at which the table is created.
     pub since: u32,
-    /// Latest version.
+    /// Latest version of the struct (`version` of `#[versioned]`).
     pub version: u32,
+    /// Version at which the table is dropped (`until` of `#[versioned]`): it exists in the
+    /// versions below.
+    pub until: Option<u32>,
     pub fields: Vec<FieldHistory>,
 }
 
 impl TableHistory {
     /// The versions at which the table exists, oldest first.
     pub fn versions(&self) -> std::ops::RangeInclusive<u32> {
-        self.since..=self.version
+        self.since..=self.last_version()
+    }
+
+    /// The last version at which the table exists: `version`, or the one before `until`.
+    pub fn last_version(&self) -> u32 {
+        self.until.map_or(self.version, |until| until - 1)
+    }
+
+    /// The table at `version`, or at its last version when `version` is later (a table keeps
+    /// its latest shape at later versions of other tables); `None` before it is created and
+    /// from the version that drops it on.
+    pub fn model_as_of(&self, version: u32) -> Option<TableModel> {
+        self.model_at(version.min(self.last_version()))
+            .filter(|_| self.until.is_none_or(|until| version < until))
     }
 
     /// The table as it is at `version`, or `None` outside its versions.

@@ -18,8 +18,10 @@ pub trait Versioned: Sized {
     const VERSION: u32;
     /// The first version of the table (`since` of `#[versioned]`).
     const SINCE: u32;
-    /// The latest version of the table.
+    /// The latest version of the table: the last one that has it when it is dropped.
     const LATEST: u32;
+    /// The version that drops the table (`until` of `#[versioned]`), if one does.
+    const UNTIL: Option<u32> = None;
 
     /// The latest type of the struct (`User`).
     type Latest: Versioned;
@@ -78,13 +80,14 @@ pub trait AnyVersion: Sized {
 
     /// The type version that serves API version `api`: the newest version of the struct
     /// at or below `api`, since a table keeps its latest shape at later versions of the
-    /// crate. An error below the table's first version.
+    /// crate. An error below the table's first version, and from the version that drops it.
     fn type_version(api: u32) -> Result<u32, NotInVersion> {
         let (since, latest) = (
             <Self::Latest as Versioned>::SINCE,
             <Self::Latest as Versioned>::LATEST,
         );
-        if api < since {
+        let dropped = <Self::Latest as Versioned>::UNTIL.is_some_and(|until| api >= until);
+        if api < since || dropped {
             Err(NotInVersion {
                 table: <Self::Latest as Versioned>::TABLE,
                 requested: api,
@@ -114,7 +117,7 @@ pub fn fill<A, R>(f: impl FnOnce(&A) -> R, value: &A) -> R {
     f(value)
 }
 
-/// A table that does not exist yet at the requested version.
+/// A table that does not exist yet, or no longer, at the requested version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotInVersion {
     pub table: &'static str,
@@ -125,6 +128,17 @@ pub struct NotInVersion {
 
 impl fmt::Display for NotInVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.requested > *self.versions.end() {
+            return write!(
+                f,
+                "`{}` does not exist in version {}; it exists in versions {} to {} and is dropped at version {}",
+                self.table,
+                self.requested,
+                self.versions.start(),
+                self.versions.end(),
+                self.versions.end() + 1
+            );
+        }
         write!(
             f,
             "`{}` does not exist in version {}; it exists from version {}",

@@ -45,6 +45,7 @@ macro_rules! for_each_pattern {
             rename_column,
             drop_column,
             change_type,
+            drop_table,
             other_schema
         );
     };

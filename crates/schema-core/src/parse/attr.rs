@@ -42,6 +42,7 @@ pub struct RawStruct {
     pub table: Option<Sp<String>>,
     pub version: Option<Sp<u32>>,
     pub since: Option<Sp<u32>>,
+    pub until: Option<Sp<u32>>,
     pub schema: Option<Sp<String>>,
     pub item: syn::ItemStruct,
     pub fields: Vec<RawField>,
@@ -235,6 +236,7 @@ pub fn parse(
         table: None,
         version: None,
         since: None,
+        until: None,
         schema: None,
         item: item.clone(),
         fields: Vec::new(),
@@ -252,6 +254,7 @@ pub fn parse(
             SCHEMA => raw.schema = string(VERSIONED, key, value, errors),
             VERSION => raw.version = version(VERSIONED, key, value, errors),
             SINCE => raw.since = version(VERSIONED, key, value, errors),
+            UNTIL => raw.until = version(VERSIONED, key, value, errors),
             _ => unreachable!("parse_keys only passes valid keys"),
         },
     );

@@ -145,6 +145,30 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             ),
         );
     }
+    // The version that drops the table, once it is in range.
+    let until = raw.until.as_ref().and_then(|until| {
+        if until.value <= since.value {
+            errors.push(
+                until.span,
+                format!(
+                    "until = {} must be above since = {}; the table exists in the versions from `since` up to, not including, `until`",
+                    until.value, since.value
+                ),
+            );
+            None
+        } else if until.value > version.value {
+            errors.push(
+                until.span,
+                format!(
+                    "until = {} is above version = {}; raise `version` to drop the table",
+                    until.value, version.value
+                ),
+            );
+            None
+        } else {
+            Some(until.value)
+        }
+    });
     let schema = raw
         .schema
         .as_ref()
@@ -157,9 +181,9 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
     let mut parsed_fields = Vec::new();
     for (index, (field, f)) in named.named.iter().zip(&raw.fields).enumerate() {
         let ident = field.ident.as_ref().expect("named field");
-        if let Some(history) =
-            check_field(ident, field, f, &table, &schema, &since, &version, errors)
-        {
+        if let Some(history) = check_field(
+            ident, field, f, &table, &schema, &since, &version, until, errors,
+        ) {
             let rust = check_rust_keys(f, &history, since.value, errors);
             fields.push(history);
             parsed_fields.push(ParsedField {
@@ -190,7 +214,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
         &fields,
         &parsed_fields,
         &raw.fields,
-        since.value..=version.value,
+        since.value..=until.map_or(version.value, |u| u - 1),
         errors,
     );
 
@@ -201,6 +225,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             table,
             since: since.value,
             version: version.value,
+            until,
             fields,
         },
         item: raw.item.clone(),
@@ -216,6 +241,7 @@ fn check_field(
     schema: &str,
     table_since: &Sp<u32>,
     version: &Sp<u32>,
+    table_until: Option<u32>,
     errors: &mut Errors,
 ) -> Option<FieldHistory> {
     let name = ident.to_string();
@@ -254,6 +280,19 @@ fn check_field(
             ),
         );
     }
+    if let Some(t) = table_until
+        && f.since.is_some()
+        && since.value >= t
+        && since.value <= version.value
+    {
+        errors.push(
+            since.span,
+            format!(
+                "since = {} is not below the table's until = {t}; the table is dropped at version {t}",
+                since.value
+            ),
+        );
+    }
     if since.value < table_since.value {
         errors.push(
             since.span,
@@ -270,6 +309,16 @@ fn check_field(
                 format!(
                     "until = {} must be above since = {}",
                     until.value, since.value
+                ),
+            );
+        } else if let Some(t) = table_until
+            && until.value >= t
+        {
+            errors.push(
+                until.span,
+                format!(
+                    "until = {} is not below the table's until = {t}; the column goes with its table, remove `until`",
+                    until.value
                 ),
             );
         } else if until.value > version.value {
@@ -335,6 +384,16 @@ fn check_field(
                     format!(
                         "renamed_at = {} must be above since = {} and at most version = {}",
                         at.value, since.value, version.value
+                    ),
+                );
+            } else if let Some(t) = table_until
+                && at.value >= t
+            {
+                errors.push(
+                    at.span,
+                    format!(
+                        "renamed_at = {} is not below the table's until = {t}; the table is dropped at version {t}",
+                        at.value
                     ),
                 );
             }

@@ -4,7 +4,8 @@
 //!
 //! - `UserV{v}` for every older version and `User` itself for the latest (also reachable as
 //!   `UserV{latest}`), each with the struct's attributes and the fields that exist at `v`,
-//!   under the names they had at `v`;
+//!   under the names they had at `v`. A table dropped at `until = K` has types only for the
+//!   versions that have it: `User` is version K - 1, the last shape its rows had;
 //! - `impl ::schema_core::Versioned` and an inherent `VERSION` constant on each;
 //! - `From` conversions between neighbouring versions where they can be built: derived, or
 //!   from `upgrade_with` / `downgrade_with` and serde defaults;
@@ -128,8 +129,9 @@ impl<'a> Types<'a> {
         &self.parsed.history
     }
 
+    /// The last version that has the table.
     fn latest(&self) -> u32 {
-        self.history().version
+        self.history().last_version()
     }
 
     fn ident(&self) -> &syn::Ident {
@@ -325,12 +327,17 @@ impl<'a> Types<'a> {
             quote!(<#latest_ty as ::schema_core::Versioned>::history())
         };
         let const_doc = format!(" The version of table `{table}` that this type is.");
+        let until = self.history().until.map(|until| {
+            let until = Literal::u32_unsuffixed(until);
+            quote!(const UNTIL: ::core::option::Option<u32> = ::core::option::Option::Some(#until);)
+        });
         quote! {
             impl ::schema_core::Versioned for #ty {
                 const TABLE: &'static str = #table;
                 const VERSION: u32 = #version;
                 const SINCE: u32 = #since;
                 const LATEST: u32 = #latest;
+                #until
                 type Latest = #latest_ty;
                 type Any = #any;
 
@@ -973,6 +980,7 @@ impl Construct for TableHistory {
             table,
             since,
             version,
+            until,
             fields,
         } = self;
         let rust_name = rust_name.construct();
@@ -980,6 +988,7 @@ impl Construct for TableHistory {
         let table = table.construct();
         let since = since.construct();
         let version = version.construct();
+        let until = until.construct();
         let fields = fields.construct();
         quote! {
             ::schema_core::TableHistory {
@@ -988,6 +997,7 @@ impl Construct for TableHistory {
                 table: #table,
                 since: #since,
                 version: #version,
+                until: #until,
                 fields: #fields,
             }
         }

@@ -8,7 +8,7 @@ pub const VERSION: &str = "version";
 pub const SINCE: &str = "since";
 pub const SCHEMA: &str = "schema";
 
-pub const STRUCT_KEYS: &[&str] = &[TABLE, VERSION, SINCE, SCHEMA];
+pub const STRUCT_KEYS: &[&str] = &[TABLE, VERSION, SINCE, UNTIL, SCHEMA];
 
 pub const PRIMARY_KEY: &str = "primary_key";
 pub const UNIQUE: &str = "unique";

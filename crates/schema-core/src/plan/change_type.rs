@@ -318,7 +318,7 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
         for (shadow_name, name, is_index) in &s.objects {
             forward.push(Sql::ignoring(
                 if *is_index {
-                    raw::rename_index(schema, shadow_name, name)
+                    raw::rename_index(schema, shadow_name, name, false)
                 } else {
                     raw::rename_constraint(schema, table, shadow_name, name)
                 },
@@ -326,7 +326,7 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
                 "The shadow's index or constraint takes the name the model gives it; no client names it.",
             ));
             rollback_swap.push(if *is_index {
-                raw::rename_index(schema, name, shadow_name)
+                raw::rename_index(schema, name, shadow_name, false)
             } else {
                 raw::rename_constraint(schema, table, name, shadow_name)
             });

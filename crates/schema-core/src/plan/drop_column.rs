@@ -82,10 +82,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     };
     let source = format!("{schema}.{table}.{}", col.name);
     let forward = vec![
-        Sql::new(format!(
-            "CREATE SCHEMA IF NOT EXISTS {}",
-            raw::ident(raw::ARCHIVE_SCHEMA)
-        )),
+        Sql::new(raw::create_archive_schema()),
         Sql::new(raw::archive_registry()),
         Sql::new(statements::create_table(&archive_model)).declaring([col.sql_type.as_str()]),
         Sql::new(raw::archive_copy(

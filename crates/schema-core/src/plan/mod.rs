@@ -11,6 +11,9 @@
 //! 4. `validate` (one transaction): `VALIDATE CONSTRAINT`, `SET NOT NULL`;
 //! 5. `contract` (one transaction, after the deploy): helpers the old code needed are dropped;
 //!    renames, type changes and drops have contract files of their own.
+//!
+//! A table dropped at a version (`until` on the struct) is a step of its own, with one contract
+//! file ([`drop_table`]): there is no model at that version to diff against.
 
 mod add_column;
 mod backfill;
@@ -18,6 +21,7 @@ mod change_type;
 mod constraint;
 mod create_table;
 pub mod drop_column;
+pub mod drop_table;
 mod index;
 pub mod order;
 mod rebuild;
@@ -101,6 +105,12 @@ impl Sql {
             text: text.into(),
             squawk_ignore: vec![(rule, reason)],
         }
+    }
+
+    /// The statement breaks squawk's `rule` too, for `reason`.
+    pub fn also_ignoring(mut self, rule: &'static str, reason: &'static str) -> Sql {
+        self.squawk_ignore.push((rule, reason));
+        self
     }
 
     /// Declares columns of these types: squawk's rules about type choices are the user's
@@ -441,6 +451,7 @@ mod tests {
             table: name.into(),
             since,
             version,
+            until: None,
             fields,
         }
     }

@@ -1,10 +1,12 @@
 //! The order of all steps of all tables: by version (one timeline for the tables of a
-//! crate), then each table after the tables it references, then by name.
+//! crate), then each table after the tables it references, then by name. A table dropped at
+//! a version comes after the tables that referenced it until then (their references go first),
+//! and its drop is refused while a table still references it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::{PlanOptions, Step, plan_step};
+use super::{PlanOptions, Step, drop_table, plan_step};
 use crate::diff::Refusal;
 use crate::history::TableHistory;
 
@@ -93,12 +95,19 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             });
         }
     }
-    let versions: BTreeSet<u32> = histories.iter().flat_map(|h| h.versions()).collect();
+    let versions: BTreeSet<u32> = histories
+        .iter()
+        .flat_map(|h| h.versions().chain(h.until))
+        .collect();
     let mut steps = Vec::new();
     for v in versions {
-        // The tables with a step at v, and what each references at v.
+        // The tables with a step at v, and the tables that go before each.
         let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (name, h) in &by_name {
+            if h.until == Some(v) {
+                deps.insert(name.clone(), referrers(name, v, &by_name)?);
+                continue;
+            }
             let Some(model) = h.model_at(v) else { continue };
             let mut refs = BTreeSet::new();
             for fk in &model.foreign_keys {
@@ -106,9 +115,12 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
                 let column = fk.columns.join(", ");
                 if let Some(th) = by_name.get(&target) {
                     // A table keeps its latest shape after its last version.
-                    let problem = match th.model_at(v.min(th.version)) {
-                        None => Some(format!("which is created only at version {}", th.since)),
-                        Some(tm) => fk
+                    let problem = match (th.model_as_of(v), th.until) {
+                        (None, Some(until)) if v >= until => {
+                            Some(format!("which is dropped at version {until}"))
+                        }
+                        (None, _) => Some(format!("which is created only at version {}", th.since)),
+                        (Some(tm), _) => fk
                             .ref_columns
                             .iter()
                             .find(|c| tm.column(c).is_none())
@@ -169,10 +181,53 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             let next = ready[0].clone();
             let h = by_name[&next];
             let from = if v > h.since { h.model_at(v - 1) } else { None };
-            let to = h.model_at(v).expect("the table exists at v");
-            steps.push(plan_step(from.as_ref(), &to, opts).map_err(OrderError::Refused)?);
+            match h.model_at(v) {
+                Some(to) => {
+                    steps.push(plan_step(from.as_ref(), &to, opts).map_err(OrderError::Refused)?)
+                }
+                None => steps.push(drop_table::plan(
+                    &from.expect("a dropped table existed the version before"),
+                    opts,
+                )),
+            }
             done.insert(next);
         }
     }
     Ok(steps)
+}
+
+/// The tables whose references to `dropped` go at version `v`, where it is dropped: their
+/// steps come first. A table that still references it at `v` makes the drop a refusal.
+fn referrers(
+    dropped: &str,
+    v: u32,
+    by_name: &BTreeMap<String, &TableHistory>,
+) -> Result<BTreeSet<String>, OrderError> {
+    let references = |model: &crate::model::TableModel| {
+        model
+            .foreign_keys
+            .iter()
+            .find(|f| format!("{}.{}", f.ref_schema, f.ref_table) == dropped)
+            .map(|f| f.columns.join(", "))
+    };
+    let mut before = BTreeSet::new();
+    for (name, h) in by_name.iter().filter(|(name, _)| *name != dropped) {
+        if let Some(column) = h.model_as_of(v).as_ref().and_then(references) {
+            return Err(OrderError::Refused(Refusal {
+                table: dropped.to_owned(),
+                column: None,
+                version: v,
+                problem: format!(
+                    "the table is dropped while {name} column `{column}` still references it at version {v}"
+                ),
+                fix: format!(
+                    "drop that column in the same version (`until = {v}` on its #[col]) or its table (`until = {v}` on its #[versioned]), or drop {dropped} in a later version"
+                ),
+            }));
+        }
+        if v > 1 && h.model_as_of(v - 1).as_ref().and_then(references).is_some() {
+            before.insert(name.clone());
+        }
+    }
+    Ok(before)
 }

@@ -13,6 +13,32 @@ use crate::render::statements;
 /// For statements squawk wants guarded that are no-ops when run again.
 pub(super) const RERUNNABLE: &str = "Re-runnable as it is: doing it again is a no-op.";
 
+/// Adds constraint `name` with `add` (an `ADD CONSTRAINT ... NOT VALID`) unless it exists,
+/// then validates it, in two statements that can each run again; `verify` gets the check that
+/// it is there and validated.
+pub(super) fn constraint(
+    schema: &str,
+    table: &str,
+    name: &str,
+    add: &str,
+    verify: &mut Vec<Verify>,
+) -> [Sql; 2] {
+    verify.push(Verify::Constraint {
+        schema: schema.into(),
+        table: table.into(),
+        name: name.into(),
+        validated: true,
+    });
+    [
+        Sql::new(raw::constraint_if_missing(schema, table, name, add)),
+        Sql::ignoring(
+            raw::validate_constraint(schema, table, name),
+            "prefer-robust-stmts",
+            RERUNNABLE,
+        ),
+    ]
+}
+
 /// Appends to `stmts` (and `verify`) what rebuilds on `column` the indexes, unique
 /// constraints, foreign keys and check it had in `from`, and its NOT NULL when `not_null`.
 pub(super) fn column_objects(
@@ -67,20 +93,7 @@ pub(super) fn column_objects(
                 }),
         );
     for (name, add) in constraints {
-        stmts.push(Sql::new(raw::constraint_if_missing(
-            schema, table, &name, &add,
-        )));
-        stmts.push(Sql::ignoring(
-            raw::validate_constraint(schema, table, &name),
-            "prefer-robust-stmts",
-            RERUNNABLE,
-        ));
-        verify.push(Verify::Constraint {
-            schema: schema.into(),
-            table: table.into(),
-            name,
-            validated: true,
-        });
+        stmts.extend(constraint(schema, table, &name, &add, verify));
     }
     if not_null {
         let helper = not_null_helper(table, column);

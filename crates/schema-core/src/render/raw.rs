@@ -161,15 +161,6 @@ pub fn rename_column(schema: &str, table: &str, from: &str, to: &str) -> String 
     )
 }
 
-/// Renames an index; the unique constraint it backs, if any, takes the new name too.
-pub fn rename_index(schema: &str, from: &str, to: &str) -> String {
-    format!(
-        "ALTER INDEX {} RENAME TO {}",
-        qualified(schema, from),
-        ident(to)
-    )
-}
-
 pub fn rename_constraint(schema: &str, table: &str, from: &str, to: &str) -> String {
     format!(
         "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
@@ -401,6 +392,11 @@ pub fn archive_copy(
     })
 }
 
+/// The archive schema, unless it exists.
+pub fn create_archive_schema() -> String {
+    format!("CREATE SCHEMA IF NOT EXISTS {}", ident(ARCHIVE_SCHEMA))
+}
+
 /// The archive's registry: what each archive holds and until when it is kept.
 pub fn archive_registry() -> String {
     format!(
@@ -417,6 +413,59 @@ pub fn archive_register(archive: &str, source: &str, version: u32, retention: &s
         lit(archive),
         lit(source),
         lit(retention)
+    )
+}
+
+/// Forgets archive `archive` (its table was moved back where it came from).
+pub fn archive_unregister(archive: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE archive = {}",
+        qualified(ARCHIVE_SCHEMA, "registry"),
+        lit(archive)
+    )
+}
+
+/// `ALTER TABLE|INDEX [IF EXISTS] "schema"."name" ...`.
+fn alter(kind: &str, if_exists: bool, schema: &str, name: &str, action: &str) -> String {
+    format!(
+        "ALTER {kind} {}{} {action}",
+        if if_exists { "IF EXISTS " } else { "" },
+        qualified(schema, name)
+    )
+}
+
+/// `ALTER TABLE [IF EXISTS] ... RENAME TO new` (the table stays in its schema).
+pub fn rename_table(schema: &str, table: &str, new: &str, if_exists: bool) -> String {
+    alter(
+        "TABLE",
+        if_exists,
+        schema,
+        table,
+        &format!("RENAME TO {}", ident(new)),
+    )
+}
+
+/// `ALTER TABLE [IF EXISTS] ... SET SCHEMA to`: the table moves with its rows, indexes,
+/// constraints and owned sequences, without a rewrite.
+pub fn set_schema(schema: &str, table: &str, to: &str, if_exists: bool) -> String {
+    alter(
+        "TABLE",
+        if_exists,
+        schema,
+        table,
+        &format!("SET SCHEMA {}", ident(to)),
+    )
+}
+
+/// `ALTER INDEX [IF EXISTS] ... RENAME TO new`: renames an index; the constraint it backs, if
+/// any (primary key, unique), takes the new name too.
+pub fn rename_index(schema: &str, index: &str, new: &str, if_exists: bool) -> String {
+    alter(
+        "INDEX",
+        if_exists,
+        schema,
+        index,
+        &format!("RENAME TO {}", ident(new)),
     )
 }
 
