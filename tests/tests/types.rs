@@ -26,6 +26,17 @@ pub struct Account {
     pub logins: i32,
 }
 
+/// A table dropped at version 3 of its struct: its types are versions 1 and 2, `Coupon` the
+/// last shape its rows had.
+#[versioned(table = "coupons", version = 4, until = 3)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Coupon {
+    #[col(primary_key)]
+    pub code: String,
+    #[col(since = 2)]
+    pub percent: Option<i32>,
+}
+
 /// A table created at version 2 of its struct.
 #[versioned(table = "sessions", version = 3, since = 2)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -461,4 +472,39 @@ fn a_retyped_field_has_its_old_type_before_the_change() {
     assert_eq!(change.using.as_deref(), Some("round(cents)::bigint"));
     assert_eq!(Order::search_path(), "\"public_v2\", \"public\"");
     assert_eq!(OrderV1::search_path(), "\"public_v1\", \"public\"");
+}
+
+#[test]
+fn a_dropped_table_has_the_types_of_the_versions_that_have_it() {
+    let latest = Coupon {
+        code: "SPRING".to_owned(),
+        percent: Some(10),
+    };
+    let alias: CouponV2 = latest.clone();
+    assert_eq!(Coupon::VERSION, 2);
+    assert_eq!(<CouponV1 as Versioned>::LATEST, 2);
+    assert_eq!(<Coupon as Versioned>::UNTIL, Some(3));
+    assert_eq!(<Account as Versioned>::UNTIL, None);
+    assert_eq!(column_names(&Coupon::table_model()), ["code", "percent"]);
+    let history = Coupon::history();
+    assert_eq!((history.version, history.until), (4, Some(3)));
+    assert_eq!(history.versions(), 1..=2);
+    assert_eq!(history.model_at(3), None);
+    assert_eq!(
+        CouponAny::from_latest(alias, 1).unwrap(),
+        CouponAny::V1(CouponV1 {
+            code: "SPRING".to_owned()
+        })
+    );
+    // From the version that drops it on, the table is in no API version.
+    assert_eq!(<CouponAny as AnyVersion>::type_version(2), Ok(2));
+    for api in [3, 4, 9] {
+        let error = CouponAny::from_latest(latest.clone(), api).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "`coupons` does not exist in version {api}; it exists in versions 1 to 2 and is dropped at version 3"
+            )
+        );
+    }
 }

@@ -37,7 +37,7 @@ pub fn expand(parsed: &ParsedStruct) -> TokenStream {
         out.extend(types.version_impls(v));
     }
     out.extend(types.latest_alias());
-    for v in history.since..history.version {
+    for v in history.since..history.last_version() {
         out.extend(types.step(v, v + 1));
         out.extend(types.step(v + 1, v));
     }
@@ -1259,6 +1259,46 @@ mod tests {
             _ => None,
         });
         assert_eq!(text(&alias.unwrap().vis), "pub(crate)");
+    }
+
+    #[test]
+    fn a_dropped_table_has_types_up_to_the_version_before_its_until() {
+        let file = expand(
+            quote!(table = "t", version = 4, until = 3),
+            quote! {
+                pub struct T {
+                    #[col(primary_key)]
+                    pub id: i64,
+                    #[col(since = 2)]
+                    pub note: Option<String>,
+                }
+            },
+        );
+        assert_eq!(structs(&file), set(&["T", "TV1"]));
+        assert_eq!(struct_fields(&file, "T"), ["id", "note"]);
+        assert_eq!(froms(&file), set(&["TV1->T", "T->TV1"]));
+        let aliases: Vec<String> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Type(t) => Some(format!("{}={}", t.ident, text(&t.ty))),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(aliases, ["TV2=T"]);
+        let versioned = impl_text(&file, "::schema_core::Versioned", "T");
+        assert!(versioned.contains("constLATEST:u32=2;"), "{versioned}");
+        assert!(
+            versioned.contains(
+                "constUNTIL:::core::option::Option<u32>=::core::option::Option::Some(3);"
+            ),
+            "{versioned}"
+        );
+        let out = text(&file);
+        assert!(
+            out.contains("until:::core::option::Option::Some(3),fields:"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -558,6 +558,87 @@ mod tests {
         assert_eq!(names, ["b_orgs", "a_users"]);
     }
 
+    fn reference(column: &str, target: &str, since: u32) -> FieldHistory {
+        let mut f = field(column, "bigint", true, since);
+        f.references = Some(Reference {
+            schema: "public".into(),
+            table: target.into(),
+            column: "id".into(),
+        });
+        f
+    }
+
+    #[test]
+    fn a_dropped_table_goes_after_the_references_that_go_with_it() {
+        let mut dropped = table("a_dropped", 1, 2, vec![field("id", "bigint", false, 1)]);
+        dropped.until = Some(2);
+        let mut gone = reference("a_id", "a_dropped", 1);
+        gone.until = Some(2);
+        let users = table("b_users", 1, 2, vec![field("id", "bigint", false, 1), gone]);
+        let steps = order::plan_all(&[dropped, users], &PlanOptions::default()).unwrap();
+        let order: Vec<(&str, u32)> = steps.iter().map(|s| (s.table.as_str(), s.to)).collect();
+        assert_eq!(
+            order,
+            [
+                ("a_dropped", 1),
+                ("b_users", 1),
+                ("b_users", 2),
+                ("a_dropped", 2)
+            ]
+        );
+        let drop = &steps[3];
+        assert_eq!(drop.from, Some(1));
+        assert_eq!(slugs(drop), [("drop".into(), Phase::Contract, true)]);
+        assert!(
+            drop.files[0].rollback_transactional,
+            "no foreign key to validate apart: one transaction"
+        );
+        assert!(
+            drop.files[0]
+                .forward
+                .iter()
+                .any(|s| s.text.contains("SET SCHEMA \"migrate_gen_archive\""))
+        );
+    }
+
+    #[test]
+    fn a_drop_is_refused_while_another_table_references_it() {
+        let mut dropped = table("orgs", 1, 2, vec![field("id", "bigint", false, 1)]);
+        dropped.until = Some(2);
+        // `users` keeps its reference: its last version is 1, and it keeps that shape at 2.
+        let users = table(
+            "users",
+            1,
+            1,
+            vec![
+                field("id", "bigint", false, 1),
+                reference("org_id", "orgs", 1),
+            ],
+        );
+        let err = order::plan_all(&[dropped.clone(), users], &PlanOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "public.orgs version 2: the table is dropped while public.users column `org_id` still references it at version 2; drop that column in the same version (`until = 2` on its #[col]) or its table (`until = 2` on its #[versioned]), or drop public.orgs in a later version"
+        );
+
+        // A table created after the drop cannot reference it either.
+        let later = table(
+            "teams",
+            3,
+            3,
+            vec![
+                field("id", "bigint", false, 3),
+                reference("org_id", "orgs", 3),
+            ],
+        );
+        let err = order::plan_all(&[dropped, later], &PlanOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("which is dropped at version 2"), "{err}");
+    }
+
     #[test]
     fn reference_cycles_and_future_tables_are_refused() {
         let refs = |table: &str| {
