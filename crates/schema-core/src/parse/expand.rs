@@ -1079,6 +1079,17 @@ mod tests {
             .collect()
     }
 
+    /// `alias=type` of every type alias.
+    fn aliases(file: &syn::File) -> Vec<String> {
+        file.items
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Type(t) => Some(format!("{}={}", t.ident, text(&t.ty))),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn set(items: &[&str]) -> BTreeSet<String> {
         items.iter().map(|s| s.to_string()).collect()
     }
@@ -1111,15 +1122,7 @@ mod tests {
         let (args, item) = user();
         let file = expand(args, item);
         assert_eq!(structs(&file), set(&["User", "UserV1", "UserV2"]));
-        let aliases: Vec<String> = file
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                syn::Item::Type(t) => Some(format!("{}={}", t.ident, text(&t.ty))),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(aliases, ["UserV3=User"]);
+        assert_eq!(aliases(&file), ["UserV3=User"]);
         let versioned: BTreeSet<String> = impls(&file)
             .into_iter()
             .filter(|(tr, _)| tr == "::schema_core::Versioned")
@@ -1277,15 +1280,7 @@ mod tests {
         assert_eq!(structs(&file), set(&["T", "TV1"]));
         assert_eq!(struct_fields(&file, "T"), ["id", "note"]);
         assert_eq!(froms(&file), set(&["TV1->T", "T->TV1"]));
-        let aliases: Vec<String> = file
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                syn::Item::Type(t) => Some(format!("{}={}", t.ident, text(&t.ty))),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(aliases, ["TV2=T"]);
+        assert_eq!(aliases(&file), ["TV2=T"]);
         let versioned = impl_text(&file, "::schema_core::Versioned", "T");
         assert!(versioned.contains("constLATEST:u32=2;"), "{versioned}");
         assert!(
