@@ -809,6 +809,100 @@ pub struct User {
     assert!(!p.out().exists(), "wrote into {}", p.out().display());
 }
 
+const CARTS: &str = r#"use schema_macros::versioned;
+
+#[versioned(table = "stores", version = 1)]
+pub struct Store {
+    #[col(primary_key)]
+    pub id: i64,
+}
+
+#[versioned(table = "carts", version = 2, until = 2)]
+pub struct Cart {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(references = "stores(id)")]
+    pub store_id: i64,
+}
+"#;
+
+#[test]
+fn dropping_a_table_another_table_references_is_refused_naming_table_version_and_fix() {
+    let items = r#"use schema_macros::versioned;
+
+#[versioned(table = "items", version = 1)]
+pub struct Item {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(references = "carts(id)")]
+    pub cart_id: Option<i64>,
+}
+"#;
+    let p = Project::with(&[("carts.rs", CARTS), ("items.rs", items)]);
+    for run in [p.generate("2026-11-24"), p.plan()] {
+        run.assert_failed();
+        for part in [
+            "public.carts version 2",
+            "public.items column `cart_id` still references it",
+            "`until = 2` on its #[col]",
+            "drop public.carts in a later version",
+        ] {
+            assert!(run.stderr.contains(part), "mentions {part:?}: {run}");
+        }
+    }
+    assert!(!p.out().exists(), "wrote into {}", p.out().display());
+
+    // With the reference dropped at the same version, its contract file goes first.
+    p.write(
+        "items.rs",
+        &items.replace("version = 1", "version = 2").replace(
+            "#[col(references = \"carts(id)\")]",
+            "#[col(until = 2, references = \"carts(id)\")]",
+        ),
+    );
+    let run = p.plan();
+    run.assert_ok();
+    let (_, after) = run.stdout.split_once("After the old code is gone").unwrap();
+    assert_eq!(
+        after.lines().skip(1).map(str::trim).collect::<Vec<_>>(),
+        [
+            "public.items v1 -> v2 drop_cart_id",
+            "public.carts v1 -> v2 drop"
+        ],
+        "{run}"
+    );
+    p.generate("2026-11-24").assert_ok();
+    let names: Vec<String> = forwards(&snapshot(&p.out()));
+    assert_eq!(
+        names[names.len() - 2..],
+        ["004_items_v2_drop_cart_id.sql", "005_carts_v2_drop.sql"]
+    );
+}
+
+#[test]
+fn plan_shows_a_table_drop_in_the_contract_phase() {
+    let p = Project::with(&[("lib.rs", CARTS)]);
+    let run = p.plan();
+    run.assert_ok();
+    assert!(run.stdout.contains("public.carts v1 -> v2"), "{run}");
+    let (before, after) = run.stdout.split_once("After the old code is gone").unwrap();
+    assert!(!before.contains("v1 -> v2 drop"), "{run}");
+    assert!(after.contains("public.carts v1 -> v2 drop"), "{run}");
+    assert!(
+        run.stdout.contains("contract  drop")
+            && run
+                .stdout
+                .contains("migrate_gen_archive.carts_v2 (kept 7 days)")
+            && run
+                .stdout
+                .contains("rewrites table: no; scans table: no; transaction: one")
+            && run
+                .stdout
+                .contains("risk: medium (old code that still uses carts fails"),
+        "{run}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 8. Bad annotations.
 

@@ -733,3 +733,132 @@ pub struct Member {
         0
     );
 }
+
+#[test]
+fn a_dropped_table_is_archived_whole_rolled_back_kept_then_cleaned_up() {
+    let (_tmp, dir) = generate(
+        r#"use schema_macros::versioned;
+#[versioned(table = "stores", version = 1)]
+pub struct Store {
+    #[col(primary_key)]
+    pub id: i64,
+    pub city: String,
+}
+#[versioned(table = "carts", version = 2, until = 2)]
+pub struct Cart {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(references = "stores(id)", index)]
+    pub store_id: i64,
+    #[col(unique)]
+    pub token: Option<String>,
+}
+"#,
+        &[],
+    );
+    let db = Db::new();
+    let url = db.url();
+    let dir_arg = dir.to_str().unwrap();
+    let rollback = |to: &str| {
+        mg(&[
+            "rollback",
+            "--database-url",
+            &url,
+            "--dir",
+            dir_arg,
+            "--to",
+            to,
+        ])
+    };
+    // Before the deploy the drop, a contract file, waits.
+    ok(apply(&db, &dir, &["--phase", "expand"]));
+    db.client()
+        .batch_execute(
+            "INSERT INTO stores SELECT i, 'c' || i FROM generate_series(1, 5000) i;
+             INSERT INTO carts SELECT i, i, 't' || i FROM generate_series(1, 5000) i",
+        )
+        .unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM carts"), 5000);
+    ok(apply(&db, &dir, &["--phase", "contract"]));
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname = 'carts'"),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen_archive.carts_v2 WHERE token = 't' || id AND store_id = id"),
+        5000,
+        "every row archived"
+    );
+    let list = ok(mg(&["archive", "list", "--database-url", &url]));
+    assert!(
+        list.stdout
+            .contains("carts_v2: public.carts dropped at version 2")
+            && list.stdout.contains("(kept)"),
+        "{list}"
+    );
+
+    // The archived rows do not hold back a delete of the store they pointed to; the rollback
+    // then cannot validate the foreign key, says so and can run again once the row is back.
+    db.client()
+        .batch_execute("DELETE FROM stores WHERE id = 7")
+        .unwrap();
+    let run = failed(rollback("2"));
+    assert!(run.stderr.contains("carts_store_id_fkey"), "{run}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM carts"),
+        5000,
+        "the table is back"
+    );
+    db.client()
+        .batch_execute("INSERT INTO stores VALUES (7, 'c7')")
+        .unwrap();
+    ok(rollback("2"));
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_constraint WHERE conname IN ('carts_pkey', 'carts_token_key', 'carts_store_id_fkey') AND convalidated"),
+        3
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname = 'carts_v2'"),
+        0
+    );
+    let list = ok(mg(&["archive", "list", "--database-url", &url]));
+    assert_eq!(list.stdout.trim(), "no archives", "{list}");
+
+    // Forward again, then the retention passes.
+    ok(apply(&db, &dir, &[]));
+    let run = ok(mg(&["archive", "cleanup", "--database-url", &url]));
+    assert!(run.stdout.contains("removed 0 archives"), "{run}");
+    db.client()
+        .batch_execute(
+            "UPDATE migrate_gen_archive.registry SET keep_until = now() - interval '1 minute'",
+        )
+        .unwrap();
+    let run = ok(mg(&[
+        "archive",
+        "cleanup",
+        "--database-url",
+        &url,
+        "--dry-run",
+    ]));
+    assert!(
+        run.stdout
+            .contains("would remove migrate_gen_archive.carts_v2"),
+        "{run}"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen_archive.carts_v2"),
+        5000
+    );
+    let run = ok(mg(&["archive", "cleanup", "--database-url", &url]));
+    assert!(run.stdout.contains("removed 1 archives"), "{run}");
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM pg_class WHERE relname IN ('carts', 'carts_v2', 'carts_v2_pkey')"
+        ),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM migrate_gen_archive.registry"),
+        0
+    );
+}
