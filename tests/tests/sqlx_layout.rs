@@ -197,3 +197,81 @@ pub struct Tag {
         "{refused}"
     );
 }
+
+#[test]
+fn a_table_drop_runs_through_sqlx_and_reverts_with_its_foreign_key_validated() {
+    let src = tempfile::tempdir().unwrap();
+    let file = src.path().join("carts.rs");
+    std::fs::write(
+        &file,
+        r#"
+#[versioned(table = "stores", version = 1)]
+pub struct Store {
+    #[col(primary_key)]
+    pub id: i64,
+}
+
+#[versioned(table = "carts", version = 2, until = 2)]
+pub struct Cart {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(references = "stores(id)", index)]
+    pub store_id: i64,
+}
+"#,
+    )
+    .unwrap();
+    let out = generate_as(&file, migrate_gen::Layout::Sqlx);
+    let mut names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("carts_v2"))
+        .collect();
+    names.sort();
+    // The foreign key is validated in a transaction of its own: the drop is two migrations,
+    // whose downs run newest first (the move back, then the validation).
+    assert_eq!(
+        names,
+        [
+            "0030_carts_v2_drop_1.down.sql",
+            "0030_carts_v2_drop_1.up.sql",
+            "0031_carts_v2_drop_2.down.sql",
+            "0031_carts_v2_drop_2.up.sql"
+        ]
+    );
+    let db = TestDb::new("sqlx");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    rt.block_on(migrator.run_to(20, &pool)).unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "INSERT INTO stores SELECT i FROM generate_series(1, 1000) i;
+             INSERT INTO carts SELECT i, i FROM generate_series(1, 1000) i",
+        )
+        .unwrap();
+    let before = catalog(&mut client);
+    rt.block_on(migrator.run(&pool)).unwrap();
+    let count = |client: &mut postgres::Client, table: &str| -> i64 {
+        client
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE store_id = id"),
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(count(&mut client, "migrate_gen_archive.carts_v2"), 1000);
+    assert!(!catalog(&mut client).contains("public.carts"));
+
+    rt.block_on(migrator.undo(&pool, 20)).unwrap();
+    assert_eq!(count(&mut client, "carts"), 1000);
+    assert_eq!(
+        catalog(&mut client).replace("_sqlx_migrations", ""),
+        before.replace("_sqlx_migrations", ""),
+        "back as it was, the foreign key validated"
+    );
+    rt.block_on(migrator.run(&pool)).unwrap();
+    assert_eq!(count(&mut client, "migrate_gen_archive.carts_v2"), 1000);
+    rt.block_on(pool.close());
+}
