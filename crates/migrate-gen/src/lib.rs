@@ -67,7 +67,7 @@ pub enum Command {
     Rollback(RollbackCmd),
     /// Show applied and pending migrations and anything that needs attention (exit 1).
     Status(StatusCmd),
-    /// The archives of dropped columns: list them, or remove those whose retention has passed.
+    /// The archives of dropped columns and tables: list them, or remove those whose retention has passed.
     Archive(ArchiveCmd),
     /// Key-format migrations of key-value stores: migrate, status, cleanup, rollback.
     Kv(kv::KvCmd),
@@ -94,7 +94,7 @@ pub struct TuningArgs {
     /// Limit for the statements of catalog-only files.
     #[arg(long, default_value = "30s")]
     pub statement_timeout: String,
-    /// How long a dropped column's values are kept in its archive (a PostgreSQL interval).
+    /// How long a dropped column's values or a dropped table are kept in the archive (a PostgreSQL interval).
     #[arg(long, default_value = "7 days")]
     pub archive_retention: String,
 }

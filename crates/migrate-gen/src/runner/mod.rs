@@ -625,8 +625,8 @@ pub fn status(target: &Target) -> Result<(String, bool), Error> {
     Ok((out.trim_end().to_owned(), !problems.is_empty()))
 }
 
-/// `archive list` / `archive cleanup`: the archives of dropped columns, and removing those
-/// whose retention has passed (all of them with `force_all`; nothing with `dry_run`).
+/// `archive list` / `archive cleanup`: the archives of dropped columns and tables, and
+/// removing those whose retention has passed (with `dry_run`, only saying which).
 pub fn archives(database_url: &str, cleanup: bool, dry_run: bool) -> Result<String, Error> {
     let mut client = connect(database_url, &Progress::default())?;
     let exists: bool = client

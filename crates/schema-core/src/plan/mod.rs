@@ -242,7 +242,8 @@ pub struct PlanOptions {
     pub lock_timeout: String,
     /// Limit for statements of catalog-only files.
     pub statement_timeout: String,
-    /// How long the values of a dropped column are kept in its archive (a PostgreSQL interval).
+    /// How long the values of a dropped column, or a dropped table, are kept in the archive (a
+    /// PostgreSQL interval).
     pub archive_retention: String,
 }
 

@@ -368,7 +368,8 @@ pub fn backfill(
     })
 }
 
-/// The schema that keeps the values of dropped columns for their retention period.
+/// The schema that keeps the values of dropped columns, and dropped tables, for their
+/// retention period.
 pub const ARCHIVE_SCHEMA: &str = "migrate_gen_archive";
 
 /// Copies `column` of every row, with its primary key, into the archive table `archive`,
