@@ -176,8 +176,10 @@ impl Drop for TestDb {
 }
 
 /// Columns, constraints (with NOT VALID), indexes (with validity), triggers, views, schemas
-/// and functions of the user's schemas, one sorted line each. The archive of dropped columns is left out: it
-/// is kept for its retention period, rollback or not.
+/// and functions of the user's schemas, one sorted line each. The archive schema is left out:
+/// a dropped column's archive is kept for its retention period, rollback or not, and a dropped
+/// table is checked where it is (in the archive after the drop, back in its schema after the
+/// rollback).
 pub fn catalog(client: &mut Client) -> String {
     let sql = r#"
       WITH rel AS (
