@@ -606,6 +606,24 @@ mod tests {
     fn a_drop_is_refused_while_another_table_references_it() {
         let mut dropped = table("orgs", 1, 2, vec![field("id", "bigint", false, 1)]);
         dropped.until = Some(2);
+        // A table dropped with it may reference it: its drop, which drops its reference, goes
+        // first.
+        let mut items = table(
+            "items",
+            1,
+            2,
+            vec![
+                field("id", "bigint", false, 1),
+                reference("org_id", "orgs", 1),
+            ],
+        );
+        items.until = Some(2);
+        let steps = order::plan_all(&[dropped.clone(), items], &PlanOptions::default()).unwrap();
+        let order: Vec<(&str, u32)> = steps.iter().map(|s| (s.table.as_str(), s.to)).collect();
+        assert_eq!(
+            order,
+            [("orgs", 1), ("items", 1), ("items", 2), ("orgs", 2)]
+        );
         // `users` keeps its reference: its last version is 1, and it keeps that shape at 2.
         let users = table(
             "users",
@@ -638,6 +656,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("which is dropped at version 2"), "{err}");
+    }
+
+    #[test]
+    fn two_archives_of_one_name_are_refused() {
+        let mut table_drop = table("a_b", 1, 3, vec![field("id", "bigint", false, 1)]);
+        table_drop.until = Some(3);
+        let mut column = field("b", "text", true, 1);
+        column.until = Some(3);
+        let column_drop = table("a", 1, 3, vec![field("id", "bigint", false, 1), column]);
+        let err = order::plan_all(&[table_drop, column_drop], &PlanOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "public.a_b version 3: its archive would be migrate_gen_archive.a_b_v3, the name of the archive of the column public.a.b at version 3; drop one of them in another version"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::{PlanOptions, Step, drop_table, plan_step};
+use super::{PlanOptions, Step, drop_column, drop_table, plan_step};
 use crate::diff::Refusal;
 use crate::history::TableHistory;
 
@@ -95,6 +95,7 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             });
         }
     }
+    archive_names(&by_name)?;
     let versions: BTreeSet<u32> = histories
         .iter()
         .flat_map(|h| h.versions().chain(h.until))
@@ -230,4 +231,50 @@ fn referrers(
         }
     }
     Ok(before)
+}
+
+/// Every archive (of a dropped column, of a dropped table) has a name of its own in the archive
+/// schema: table `b_c` dropped at 3 and column `c` of table `b` dropped at 3 would share
+/// `b_c_v3`, and so would column `c` of `b` in two schemas.
+fn archive_names(by_name: &BTreeMap<String, &TableHistory>) -> Result<(), OrderError> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (name, h) in by_name {
+        let columns = h.fields.iter().filter_map(|f| {
+            let until = f.until.filter(|u| h.versions().contains(u))?;
+            let column = f.column_at(until - 1);
+            Some((
+                drop_column::archive_name(&h.table, column, until),
+                Some(column.to_owned()),
+                until,
+            ))
+        });
+        let table = h.until.map(|until| {
+            (
+                drop_table::archive_name(&h.schema, &h.table, until),
+                None,
+                until,
+            )
+        });
+        for (archive, column, version) in columns.chain(table) {
+            let what = match &column {
+                Some(c) => format!("column {name}.{c}"),
+                None => format!("table {name}"),
+            };
+            if let Some(first) =
+                seen.insert(archive.clone(), format!("{what} at version {version}"))
+            {
+                return Err(OrderError::Refused(Refusal {
+                    table: name.clone(),
+                    column,
+                    version,
+                    problem: format!(
+                        "its archive would be {}.{archive}, the name of the archive of the {first}",
+                        crate::render::raw::ARCHIVE_SCHEMA
+                    ),
+                    fix: "drop one of them in another version".into(),
+                }));
+            }
+        }
+    }
+    Ok(())
 }
