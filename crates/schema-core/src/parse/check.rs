@@ -443,7 +443,16 @@ fn check_field(
         }
         parsed
     });
-    let retyped = check_retype(f, &column, nullable, &sql_type, &since, version, errors);
+    let retyped = check_retype(
+        f,
+        &column,
+        nullable,
+        &sql_type,
+        &since,
+        version,
+        table_until,
+        errors,
+    );
     let _ = table;
     Some(FieldHistory {
         rust_name: column.clone(),
@@ -472,6 +481,7 @@ fn check_retype(
     sql_type: &str,
     since: &Sp<u32>,
     version: &Sp<u32>,
+    table_until: Option<u32>,
     errors: &mut Errors,
 ) -> Option<Retype> {
     let Some(at) = &f.retyped_at else {
@@ -511,6 +521,17 @@ fn check_retype(
             format!(
                 "retyped_at = {} must be below until = {}, the version that removes the column",
                 at.value, until.value
+            ),
+        );
+    } else if let Some(t) = table_until
+        && at.value >= t
+        && at.value <= version.value
+    {
+        errors.push(
+            at.span,
+            format!(
+                "retyped_at = {} is not below the table's until = {t}; the table is dropped at version {t}",
+                at.value
             ),
         );
     }
