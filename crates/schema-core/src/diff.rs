@@ -358,6 +358,7 @@ mod tests {
                 table: "t".into(),
                 since: 1,
                 version: 2,
+                until: None,
                 fields: vec![id, code],
             };
             diff(t.model_at(1).as_ref(), &t.model_at(2).unwrap()).unwrap()
