@@ -280,18 +280,8 @@ fn check_field(
             ),
         );
     }
-    if let Some(t) = table_until
-        && f.since.is_some()
-        && since.value >= t
-        && since.value <= version.value
-    {
-        errors.push(
-            since.span,
-            format!(
-                "since = {} is not below the table's until = {t}; the table is dropped at version {t}",
-                since.value
-            ),
-        );
+    if f.since.is_some() && since.value <= version.value {
+        after_drop(symbol::SINCE, &since, table_until, errors);
     }
     if since.value < table_since.value {
         errors.push(
@@ -386,16 +376,8 @@ fn check_field(
                         at.value, since.value, version.value
                     ),
                 );
-            } else if let Some(t) = table_until
-                && at.value >= t
-            {
-                errors.push(
-                    at.span,
-                    format!(
-                        "renamed_at = {} is not below the table's until = {t}; the table is dropped at version {t}",
-                        at.value
-                    ),
-                );
+            } else {
+                after_drop(symbol::RENAMED_AT, at, table_until, errors);
             }
             if from.value == column {
                 errors.push(
@@ -473,6 +455,21 @@ fn check_field(
     })
 }
 
+/// A column change `key = version` at or after the version that drops the table.
+fn after_drop(key: &str, version: &Sp<u32>, table_until: Option<u32>, errors: &mut Errors) {
+    if let Some(t) = table_until
+        && version.value >= t
+    {
+        errors.push(
+            version.span,
+            format!(
+                "{key} = {} is not below the table's until = {t}; the table is dropped at version {t}",
+                version.value
+            ),
+        );
+    }
+}
+
 /// `retyped_at`, `old_type` / `old_sql_type`, `using` and `reverse`.
 fn check_retype(
     f: &RawField,
@@ -523,17 +520,8 @@ fn check_retype(
                 at.value, until.value
             ),
         );
-    } else if let Some(t) = table_until
-        && at.value >= t
-        && at.value <= version.value
-    {
-        errors.push(
-            at.span,
-            format!(
-                "retyped_at = {} is not below the table's until = {t}; the table is dropped at version {t}",
-                at.value
-            ),
-        );
+    } else if at.value <= version.value {
+        after_drop(symbol::RETYPED_AT, at, table_until, errors);
     }
     if f.primary_key.is_some() {
         errors.push(
