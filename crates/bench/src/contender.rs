@@ -184,6 +184,7 @@ pub async fn prepare(
     tools: &Tools,
     work: &Path,
     lock_timeout: &str,
+    batch_size: u32,
 ) -> Result<Prepared, String> {
     let dir = work.join(format!("{}-{}", s.id, c.name()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -197,6 +198,7 @@ pub async fn prepare(
             let out = dir.join("sql");
             let out_s = out.to_string_lossy().into_owned();
             let src_s = src.to_string_lossy().into_owned();
+            let batch = batch_size.to_string();
             let gen_args = [
                 "generate",
                 "--src",
@@ -209,6 +211,8 @@ pub async fn prepare(
                 "bench",
                 "--lock-timeout",
                 lock_timeout,
+                "--batch-size",
+                batch.as_str(),
             ];
             std::fs::write(&src, scenario::ours_source(s, 1)).map_err(|e| e.to_string())?;
             let mut lines = Vec::new();

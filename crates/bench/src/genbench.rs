@@ -6,6 +6,20 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+/// CPU seconds (user, system) of this process's finished children, from /proc/self/stat
+/// (`cutime`, `cstime`, in clock ticks of 1/100 s): children's CPU time, whatever else the
+/// machine is doing. None off Linux.
+pub fn children_cpu() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // rest starts at field 3 (state); cutime is field 16, cstime field 17.
+    let cutime: f64 = f.get(13)?.parse().ok()?;
+    let cstime: f64 = f.get(14)?.parse().ok()?;
+    Some((cutime / 100.0, cstime / 100.0))
+}
+
 /// 500 structs, each `version = 10`, every version step a different kind of change.
 pub fn source_500x10(tables: usize) -> String {
     let mut s =
@@ -50,12 +64,44 @@ pub struct T{i} {{
 }
 
 pub struct GenerateResult {
+    /// Wall seconds of each run writing to memory (tmpfs).
     pub seconds: Vec<f64>,
+    /// CPU seconds (user, system) of each of those runs.
+    pub cpu: Vec<(f64, f64)>,
+    /// One run writing to the work folder on disk: wall seconds, CPU (user, system).
+    pub disk: Option<(f64, (f64, f64))>,
     pub files: usize,
     pub check_seconds: f64,
     pub error: Option<String>,
 }
 
+/// One `generate` of `src` into `out`: wall seconds and CPU (user, system).
+fn generate_once(migrate_gen: &Path, src: &Path, out: &Path) -> Result<(f64, (f64, f64)), String> {
+    let _ = std::fs::remove_dir_all(out);
+    let cpu0 = children_cpu();
+    let t = Instant::now();
+    let o = Command::new(migrate_gen)
+        .args(["generate", "--src"])
+        .arg(src)
+        .arg("--out")
+        .arg(out)
+        .args(["--date", "2026-01-01", "--author", "bench"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let secs = t.elapsed().as_secs_f64();
+    if !o.status.success() {
+        return Err(String::from_utf8_lossy(&o.stderr).trim().to_owned());
+    }
+    let cpu = match (cpu0, children_cpu()) {
+        (Some(a), Some(b)) => (b.0 - a.0, b.1 - a.1),
+        _ => (f64::NAN, f64::NAN),
+    };
+    Ok((secs, cpu))
+}
+
+/// `runs` generates of 500 x 10 into a tmpfs (/dev/shm, when there is one: the generator's
+/// own cost, whatever the disk is doing), one into the work folder on disk, and a
+/// `generate --check` over the result.
 pub fn generate_500x10(migrate_gen: &Path, work: &Path, runs: usize) -> GenerateResult {
     let dir = work.join("generate-500x10");
     let _ = std::fs::remove_dir_all(&dir);
@@ -63,6 +109,8 @@ pub fn generate_500x10(migrate_gen: &Path, work: &Path, runs: usize) -> Generate
     let src = dir.join("tables.rs");
     let mut res = GenerateResult {
         seconds: Vec::new(),
+        cpu: Vec::new(),
+        disk: None,
         files: 0,
         check_seconds: 0.0,
         error: None,
@@ -71,46 +119,49 @@ pub fn generate_500x10(migrate_gen: &Path, work: &Path, runs: usize) -> Generate
         res.error = Some(e.to_string());
         return res;
     }
+    let shm = Path::new("/dev/shm");
+    let mem = if shm.is_dir() {
+        shm.join(format!("migrate-gen-bench-{}", std::process::id()))
+    } else {
+        dir.join("mem")
+    };
     for k in 0..runs {
-        let out = dir.join(format!("sql{k}"));
-        let t = Instant::now();
-        let o = Command::new(migrate_gen)
-            .args(["generate", "--src"])
-            .arg(&src)
-            .arg("--out")
-            .arg(&out)
-            .args(["--date", "2026-01-01", "--author", "bench"])
-            .output();
-        let secs = t.elapsed().as_secs_f64();
-        match o {
-            Ok(o) if o.status.success() => res.seconds.push(secs),
-            Ok(o) => {
-                res.error = Some(String::from_utf8_lossy(&o.stderr).trim().to_owned());
-                return res;
+        match generate_once(migrate_gen, &src, &mem.join(format!("sql{k}"))) {
+            Ok((secs, cpu)) => {
+                res.seconds.push(secs);
+                res.cpu.push(cpu);
             }
             Err(e) => {
-                res.error = Some(e.to_string());
+                res.error = Some(e);
+                let _ = std::fs::remove_dir_all(&mem);
                 return res;
             }
         }
-        if k == 0 {
-            res.files = std::fs::read_dir(&out)
-                .map(|d| d.filter(|e| e.is_ok()).count())
-                .unwrap_or(0);
-            let t = Instant::now();
-            let ok = Command::new(migrate_gen)
-                .args(["generate", "--check", "--src"])
-                .arg(&src)
-                .arg("--out")
-                .arg(&out)
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false);
-            res.check_seconds = t.elapsed().as_secs_f64();
-            if !ok {
-                res.error = Some("generate --check after generate did not pass".into());
-            }
+    }
+    let _ = std::fs::remove_dir_all(&mem);
+    let out = dir.join("sql");
+    match generate_once(migrate_gen, &src, &out) {
+        Ok(d) => res.disk = Some(d),
+        Err(e) => {
+            res.error = Some(e);
+            return res;
         }
+    }
+    res.files = std::fs::read_dir(&out)
+        .map(|d| d.filter(|e| e.is_ok()).count())
+        .unwrap_or(0);
+    let t = Instant::now();
+    let ok = Command::new(migrate_gen)
+        .args(["generate", "--check", "--src"])
+        .arg(&src)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    res.check_seconds = t.elapsed().as_secs_f64();
+    if !ok {
+        res.error = Some("generate --check after generate did not pass".into());
     }
     res
 }
@@ -185,8 +236,8 @@ pub struct S{i} {{
 }
 
 pub struct CompileResult {
-    /// (crate, median seconds of a rebuild of that crate alone, the runs)
-    pub crates: Vec<(&'static str, f64, Vec<f64>)>,
+    /// (crate, median seconds of a rebuild of that crate alone, the runs, median CPU seconds)
+    pub crates: Vec<(&'static str, f64, Vec<f64>, Option<f64>)>,
     pub error: Option<String>,
 }
 
@@ -235,12 +286,15 @@ pub fn compile_time(root: &Path, work: &Path, structs: usize, runs: usize) -> Co
     }
     let target = dir.join("target");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let build = |args: &[&str]| -> Result<f64, String> {
+    let build = |args: &[&str]| -> Result<(f64, Option<f64>), String> {
+        let cpu0 = children_cpu();
         let t = Instant::now();
         let o = Command::new(&cargo)
             .arg("build")
             .args(args)
             .env("CARGO_TARGET_DIR", &target)
+            // A whole compile of the crate each time, not an incremental no-change rebuild.
+            .env("CARGO_INCREMENTAL", "0")
             .current_dir(&dir)
             .output()
             .map_err(|e| e.to_string())?;
@@ -249,7 +303,12 @@ pub fn compile_time(root: &Path, work: &Path, structs: usize, runs: usize) -> Co
             let tail: Vec<&str> = err.lines().rev().take(15).collect();
             return Err(tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
         }
-        Ok(t.elapsed().as_secs_f64())
+        let secs = t.elapsed().as_secs_f64();
+        let cpu = match (cpu0, children_cpu()) {
+            (Some(a), Some(b)) => Some(b.0 - a.0 + b.1 - a.1),
+            _ => None,
+        };
+        Ok((secs, cpu))
     };
     // Everything once (the dependencies).
     if let Err(e) = build(&["--workspace", "-q"]) {
@@ -259,12 +318,16 @@ pub fn compile_time(root: &Path, work: &Path, structs: usize, runs: usize) -> Co
     for (name, _) in crates {
         let lib: PathBuf = dir.join(name).join("src/lib.rs");
         let mut times = Vec::new();
+        let mut cpus = Vec::new();
         for _ in 0..runs {
             // A new modification time: cargo rebuilds this crate and nothing else.
             let text = std::fs::read_to_string(&lib).unwrap_or_default();
             let _ = std::fs::write(&lib, text);
             match build(&["-q", "-p", name]) {
-                Ok(t) => times.push(t),
+                Ok((t, cpu)) => {
+                    times.push(t);
+                    cpus.extend(cpu);
+                }
                 Err(e) => {
                     res.error = Some(e);
                     return res;
@@ -273,7 +336,10 @@ pub fn compile_time(root: &Path, work: &Path, structs: usize, runs: usize) -> Co
         }
         let mut sorted = times.clone();
         sorted.sort_by(f64::total_cmp);
-        res.crates.push((name, sorted[sorted.len() / 2], times));
+        cpus.sort_by(f64::total_cmp);
+        let cpu = cpus.get(cpus.len() / 2).copied();
+        res.crates
+            .push((name, sorted[sorted.len() / 2], times, cpu));
     }
     res
 }

@@ -64,10 +64,12 @@ impl Run {
         base.sort_by(f64::total_cmp);
         f.baseline_p99 = percentile(&base, 0.99);
         f.baseline_n = base.len();
+        // Every statement that finished after the migration started: during it, and the
+        // queue it left behind (the run goes on for a few seconds after the migration).
         let mut during: Vec<f64> = self
             .samples
             .iter()
-            .filter(|s| s.at <= self.mig_end && s.at + s.ms / 1000.0 >= self.mig_start)
+            .filter(|s| s.at + s.ms / 1000.0 >= self.mig_start)
             .map(|s| s.ms)
             .collect();
         during.sort_by(f64::total_cmp);
