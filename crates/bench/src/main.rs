@@ -952,5 +952,31 @@ async fn real_main(args: Args) -> Result<(), String> {
         cfg.out.join(format!("results-{label}.md")).display(),
         started.elapsed().as_secs_f64()
     ));
+    // The targets never fail a run; a benchmark that measured nothing does: in smoke mode, a
+    // naive or migrate-gen migration that failed or did not leave the intended catalog.
+    if cfg.smoke {
+        let broken: Vec<String> = runs
+            .iter()
+            .filter(|r| r.contender != Contender::Reshape)
+            .filter_map(|r| {
+                let why = match &r.skipped {
+                    Some(s) if s.starts_with("failed") => s.as_str(),
+                    Some(_) => return None,
+                    None if r.error.is_some() => r.error.as_deref().unwrap_or(""),
+                    None if r.verified == Some(false) => {
+                        "the result is not what the scenario intends"
+                    }
+                    None => return None,
+                };
+                Some(format!("{} / {}: {why}", r.scenario, r.contender.name()))
+            })
+            .collect();
+        if !broken.is_empty() {
+            return Err(format!(
+                "the smoke run measured broken migrations: {}",
+                broken.join("; ")
+            ));
+        }
+    }
     Ok(())
 }
