@@ -373,6 +373,8 @@ async fn measure(
         }));
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // The rows a fill writes: the loaded ones and those the workload inserted so far.
+    run.rows = cfg.rows + wl.inserted().max(0) as u64;
     run.mig_start = t0.elapsed().as_secs_f64();
     let m = contender::migrate(prepared, s, tools, url, t0, &deployed).await;
     run.mig_end = t0.elapsed().as_secs_f64();

@@ -23,6 +23,7 @@ pub struct Run {
     pub blocker: Option<(f64, f64)>,
     pub error: Option<String>,
     pub verified: Option<bool>,
+    /// Rows in the table when the migration started (loaded + inserted by the workload).
     pub rows: u64,
 }
 

@@ -40,6 +40,8 @@ pub struct NewCode {
 
 pub struct Workload {
     stop_at: Arc<AtomicU64>,
+    next_id: Arc<AtomicI64>,
+    first_id: i64,
     handles: Vec<JoinHandle<Result<Vec<Sample>, String>>>,
 }
 
@@ -212,7 +214,17 @@ impl Workload {
                 Ok(samples)
             }));
         }
-        Ok(Workload { stop_at, handles })
+        Ok(Workload {
+            stop_at,
+            next_id,
+            first_id: rows + 1,
+            handles,
+        })
+    }
+
+    /// Inserts started so far.
+    pub fn inserted(&self) -> i64 {
+        self.next_id.load(Ordering::Relaxed) - self.first_id
     }
 
     /// No statement scheduled after `at` (seconds since t0) is started; those scheduled before
