@@ -894,11 +894,7 @@ async fn real_main(args: Args) -> Result<(), String> {
          - migrate-gen files generated with --lock-timeout {} --batch-size {}\n- reshape: {reshape_version}\n\n",
         thousands(cfg.rows as f64),
         if cfg.smoke { " (smoke)" } else { "" },
-        if cfg.smoke {
-            "--smoke".to_owned()
-        } else {
-            format!("--rows {}", cfg.rows)
-        },
+        std::env::args().skip(1).collect::<Vec<_>>().join(" "),
         started.elapsed().as_secs_f64(),
         cfg.clients,
         thousands(rate),
