@@ -396,6 +396,20 @@ async fn measure(
     }
     let log_dir = cfg.work.join("logs");
     let _ = std::fs::create_dir_all(&log_dir);
+    // Every statement: when it was scheduled, its latency, its error.
+    let mut csv = String::from("scheduled_s,latency_ms,error\n");
+    for x in &run.samples {
+        csv.push_str(&format!(
+            "{:.6},{:.3},{}\n",
+            x.at,
+            x.ms,
+            x.error.as_deref().unwrap_or("").replace([',', '\n'], " ")
+        ));
+    }
+    let _ = std::fs::write(
+        log_dir.join(format!("{}-{}.samples.csv", s.id, run.contender.name())),
+        csv,
+    );
     let _ = std::fs::write(
         log_dir.join(format!("{}-{}.log", s.id, run.contender.name())),
         &m.log,
