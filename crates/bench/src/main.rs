@@ -3,7 +3,7 @@
 //! the generator's own speed. See docs/BENCHMARKS.md.
 //!
 //! ```sh
-//! cargo run --release -p bench -- --rows 1000000     # the full run (about 30 minutes)
+//! cargo run --release -p bench -- --rows 1000000     # the full run (about 17 minutes here)
 //! cargo run --release -p bench -- --smoke            # every scenario on 20,000 rows (CI)
 //! ```
 
