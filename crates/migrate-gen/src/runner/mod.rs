@@ -6,7 +6,8 @@
 //!   build of the other runner wait forever), with no transaction left open between files.
 //! - Lock queue: every file sets `lock_timeout`; when a statement gives up on a lock (55P03)
 //!   or is chosen as a deadlock victim, the whole file is retried after a growing, jittered
-//!   pause, within a time budget. Every file can run again: a transactional file was rolled
+//!   pause, never shorter than the failed attempt (so that the application's statements that
+//!   queued behind it drain before it queues again), within a time budget. Every file can run again: a transactional file was rolled
 //!   back, a no-transaction file is written to be re-runnable.
 //! - Tracking: a file is recorded as started before it runs and as finished in its own
 //!   transaction (just before its `COMMIT`), or right after it for a no-transaction file; a
@@ -222,7 +223,8 @@ fn is_lock_conflict(e: &postgres::Error) -> bool {
     matches!(e.code(), Some(c) if *c == SqlState::LOCK_NOT_AVAILABLE || *c == SqlState::T_R_DEADLOCK_DETECTED)
 }
 
-/// The pause before retry `attempt` (1-based): 200 ms doubling to 10 s, times 0.5..1.5.
+/// The least pause before retry `attempt` (1-based): 200 ms doubling to 10 s, times 0.5..1.5
+/// (never shorter than the failed attempt took, see `run_file`).
 fn backoff(attempt: u32) -> Duration {
     let base = 200u64.saturating_mul(1 << attempt.min(6)).min(10_000);
     let nanos = std::time::SystemTime::now()
@@ -285,14 +287,20 @@ fn run_file(
                 .get(0);
             progress.start(&format!("backfill {table}"), estimate as u64);
         }
+        let started = Instant::now();
         let result = execute(client, &statements, transactional, finish);
         progress.finish();
         match result {
             Ok(()) => return Ok(()),
             Err(e) if is_lock_conflict(&e) && Instant::now() < deadline => {
                 attempt += 1;
-                let pause =
-                    backoff(attempt).min(deadline.saturating_duration_since(Instant::now()));
+                // At least as long as this attempt stood in the lock queue: the application's
+                // statements that queued behind it need that long to drain before the next
+                // attempt queues again.
+                let queued = started.elapsed().min(Duration::from_secs(10));
+                let pause = backoff(attempt)
+                    .max(queued)
+                    .min(deadline.saturating_duration_since(Instant::now()));
                 eprintln!(
                     "{name}: {}; retry {attempt} in {:.1} s ({:.0} s of the lock retry budget left)",
                     one_line(&e),
