@@ -880,129 +880,57 @@ impl<A: Construct, B: Construct> Construct for (A, B) {
     }
 }
 
-impl Construct for Reference {
-    fn construct(&self) -> TokenStream {
-        let Reference {
-            schema,
-            table,
-            column,
-        } = self;
-        let (schema, table, column) = (schema.construct(), table.construct(), column.construct());
-        quote! {
-            ::schema_core::Reference { schema: #schema, table: #table, column: #column }
-        }
-    }
-}
-
-impl Construct for Retype {
-    fn construct(&self) -> TokenStream {
-        let Retype {
-            at,
-            old_sql_type,
-            using,
-            reverse,
-        } = self;
-        let (at, old_sql_type) = (at.construct(), old_sql_type.construct());
-        let (using, reverse) = (using.construct(), reverse.construct());
-        quote! {
-            ::schema_core::Retype {
-                at: #at,
-                old_sql_type: #old_sql_type,
-                using: #using,
-                reverse: #reverse,
+/// `impl Construct` for a `schema_core` struct, field by field. The value is destructured, so
+/// that a new field of the struct fails to compile here until it is listed.
+macro_rules! construct_struct {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl Construct for $ty {
+            fn construct(&self) -> TokenStream {
+                let $ty { $($field),* } = self;
+                $(let $field = $field.construct();)*
+                quote!(::schema_core::$ty { $($field: #$field),* })
             }
         }
-    }
+    };
 }
 
-impl Construct for FieldHistory {
-    fn construct(&self) -> TokenStream {
-        // Destructured so that a new field of `FieldHistory` fails to compile here.
-        let FieldHistory {
-            rust_name,
-            column,
-            sql_type,
-            nullable,
-            primary_key,
-            unique,
-            index,
-            since,
-            until,
-            renamed_from,
-            retyped,
-            default,
-            backfill,
-            references,
-            check,
-        } = self;
-        let rust_name = rust_name.construct();
-        let column = column.construct();
-        let sql_type = sql_type.construct();
-        let nullable = nullable.construct();
-        let primary_key = primary_key.construct();
-        let unique = unique.construct();
-        let index = index.construct();
-        let since = since.construct();
-        let until = until.construct();
-        let renamed_from = renamed_from.construct();
-        let retyped = retyped.construct();
-        let default = default.construct();
-        let backfill = backfill.construct();
-        let references = references.construct();
-        let check = check.construct();
-        quote! {
-            ::schema_core::FieldHistory {
-                rust_name: #rust_name,
-                column: #column,
-                sql_type: #sql_type,
-                nullable: #nullable,
-                primary_key: #primary_key,
-                unique: #unique,
-                index: #index,
-                since: #since,
-                until: #until,
-                renamed_from: #renamed_from,
-                retyped: #retyped,
-                default: #default,
-                backfill: #backfill,
-                references: #references,
-                check: #check,
-            }
-        }
-    }
-}
-
-impl Construct for TableHistory {
-    fn construct(&self) -> TokenStream {
-        let TableHistory {
-            rust_name,
-            schema,
-            table,
-            since,
-            version,
-            until,
-            fields,
-        } = self;
-        let rust_name = rust_name.construct();
-        let schema = schema.construct();
-        let table = table.construct();
-        let since = since.construct();
-        let version = version.construct();
-        let until = until.construct();
-        let fields = fields.construct();
-        quote! {
-            ::schema_core::TableHistory {
-                rust_name: #rust_name,
-                schema: #schema,
-                table: #table,
-                since: #since,
-                version: #version,
-                until: #until,
-                fields: #fields,
-            }
-        }
-    }
-}
+construct_struct!(Reference {
+    schema,
+    table,
+    column
+});
+construct_struct!(Retype {
+    at,
+    old_sql_type,
+    using,
+    reverse
+});
+construct_struct!(FieldHistory {
+    rust_name,
+    column,
+    sql_type,
+    nullable,
+    primary_key,
+    unique,
+    index,
+    since,
+    until,
+    renamed_from,
+    retyped,
+    default,
+    backfill,
+    references,
+    check,
+});
+construct_struct!(TableHistory {
+    rust_name,
+    schema,
+    table,
+    since,
+    version,
+    until,
+    fields,
+});
 
 #[cfg(test)]
 mod tests {
