@@ -135,17 +135,22 @@ fn generate(source: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (dir, out)
 }
 
-fn apply(db: &Db, dir: &Path, extra: &[&str]) -> Run {
-    let url = db.url();
-    let mut args = vec![
-        "apply",
-        "--database-url",
-        &url,
-        "--dir",
-        dir.to_str().unwrap(),
+/// `apply --database-url URL --dir DIR EXTRA...`.
+fn apply_args(db: &Db, dir: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "apply".into(),
+        "--database-url".into(),
+        db.url(),
+        "--dir".into(),
+        dir.to_str().unwrap().into(),
     ];
-    args.extend_from_slice(extra);
-    mg(&args)
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
+fn apply(db: &Db, dir: &Path, extra: &[&str]) -> Run {
+    let args = apply_args(db, dir, extra);
+    mg(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 fn status(db: &Db, dir: &Path) -> Run {
@@ -159,16 +164,8 @@ fn status(db: &Db, dir: &Path) -> Run {
 }
 
 fn spawn_apply(db: &Db, dir: &Path, extra: &[&str]) -> Child {
-    let url = db.url();
-    let mut args = vec![
-        "apply",
-        "--database-url",
-        &url,
-        "--dir",
-        dir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    command(&args)
+    let args = apply_args(db, dir, extra);
+    command(&args.iter().map(String::as_str).collect::<Vec<_>>())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
