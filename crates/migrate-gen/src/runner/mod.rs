@@ -129,8 +129,9 @@ fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
         ))
     })?;
     // The generated backfill reports each batch at DEBUG level, which psql users do not see.
+    // The runner's own statements resolve names in `pg_catalog` only, as the files do.
     client
-        .batch_execute("SET client_min_messages = debug1")
+        .batch_execute("SET client_min_messages = debug1; SET search_path = pg_catalog, pg_temp")
         .map_err(|e| Error::msg(one_line(&e)))?;
     Ok(client)
 }

@@ -64,6 +64,7 @@ fn body(
              SET statement_timeout = 0;\n",
         ),
     }
+    out.push_str(&format!("{};\n", raw::pin_search_path()));
     if transactional {
         out.push_str("BEGIN;\n");
     }

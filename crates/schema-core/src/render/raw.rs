@@ -3,7 +3,32 @@
 
 use crate::plan::Fill;
 
-/// `"name"`, with embedded quotes doubled.
+/// The `search_path` every migration runs with, and every generated function sets: only
+/// PostgreSQL's own catalog, then the session's temporary schema (listed last so that a
+/// temporary table cannot stand in for a real one). A role that can create objects in `public`
+/// or in the table's schema then cannot plant a function, operator or type that a migration
+/// running with the migrating role's rights would pick over the built-in one (`lower(varchar)`
+/// beats `pg_catalog.lower(text)` wherever both are visible). Every table is named with its
+/// schema; a user's type or function outside `pg_catalog` must be too.
+pub const SEARCH_PATH: &str = "pg_catalog, pg_temp";
+
+/// The session setting at the top of every plain-layout file (psql and the runner run a
+/// file in a session of its own).
+pub fn pin_search_path() -> String {
+    format!("SET search_path = {SEARCH_PATH}")
+}
+
+/// The same setting for the current transaction only, inside a `DO` block or a transaction
+/// that shares its connection with the application (the sqlx layout run by `sqlx::migrate!`):
+/// nothing leaks into the session afterwards.
+pub fn pin_search_path_local() -> String {
+    format!(
+        "pg_catalog.set_config('search_path', {}, true)",
+        lit(SEARCH_PATH)
+    )
+}
+
+/// `"name"`, with embedded quotes doubled: the one quoting of identifiers.
 pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -19,7 +44,7 @@ pub fn qualified(schema: &str, name: &str) -> String {
 }
 
 fn regclass(schema: &str, name: &str) -> String {
-    format!("to_regclass({})", lit(&qualified(schema, name)))
+    format!("pg_catalog.to_regclass({})", lit(&qualified(schema, name)))
 }
 
 pub fn add_constraint_not_valid(schema: &str, table: &str, name: &str, body: &str) -> String {
@@ -78,7 +103,7 @@ pub fn set_default(schema: &str, table: &str, column: &str, expr: &str) -> Strin
 /// leaves it NULL: old code that does not know the column keeps working.
 pub fn fill_function(schema: &str, function: &str, column: &str, expr: &str) -> String {
     format!(
-        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $fill$\n\
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql SET search_path = {SEARCH_PATH} AS $fill$\n\
          BEGIN\n\
          \x20 IF NEW.{col} IS NULL THEN\n\
          \x20   SELECT ({expr}) INTO NEW.{col} FROM (SELECT NEW.*) AS mg_row;\n\
@@ -126,7 +151,7 @@ pub fn sync_function(
         Some(e) => format!("NEW.{o} := {};", over_row(e, &format!("NEW.{n} AS {o}"))),
     };
     format!(
-        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $sync$\n\
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql SET search_path = {SEARCH_PATH} AS $sync$\n\
          BEGIN\n\
          \x20 IF TG_OP = 'INSERT' THEN\n\
          \x20   IF NEW.{n} IS NULL THEN\n\
@@ -409,7 +434,7 @@ pub fn archive_registry() -> String {
 /// Records (or renews) archive `archive` of `source`, kept for `retention` (an interval).
 pub fn archive_register(archive: &str, source: &str, version: u32, retention: &str) -> String {
     format!(
-        "INSERT INTO {} (archive, source, version, archived_at, keep_until) VALUES ({}, {}, {version}, now(), now() + interval {}) ON CONFLICT (archive) DO UPDATE SET archived_at = EXCLUDED.archived_at, keep_until = EXCLUDED.keep_until",
+        "INSERT INTO {} (archive, source, version, archived_at, keep_until) VALUES ({}, {}, {version}, pg_catalog.now(), pg_catalog.now() + interval {}) ON CONFLICT (archive) DO UPDATE SET archived_at = EXCLUDED.archived_at, keep_until = EXCLUDED.keep_until",
         qualified(ARCHIVE_SCHEMA, "registry"),
         lit(archive),
         lit(source),
@@ -504,6 +529,7 @@ fn walk(
         }
     }
     let statement = body(&format!("({cols}) >= ({lo}) AND ({cols}) <= ({end})"));
+    let pin = pin_search_path_local();
     format!(
         "DO ${what}$\n\
 DECLARE\n\
@@ -514,6 +540,7 @@ DECLARE\n\
 \x20 mg_batches bigint := 0;\n\
 \x20 mg_attempts integer;\n\
 BEGIN\n\
+\x20 PERFORM {pin};\n\
 \x20 SELECT {cols} INTO {hi} FROM {t} ORDER BY {cols_desc} LIMIT 1;\n\
 \x20 IF NOT FOUND THEN\n\
 \x20   RAISE NOTICE '{what} {label}: no rows';\n\
@@ -537,10 +564,12 @@ BEGIN\n\
 \x20         RAISE;\n\
 \x20       END IF;\n\
 \x20       RAISE NOTICE '{what} {label}: a batch waited longer than lock_timeout; retry % of 9', mg_attempts;\n\
-\x20       PERFORM pg_sleep(0.1 * mg_attempts);\n\
+\x20       PERFORM pg_catalog.pg_sleep(0.1::float8 * mg_attempts);\n\
 \x20     END;\n\
 \x20   END LOOP;\n\
 \x20   COMMIT;\n\
+\x20   -- A commit ends the transaction that a local setting lasts for: pinned again.\n\
+\x20   PERFORM {pin};\n\
 \x20   mg_total_rows := mg_total_rows + mg_batch_rows;\n\
 \x20   mg_batches := mg_batches + 1;\n\
 \x20   RAISE DEBUG 'migrate-gen progress % rows', mg_total_rows;\n\

@@ -9,7 +9,9 @@
 //! `.down.sql` that undoes just that part. Version `N * 10 + part` keeps them in order.
 //! Settings are made with `set_config(..., false)`, which lasts for the session: sqlx runs
 //! every migration of a run on one connection, so a concurrent build inherits the timeouts
-//! set by the migration before it.
+//! set by the migration before it. The `search_path` is pinned for the transaction only (in
+//! each transactional migration, and at the top of each `DO` block of a no-transaction one),
+//! because `sqlx::migrate!` hands its connection back to the application's pool afterwards.
 
 use super::raw::{self, Verify};
 use super::{Meta, file_stem};
@@ -27,13 +29,20 @@ pub struct SqlxMigration {
     pub transactional: bool,
 }
 
+/// The timeouts for the session, and the pinned `search_path` for the current transaction
+/// only ([`raw::pin_search_path_local`]), the path it replaces kept aside for [`RESTORE`].
 fn settings(opts: &PlanOptions, statement_timeout: &str) -> String {
     format!(
-        "SELECT set_config('lock_timeout', {}, false), set_config('statement_timeout', {}, false)",
+        "SELECT pg_catalog.set_config('lock_timeout', {}, false), pg_catalog.set_config('statement_timeout', {}, false), pg_catalog.set_config('migrate_gen.search_path', pg_catalog.current_setting('search_path'), true), {}",
         raw::lit(&opts.lock_timeout),
-        raw::lit(statement_timeout)
+        raw::lit(statement_timeout),
+        raw::pin_search_path_local()
     )
 }
+
+/// The last statement of a transactional migration: sqlx records the migration in
+/// `_sqlx_migrations`, unqualified, in the same transaction, with the path it had.
+const RESTORE: &str = "SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('migrate_gen.search_path'), true)";
 
 /// `stmt` with the settings made inside it when it is a `DO` block (it runs alone).
 fn with_settings(stmt: &str, opts: &PlanOptions, statement_timeout: &str) -> String {
@@ -60,6 +69,7 @@ fn text(
         out.push_str("-- no-transaction\n");
     }
     out.push_str(header);
+    let restore = prelude.is_some();
     if let Some(p) = prelude {
         out.push_str(&format!("{p};\n"));
     }
@@ -75,6 +85,9 @@ fn text(
     }
     if stmts.is_empty() && verify.is_empty() {
         out.push_str("-- Nothing to undo for this part.\nSELECT 1;\n");
+    }
+    if restore {
+        out.push_str(&format!("\n{RESTORE};\n"));
     }
     out
 }
@@ -188,7 +201,11 @@ pub fn migrations(
                     )
                 };
                 let down = if part.rollback_alone {
-                    text(&down_header, true, None, rollback, &[])
+                    let stmts: Vec<Sql> = rollback
+                        .iter()
+                        .map(|s| Sql::new(with_settings(&s.text, opts, "0")))
+                        .collect();
+                    text(&down_header, true, None, &stmts, &[])
                 } else {
                     let prelude =
                         (!rollback.is_empty()).then(|| settings(opts, &opts.statement_timeout));
@@ -197,7 +214,13 @@ pub fn migrations(
                 (up, down, !part.alone)
             }
             None => (
-                text(&up_header, false, None, &[], &file.verify),
+                text(
+                    &up_header,
+                    false,
+                    Some(settings(opts, &timeout)),
+                    &[],
+                    &file.verify,
+                ),
                 text(&down_header, false, None, &[], &[]),
                 true,
             ),
