@@ -268,3 +268,198 @@ fn planted_functions_are_never_called_in_the_sqlx_layout() {
         "the application's connection keeps its path"
     );
 }
+
+/// Applies the forward files of `out` with psql up to (not including) the first whose stem
+/// ends with `stop`, and returns that file's stem.
+fn apply_until(db: &TestDb, out: &Path, stop: &str) -> String {
+    let manifest = Manifest::load(out).unwrap();
+    for f in &manifest.files {
+        if f.stem.ends_with(stop) {
+            return f.stem.clone();
+        }
+        db.psql(&out.join(format!("{}.sql", f.stem)));
+    }
+    panic!("no file ends with {stop}");
+}
+
+/// A role of the test's own, dropped (after the database, where it holds privileges) when
+/// this goes out of scope.
+struct Role {
+    name: String,
+    db: String,
+}
+
+impl Role {
+    fn new(db: &TestDb, label: &str) -> Role {
+        let name = format!("{}_{label}", db.name);
+        db.client()
+            .batch_execute(&format!("CREATE ROLE \"{name}\" NOLOGIN"))
+            .unwrap();
+        Role {
+            name,
+            db: db.name.clone(),
+        }
+    }
+}
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        if let Ok(mut c) = Client::connect(
+            "host=127.0.0.1 user=postgres dbname=postgres",
+            postgres::NoTls,
+        ) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE); DROP ROLE IF EXISTS \"{}\"",
+                self.db, self.name
+            ));
+        }
+    }
+}
+
+fn legacy_values(c: &mut Client) -> i64 {
+    c.query_one("SELECT count(legacy) FROM app.accounts", &[])
+        .unwrap()
+        .get(0)
+}
+
+/// Another role that may create schemas creates the archive schema before the first drop, to
+/// receive the dropped column's values: the drop refuses, naming the owner, and the column
+/// keeps every value.
+#[test]
+fn an_archive_schema_created_by_another_role_is_refused() {
+    let out = generate(&hijack_fixture());
+    let db = TestDb::new("archive_schema");
+    let thief_role = Role::new(&db, "thief");
+    let thief = thief_role.name.clone();
+    let stem = apply_until(&db, out.path(), "drop_legacy");
+    let mut c = db.client();
+    c.batch_execute("INSERT INTO app.accounts (id, email, email_lower, handle, code, legacy) SELECT i, 'e' || i, 'e' || i, 'h' || i, 1, 'secret' FROM generate_series(1, 20) i")
+        .unwrap();
+    c.batch_execute(&format!(
+        "GRANT CREATE ON DATABASE \"{}\" TO \"{thief}\"; SET ROLE \"{thief}\"; CREATE SCHEMA migrate_gen_archive; RESET ROLE",
+        db.name
+    ))
+    .unwrap();
+    let run = db.try_psql(&out.path().join(format!("{stem}.sql")));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "the drop went on: {stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the archive schema migrate_gen_archive is owned by {thief}, not by the migrating role postgres"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(legacy_values(&mut c), 20, "the column keeps its values");
+}
+
+/// An archive table planted in the archive schema (by a role someone let create there) before
+/// the drop copies into it: refused, naming the table and its owner, and nothing is copied.
+#[test]
+fn an_archive_table_created_by_another_role_is_refused() {
+    let out = generate(&hijack_fixture());
+    let db = TestDb::new("archive_table");
+    let thief_role = Role::new(&db, "thief");
+    let thief = thief_role.name.clone();
+    let stem = apply_until(&db, out.path(), "drop_legacy");
+    let mut c = db.client();
+    c.batch_execute("INSERT INTO app.accounts (id, email, email_lower, handle, code, legacy) SELECT i, 'e' || i, 'e' || i, 'h' || i, 1, 'secret' FROM generate_series(1, 20) i")
+        .unwrap();
+    c.batch_execute(&format!(
+        "CREATE SCHEMA migrate_gen_archive; GRANT USAGE, CREATE ON SCHEMA migrate_gen_archive TO \"{thief}\";
+         SET ROLE \"{thief}\";
+         CREATE TABLE migrate_gen_archive.accounts_legacy_v3 (id bigint PRIMARY KEY, legacy varchar(40));
+         RESET ROLE"
+    ))
+    .unwrap();
+    let run = db.try_psql(&out.path().join(format!("{stem}.sql")));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let copied: i64 = c
+        .query_one(
+            "SELECT count(*) FROM migrate_gen_archive.accounts_legacy_v3",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!run.status.success(), "the drop went on: {stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the archive table migrate_gen_archive.accounts_legacy_v3 is owned by {thief}, not by the migrating role postgres"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(copied, 0, "nothing reached the planted table");
+    assert_eq!(legacy_values(&mut c), 20, "the column keeps its values");
+}
+
+/// A role that could read a table (and its schema) reads nothing once the table is archived,
+/// even when given `USAGE` on the archive schema, nor the archive of a dropped column; PUBLIC
+/// holds nothing there; the rollback gives the table its privileges back.
+#[test]
+fn archives_are_readable_by_their_owner_only_and_grants_come_back() {
+    let out = generate(&hijack_fixture());
+    let db = TestDb::new("archive_grants");
+    let reader_role = Role::new(&db, "reader");
+    let reader = reader_role.name.clone();
+    let manifest = Manifest::load(out.path()).unwrap();
+    let mut c = db.client();
+    for f in &manifest.files {
+        db.psql(&out.path().join(format!("{}.sql", f.stem)));
+        if f.stem.ends_with("sessions_create") {
+            c.batch_execute(&format!(
+                "GRANT USAGE ON SCHEMA app TO \"{reader}\";
+                 GRANT SELECT, INSERT ON app.sessions TO \"{reader}\";
+                 GRANT SELECT ON app.sessions TO PUBLIC;
+                 INSERT INTO app.sessions SELECT i, 'token ' || i FROM generate_series(1, 10) i"
+            ))
+            .unwrap();
+        }
+    }
+    c.batch_execute(&format!(
+        "GRANT USAGE ON SCHEMA migrate_gen_archive TO \"{reader}\""
+    ))
+    .unwrap();
+    let can = |c: &mut Client, who: &str, rel: &str, what: &str| -> bool {
+        c.query_one(
+            "SELECT pg_catalog.has_table_privilege($1, $2, $3)",
+            &[&who, &rel, &what],
+        )
+        .unwrap()
+        .get(0)
+    };
+    for rel in [
+        "migrate_gen_archive.app_sessions_v3",
+        "migrate_gen_archive.accounts_legacy_v3",
+        "migrate_gen_archive.registry",
+    ] {
+        assert!(!can(&mut c, &reader, rel, "SELECT"), "{reader} reads {rel}");
+        assert!(!can(&mut c, "public", rel, "SELECT"), "PUBLIC reads {rel}");
+    }
+    let public_create: bool = c
+        .query_one(
+            "SELECT pg_catalog.has_schema_privilege('public', 'migrate_gen_archive', 'CREATE')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!public_create, "PUBLIC may create in the archive schema");
+    // The rollback of the table's drop: it is back with what it held and its grants.
+    let last = manifest.files.last().unwrap();
+    db.psql(&out.path().join(format!("{}.rollback.sql", last.stem)));
+    assert!(can(&mut c, &reader, "app.sessions", "SELECT"));
+    assert!(can(&mut c, &reader, "app.sessions", "INSERT"));
+    assert!(!can(&mut c, &reader, "app.sessions", "DELETE"));
+    assert!(can(&mut c, "public", "app.sessions", "SELECT"));
+    let rows: i64 = c
+        .query_one("SELECT count(*) FROM app.sessions", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 10);
+    // And archived again: sealed again.
+    db.psql(&out.path().join(format!("{}.sql", last.stem)));
+    assert!(!can(
+        &mut c,
+        &reader,
+        "migrate_gen_archive.app_sessions_v3",
+        "SELECT"
+    ));
+}

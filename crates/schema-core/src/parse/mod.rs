@@ -7,6 +7,7 @@
 pub mod attr;
 pub mod check;
 pub mod expand;
+pub mod fragment;
 pub mod symbol;
 
 use proc_macro2::{Span, TokenStream};

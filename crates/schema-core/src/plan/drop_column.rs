@@ -84,7 +84,9 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     let forward = vec![
         Sql::new(raw::create_archive_schema()),
         Sql::new(raw::archive_registry()),
+        Sql::new(raw::archive_registry_grants()),
         Sql::new(statements::create_table(&archive_model)).declaring([col.sql_type.as_str()]),
+        Sql::new(raw::guard_archive(&["registry", &archive])),
         Sql::new(raw::archive_copy(
             schema,
             table,

@@ -71,6 +71,8 @@ pub fn plan(from: &TableModel, opts: &PlanOptions) -> Step {
     let mut forward = vec![
         Sql::new(raw::create_archive_schema()),
         Sql::new(raw::archive_registry()),
+        Sql::new(raw::archive_registry_grants()),
+        Sql::new(raw::guard_archive(&["registry"])),
     ];
     let mut verify = Vec::new();
     for fk in &outgoing {
@@ -113,6 +115,7 @@ pub fn plan(from: &TableModel, opts: &PlanOptions) -> Step {
         version,
         &opts.archive_retention,
     )));
+    forward.push(Sql::new(raw::seal_archived_table(&archive)));
     verify.splice(
         0..0,
         [
@@ -178,6 +181,7 @@ pub fn plan(from: &TableModel, opts: &PlanOptions) -> Step {
             exists: true,
         });
     }
+    rollback.push(Sql::new(raw::unseal_table(schema, table, &archive)));
     rollback.push(Sql::new(raw::archive_unregister(&archive)));
     let restored = 0..rollback.len();
     let mut validates = Vec::new();

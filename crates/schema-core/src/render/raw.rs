@@ -423,11 +423,95 @@ pub fn create_archive_schema() -> String {
     format!("CREATE SCHEMA IF NOT EXISTS {}", ident(ARCHIVE_SCHEMA))
 }
 
-/// The archive's registry: what each archive holds and until when it is kept.
+/// The archive's registry: what each archive holds, until when it is kept, and the
+/// privileges a table moved there had (given back when it moves back).
 pub fn archive_registry() -> String {
     format!(
-        "CREATE TABLE IF NOT EXISTS {} (archive text PRIMARY KEY, source text NOT NULL, version bigint NOT NULL, archived_at timestamptz NOT NULL, keep_until timestamptz NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {} (archive text PRIMARY KEY, source text NOT NULL, version bigint NOT NULL, archived_at timestamptz NOT NULL, keep_until timestamptz NOT NULL, grants aclitem[])",
         qualified(ARCHIVE_SCHEMA, "registry")
+    )
+}
+
+/// The `grants` column, for a registry created before it existed.
+pub fn archive_registry_grants() -> String {
+    format!(
+        "ALTER TABLE {} ADD COLUMN IF NOT EXISTS grants aclitem[]",
+        qualified(ARCHIVE_SCHEMA, "registry")
+    )
+}
+
+/// Goes on only if the archive schema and `tables` in it belong to the migrating role, and
+/// takes away every privilege that anyone else holds on them: an archive holds the values of
+/// dropped columns, often personal data, and a role that created the schema or an archive
+/// table first (it is created `IF NOT EXISTS`) would otherwise receive them.
+pub fn guard_archive(tables: &[&str]) -> String {
+    let mut body = format!(
+        "\x20 SELECT pg_catalog.pg_get_userbyid(nspowner) INTO mg_owner FROM pg_catalog.pg_namespace WHERE nspname = {s};\n\
+         \x20 IF mg_owner IS DISTINCT FROM current_user THEN\n\
+         \x20   RAISE EXCEPTION 'the archive schema {msg} is owned by %, not by the migrating role %: another role may have created it to receive archived data', mg_owner, current_user\n\
+         \x20     USING HINT = 'check what it holds, then drop it or give it to the migrating role (ALTER SCHEMA {q} OWNER TO ...), and run this file again';\n\
+         \x20 END IF;\n\
+         \x20 REVOKE ALL ON SCHEMA {q} FROM PUBLIC;\n",
+        s = lit(ARCHIVE_SCHEMA),
+        q = ident(ARCHIVE_SCHEMA),
+        msg = raise_text(ARCHIVE_SCHEMA),
+    );
+    for table in tables {
+        let rel = regclass(ARCHIVE_SCHEMA, table);
+        let shown = raise_text(&format!("{ARCHIVE_SCHEMA}.{table}"));
+        body.push_str(&format!(
+            "\x20 SELECT pg_catalog.pg_get_userbyid(relowner) INTO mg_owner FROM pg_catalog.pg_class WHERE oid = {rel};\n\
+             \x20 IF mg_owner IS DISTINCT FROM current_user THEN\n\
+             \x20   RAISE EXCEPTION 'the archive table {shown} is owned by %, not by the migrating role %: another role may have created it to receive archived data', mg_owner, current_user\n\
+             \x20     USING HINT = 'check what it holds, then drop it, and run this file again';\n\
+             \x20 END IF;\n\
+             {}",
+            revoke_others(ARCHIVE_SCHEMA, table)
+        ));
+    }
+    format!("DO $guard$\nDECLARE\n  mg_owner text;\n  mg_grantee text;\nBEGIN\n{body}END\n$guard$")
+}
+
+/// PL/pgSQL that revokes every privilege on a table from every role but its owner.
+fn revoke_others(schema: &str, table: &str) -> String {
+    format!(
+        "\x20 FOR mg_grantee IN SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a WHERE c.oid = {rel} AND a.grantee <> c.relowner LOOP\n\
+         \x20   EXECUTE pg_catalog.format('REVOKE ALL ON TABLE %s FROM %s', {t}, mg_grantee);\n\
+         \x20 END LOOP;\n",
+        rel = regclass(schema, table),
+        t = lit(&qualified(schema, table)),
+    )
+}
+
+/// For a table just moved into the archive as `archive`: keeps the privileges it had in the
+/// registry (once: a rerun keeps the first record), then takes away every one but its owner's.
+pub fn seal_archived_table(archive: &str) -> String {
+    format!(
+        "DO $seal$\nDECLARE\n  mg_grantee text;\nBEGIN\n\
+         \x20 UPDATE {registry} SET grants = (SELECT relacl FROM pg_catalog.pg_class WHERE oid = {rel}) WHERE archive = {a} AND grants IS NULL;\n\
+         {revoke}END\n$seal$",
+        registry = qualified(ARCHIVE_SCHEMA, "registry"),
+        rel = regclass(ARCHIVE_SCHEMA, archive),
+        a = lit(archive),
+        revoke = revoke_others(ARCHIVE_SCHEMA, archive),
+    )
+}
+
+/// For a table moved back from the archive `archive` to `schema.table`: gives back the
+/// privileges it had before it was archived, as the registry kept them.
+pub fn unseal_table(schema: &str, table: &str, archive: &str) -> String {
+    format!(
+        "DO $unseal$\nDECLARE\n  mg_grant record;\nBEGIN\n\
+         \x20 FOR mg_grant IN SELECT a.privilege_type, a.is_grantable, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END AS grantee\n\
+         \x20   FROM {registry} r, pg_catalog.aclexplode(r.grants) a, pg_catalog.pg_class c\n\
+         \x20   WHERE r.archive = {a} AND c.oid = {rel} AND a.grantee <> c.relowner LOOP\n\
+         \x20   EXECUTE pg_catalog.format('GRANT %s ON TABLE %s TO %s%s', mg_grant.privilege_type, {t}, mg_grant.grantee, CASE WHEN mg_grant.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);\n\
+         \x20 END LOOP;\n\
+         END\n$unseal$",
+        registry = qualified(ARCHIVE_SCHEMA, "registry"),
+        a = lit(archive),
+        rel = regclass(schema, table),
+        t = lit(&qualified(schema, table)),
     )
 }
 

@@ -1,0 +1,323 @@
+//! A user's SQL fragments (`default`, `check`, `backfill`, `using`, `reverse`, `sql_type`,
+//! `old_sql_type`) are SQL that the migrations run with the migrating role's rights. Each is
+//! parsed here so that it is exactly one expression or one type: no `;`, no comment, nothing
+//! after it, that could end the statement it is written into and start another. The columns an
+//! expression names are returned so that the checks can see that they exist at that version,
+//! and the functions it calls unqualified so that `plan` can flag those outside `pg_catalog`.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, Query, Visit, Visitor};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+
+/// What one expression refers to.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Refs {
+    /// Unqualified names outside subqueries: columns of the row (as PostgreSQL folds them).
+    pub columns: Vec<String>,
+    /// Functions called without a schema, lower-case.
+    pub functions: Vec<String>,
+}
+
+/// Value keywords PostgreSQL reads as functions of the session, never as a column.
+const SESSION_VALUES: &[&str] = &[
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "localtime",
+    "localtimestamp",
+    "session_user",
+];
+
+/// The tokens of `text`, refusing what could end or hide a statement.
+fn tokens(text: &str, what: &str) -> Result<Vec<Token>, String> {
+    let dialect = PostgreSqlDialect {};
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize()
+        .map_err(|e| format!("{what} does not parse: {}", e.message))?;
+    for token in &tokens {
+        match token {
+            Token::SemiColon => {
+                return Err(format!(
+                    "{what} contains `;`: it must be one SQL {} (a `;` would end the generated statement and start another)",
+                    if what.contains("type") {
+                        "type"
+                    } else {
+                        "expression"
+                    }
+                ));
+            }
+            Token::Whitespace(Whitespace::SingleLineComment { .. })
+            | Token::Whitespace(Whitespace::MultiLineComment(_)) => {
+                return Err(format!(
+                    "{what} contains a comment: remove it (a comment would swallow the rest of the generated line)"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(tokens)
+}
+
+fn rest(parser: &mut Parser) -> Option<String> {
+    let next = parser.peek_token();
+    (next.token != Token::EOF).then(|| next.token.to_string())
+}
+
+/// Parses `text` as exactly one SQL expression; `what` names it in errors (`backfill = "..."`).
+pub fn expression(text: &str, what: &str) -> Result<Refs, String> {
+    let tokens = tokens(text, what)?;
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect).with_tokens(tokens);
+    let expr = parser.parse_expr().map_err(|e| {
+        format!(
+            "{what} is not one SQL expression: {}",
+            plain(&e.to_string())
+        )
+    })?;
+    if let Some(token) = rest(&mut parser) {
+        return Err(format!(
+            "{what} is not one SQL expression: unexpected `{token}` after `{expr}`"
+        ));
+    }
+    let mut refs = Collect::default();
+    let _ = expr.visit(&mut refs);
+    if let Some(reserved) = refs.reserved {
+        return Err(format!(
+            "{what} uses `{reserved}`, which PostgreSQL reads as the session's current_user, not a column: write `\"{reserved}\"` for a column, or `current_user`"
+        ));
+    }
+    Ok(refs.refs)
+}
+
+/// Parses `text` as exactly one SQL type; a type outside `pg_catalog` must name its schema,
+/// since the migrations run with `search_path` set to `pg_catalog` only.
+pub fn sql_type(text: &str, what: &str) -> Result<(), String> {
+    let tokens = tokens(text, what)?;
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect).with_tokens(tokens);
+    let ty = parser
+        .parse_data_type()
+        .map_err(|e| format!("{what} is not one SQL type: {}", plain(&e.to_string())))?;
+    if let Some(token) = rest(&mut parser) {
+        return Err(format!(
+            "{what} is not one SQL type: unexpected `{token}` after `{ty}`"
+        ));
+    }
+    if let sqlparser::ast::DataType::Custom(name, _) = &ty
+        && let [part] = name.0.as_slice()
+    {
+        let name = part.to_string();
+        let bare = name.trim_matches('"').to_lowercase();
+        if !is_catalog_type(&bare) {
+            return Err(format!(
+                "{what}: type `{name}` is not one of PostgreSQL's own; the migrations run with search_path = pg_catalog, so name its schema (for example `public.{name}`)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// sqlparser's messages start with "sql parser error: ".
+fn plain(message: &str) -> String {
+    message
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(message)
+        .to_owned()
+}
+
+#[derive(Default)]
+struct Collect {
+    depth: usize,
+    refs: Refs,
+    reserved: Option<String>,
+}
+
+impl Visitor for Collect {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Identifier(id) if id.quote_style.is_none() => {
+                let name = id.value.to_lowercase();
+                if name == "user" {
+                    self.reserved = Some(id.value.clone());
+                } else if self.depth == 0 && !SESSION_VALUES.contains(&name.as_str()) {
+                    self.refs.columns.push(name);
+                }
+            }
+            Expr::Identifier(id) if self.depth == 0 => self.refs.columns.push(id.value.clone()),
+            Expr::Function(f) if f.name.0.len() == 1 => {
+                let name = f.name.to_string();
+                let name = if name.starts_with('"') {
+                    name.trim_matches('"').to_owned()
+                } else {
+                    name.to_lowercase()
+                };
+                // sqlparser reads a bare `user` as the function PostgreSQL makes of it.
+                if name == "user" && !f.name.to_string().starts_with('"') {
+                    self.reserved = Some(f.name.to_string());
+                } else if !SESSION_VALUES.contains(&name.as_str()) {
+                    self.refs.functions.push(name);
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn listed(list: &'static str, name: &str) -> bool {
+    list.lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l == name)
+}
+
+/// Whether `name` is a type of `pg_catalog` (or one of the `serial` shorthands).
+pub fn is_catalog_type(name: &str) -> bool {
+    matches!(
+        name,
+        "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+    ) || listed(include_str!("pg_catalog/types.txt"), name)
+}
+
+/// Whether `name` is a function of `pg_catalog` (PostgreSQL 15).
+pub fn is_catalog_function(name: &str) -> bool {
+    listed(include_str!("pg_catalog/functions.txt"), name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Refs {
+        expression(text, "backfill").unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn err(text: &str) -> String {
+        expression(text, "backfill").unwrap_err()
+    }
+
+    #[test]
+    fn the_fragments_of_the_examples_parse() {
+        for text in [
+            "split_part(email, '@', 1)",
+            "round(price * 100)::bigint",
+            "price / 100.0",
+            "cents::double precision",
+            "slug ~ '^[a-z0-9-]+$'",
+            "price_cents IS NULL OR price_cents >= 0",
+            "plan IN ('free', 'team', 'enterprise')",
+            "length(name) BETWEEN 1 AND 200",
+            "upper(left(customer, 3))",
+            "now()",
+            "gen_random_uuid()",
+            "'new'",
+            "interval '1 day'",
+            "CURRENT_TIMESTAMP",
+            "coalesce(a, b) IS DISTINCT FROM c",
+            "(SELECT u.email FROM public.users u WHERE u.id = profiles.user_id)",
+        ] {
+            ok(text);
+        }
+    }
+
+    #[test]
+    fn columns_and_functions_are_found_outside_subqueries() {
+        let refs = ok("split_part(Email, '@', 1) || \"Nick\" || (SELECT max(x) FROM t)");
+        assert_eq!(refs.columns, ["email", "Nick"]);
+        assert_eq!(refs.functions, ["split_part", "max"]);
+        assert_eq!(ok("public.f(a)").functions, Vec::<String>::new());
+        assert_eq!(ok("current_user || 'x'").columns, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_second_statement_is_refused() {
+        assert_eq!(
+            err("'x'; DROP TABLE victim; SELECT 'y'"),
+            "backfill contains `;`: it must be one SQL expression (a `;` would end the generated statement and start another)"
+        );
+    }
+
+    #[test]
+    fn a_closing_parenthesis_that_escapes_is_refused() {
+        assert_eq!(
+            err("1) , (2"),
+            "backfill is not one SQL expression: unexpected `)` after `1`"
+        );
+    }
+
+    #[test]
+    fn comments_are_refused() {
+        assert!(err("1 -- the rest").contains("contains a comment"));
+        assert!(err("1 /* x */").contains("contains a comment"));
+    }
+
+    #[test]
+    fn a_syntax_error_is_refused() {
+        assert!(err("a >").starts_with("backfill is not one SQL expression: "));
+    }
+
+    #[test]
+    fn user_is_refused_with_the_fix() {
+        assert_eq!(
+            err("user || 'x'"),
+            "backfill uses `user`, which PostgreSQL reads as the session's current_user, not a column: write `\"user\"` for a column, or `current_user`"
+        );
+        assert_eq!(ok("\"user\" || 'x'").columns, ["user"]);
+    }
+
+    #[test]
+    fn types_are_one_type_of_pg_catalog_or_qualified() {
+        for ok in [
+            "varchar(255)",
+            "numeric(12,2)",
+            "double precision",
+            "timestamptz",
+            "text[]",
+            "inet",
+            "tsvector",
+            "bigserial",
+            "public.citext",
+        ] {
+            sql_type(ok, "sql_type").unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        assert_eq!(
+            sql_type("citext", "sql_type").unwrap_err(),
+            "sql_type: type `citext` is not one of PostgreSQL's own; the migrations run with search_path = pg_catalog, so name its schema (for example `public.citext`)"
+        );
+        assert!(
+            sql_type("text; DROP TABLE x", "sql_type")
+                .unwrap_err()
+                .contains("`;`")
+        );
+        assert!(
+            sql_type("int) , (x int", "sql_type")
+                .unwrap_err()
+                .contains("unexpected `)`")
+        );
+    }
+
+    #[test]
+    fn catalog_lists_are_read() {
+        assert!(is_catalog_function("lower"));
+        assert!(!is_catalog_function("my_func"));
+        assert!(is_catalog_type("int4"));
+    }
+}
