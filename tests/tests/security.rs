@@ -463,3 +463,49 @@ fn archives_are_readable_by_their_owner_only_and_grants_come_back() {
         "SELECT"
     ));
 }
+
+/// The generator refuses what the macro refuses, from the same check: the injection found by
+/// the security review (`default` holding three statements) and a backfill naming a column
+/// that does not exist, which once generated, applied on an empty table and then broke every
+/// insert of the old code inside the fill trigger.
+#[test]
+fn the_generator_refuses_fragments_that_are_not_one_expression_over_known_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("schema.rs");
+    std::fs::write(
+        &src,
+        r#"
+#[versioned(table = "victims", version = 2)]
+pub struct Victim {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(default = "'x'; DROP TABLE victim; SELECT 'y'")]
+    pub plan: String,
+    #[col(since = 2, backfill = "lower(emial)")]
+    pub email_lower: String,
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("sql");
+    let error = migrate_gen::generate(&migrate_gen::GenerateArgs {
+        src,
+        out: out.clone(),
+        date: DATE.into(),
+        author: AUTHOR.into(),
+        check: false,
+        options: Default::default(),
+        layout: Default::default(),
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains(r#"default = "'x'; DROP TABLE victim; SELECT 'y'" contains `;`: it must be one SQL expression"#),
+        "{error}"
+    );
+    assert!(
+        error.contains(r#"backfill = "lower(emial)" names `emial`, which is not a column of victims at version 2"#),
+        "{error}"
+    );
+    assert!(!out.join("migrations.lock").exists(), "nothing was written");
+}

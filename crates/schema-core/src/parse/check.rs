@@ -178,7 +178,7 @@ fn check_fragments(table: &str, raw: &[RawField], fields: &[FieldHistory], error
 
 /// A name PostgreSQL would truncate, or one with a control character (a newline in a name
 /// would end the comment line of a file's header that shows it).
-fn check_ident_len(name: &str, span: Span, what: &str, errors: &mut Errors) {
+fn check_ident(name: &str, span: Span, what: &str, errors: &mut Errors) {
     if let Some(c) = name.chars().find(|c| c.is_control()) {
         errors.push(
             span,
@@ -211,7 +211,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
     }
     let table = match &raw.table {
         Some(t) => {
-            check_ident_len(&t.value, t.span, "table name", errors);
+            check_ident(&t.value, t.span, "table name", errors);
             t.value.clone()
         }
         None => {
@@ -270,6 +270,9 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             Some(until.value)
         }
     });
+    if let Some(s) = &raw.schema {
+        check_ident(&s.value, s.span, "schema name", errors);
+    }
     let schema = raw
         .schema
         .as_ref()
@@ -350,7 +353,7 @@ fn check_field(
 ) -> Option<FieldHistory> {
     let name = ident.to_string();
     let column = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-    check_ident_len(&column, ident.span(), "column name", errors);
+    check_ident(&column, ident.span(), "column name", errors);
     let (nullable, inner) = unwrap_option(&field.ty);
     let sql_type = match (&f.sql_type, mapped_type(inner)) {
         (Some(t), _) => t.value.clone(),
