@@ -509,3 +509,29 @@ pub struct Victim {
     );
     assert!(!out.join("migrations.lock").exists(), "nothing was written");
 }
+
+/// Names with a double quote: every file applies, rolls back and applies again.
+#[test]
+fn names_holding_a_double_quote_are_escaped_everywhere() {
+    let out = generate(&security_fixture("quotes"));
+    let db = TestDb::new("quotes");
+    let manifest = Manifest::load(out.path()).unwrap();
+    for f in &manifest.files {
+        db.psql(&out.path().join(format!("{}.sql", f.stem)));
+    }
+    let mut c = db.client();
+    let indexes: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_catalog.pg_indexes WHERE schemaname = 'sc\"hema' AND indexname LIKE 'we\"ird%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(indexes, 3, "primary key, unique and plain index");
+    for f in manifest.files.iter().rev() {
+        db.psql(&out.path().join(format!("{}.rollback.sql", f.stem)));
+    }
+    for f in &manifest.files {
+        db.psql(&out.path().join(format!("{}.sql", f.stem)));
+    }
+}

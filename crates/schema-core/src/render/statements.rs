@@ -6,6 +6,13 @@ use sea_query::{
 
 use crate::model::{self, Column, TableModel};
 
+/// An index or constraint name as sea-query wants it: sea-query writes these names between
+/// double quotes without doubling the quotes inside (unlike table and column names), so they
+/// are doubled here, the one place that hands such names to it.
+fn object(name: &str) -> String {
+    name.replace('"', "\"\"")
+}
+
 fn table_ref(schema: &str, table: &str) -> (Alias, Alias) {
     (Alias::new(schema), Alias::new(table))
 }
@@ -34,7 +41,7 @@ pub fn create_table(model: &TableModel) -> String {
     }
     if !model.primary_key.is_empty() {
         let mut pk = Index::create();
-        pk.name(crate::names::object_name(&[&model.name], "pkey"));
+        pk.name(object(&crate::names::object_name(&[&model.name], "pkey")));
         for c in &model.primary_key {
             pk.col(Alias::new(c));
         }
@@ -42,7 +49,7 @@ pub fn create_table(model: &TableModel) -> String {
     }
     for idx in model.indexes.iter().filter(|i| i.unique) {
         let mut unique = Index::create();
-        unique.name(&idx.name).unique();
+        unique.name(object(&idx.name)).unique();
         for c in &idx.columns {
             unique.col(Alias::new(c));
         }
@@ -63,7 +70,8 @@ fn foreign_key(
     fk: &model::ForeignKey,
 ) -> sea_query::ForeignKeyCreateStatement {
     let mut stmt = ForeignKey::create();
-    stmt.name(&fk.name).from_tbl(table_ref(schema, table));
+    stmt.name(object(&fk.name))
+        .from_tbl(table_ref(schema, table));
     for c in &fk.columns {
         stmt.from_col(Alias::new(c));
     }
@@ -119,7 +127,7 @@ pub fn drop_table_if_exists(schema: &str, table: &str) -> String {
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] IF NOT EXISTS`.
 pub fn create_index(schema: &str, table: &str, idx: &model::Index, concurrently: bool) -> String {
     let mut stmt = Index::create();
-    stmt.name(&idx.name)
+    stmt.name(object(&idx.name))
         .table(table_ref(schema, table))
         .if_not_exists();
     for c in &idx.columns {
@@ -137,7 +145,7 @@ pub fn create_index(schema: &str, table: &str, idx: &model::Index, concurrently:
 /// `DROP INDEX CONCURRENTLY IF EXISTS "schema"."name"`.
 pub fn drop_index_concurrently(schema: &str, table: &str, name: &str) -> String {
     Index::drop()
-        .name(name)
+        .name(object(name))
         .table(table_ref(schema, table))
         .concurrently()
         .if_exists()
