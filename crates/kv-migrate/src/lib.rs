@@ -35,6 +35,7 @@ mod migrate;
 mod object;
 mod open;
 mod pattern;
+mod redact;
 mod redis_store;
 mod state;
 mod store;
@@ -50,6 +51,7 @@ pub use migrate::{
 pub use object::ObjectStoreKv;
 pub use open::open_store;
 pub use pattern::{KeyPattern, PatternError, Rewrite};
+pub use redact::{MASK, redact};
 pub use redis_store::RedisStore;
 pub use state::{Checkpoint, Counts, Failure, Journal, STATE_ROOT, Status};
 pub use store::{Batch, Entry, Page, PutMode, Store, StoreError, count_keys};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use redis::{Client, Connection, ConnectionAddr, ConnectionLike, Value};
 
+use crate::redact::redact;
 use crate::store::{Batch, Entry, Page, PutMode, Store, StoreError};
 
 /// How long connecting, and then any one round trip, may take.
@@ -51,11 +52,14 @@ fn bytes(v: Value) -> Option<Vec<u8>> {
 }
 
 impl RedisStore {
-    /// Connects to `url` (`redis://[user:password@]host[:port][/db]`) and checks the server
-    /// answers, so that a wrong address fails here with one clear message.
+    /// Connects to `url` (`redis://[user:password@]host[:port][/db]`, `rediss://` for TLS) and
+    /// checks the server answers, so that a wrong address fails here with one clear message.
+    /// No message shows the password.
     pub fn connect(url: &str) -> Result<RedisStore, StoreError> {
+        // `rediss://`: rustls finds its provider here (a second call is a no-op).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = Client::open(url)
-            .map_err(|e| StoreError::store(format!("bad Redis URL `{url}`: {e}")))?;
+            .map_err(|e| StoreError::store(redact(&format!("bad Redis URL `{url}`: {e}"))))?;
         let info = client.get_connection_info();
         let addr = match &info.addr {
             ConnectionAddr::Tcp(host, port) => format!("redis://{host}:{port}"),
@@ -84,7 +88,15 @@ impl RedisStore {
             .client
             .get_connection_with_timeout(TIMEOUT)
             .map_err(|e| {
-                StoreError::store(format!("cannot connect to Redis at {}: {e}", self.location))
+                let hint = if e.is_timeout() && self.location.starts_with("rediss://") {
+                    " (no TLS handshake: is the server plain redis://?)"
+                } else {
+                    ""
+                };
+                StoreError::store(format!(
+                    "cannot connect to Redis at {}: {e}{hint}",
+                    self.location
+                ))
             })?;
         con.set_read_timeout(Some(TIMEOUT))
             .and_then(|()| con.set_write_timeout(Some(TIMEOUT)))

@@ -271,7 +271,7 @@ fn migrate(args: &MigrateArgs) -> Result<String, Error> {
     let out = out.trim_end().to_owned();
     if report.counts.failed > 0 {
         // The report goes to stdout; the exit code says that something needs a look.
-        println!("{out}");
+        crate::output::print(&out)?;
         return Err(Error::msg(format!(
             "{} keys failed (listed above){}",
             report.counts.failed,
@@ -292,7 +292,7 @@ fn status(args: &KvArgs) -> Result<String, Error> {
         return Err(Error::msg(format!(
             "no migration named {} in {}: run `migrate-gen kv migrate` first (a dry run saves nothing)",
             opened.name,
-            o.state.unwrap_or(opened.target()).location()
+            kv_migrate::redact(&o.state.unwrap_or(opened.target()).location())
         )));
     };
     let mut out = String::new();
@@ -323,7 +323,9 @@ fn status(args: &KvArgs) -> Result<String, Error> {
     let _ = writeln!(
         out,
         "  from {} to {}, keys starting with `{}`",
-        cp.source, cp.target, cp.prefix
+        kv_migrate::redact(&cp.source),
+        kv_migrate::redact(&cp.target),
+        cp.prefix
     );
     let _ = writeln!(
         out,

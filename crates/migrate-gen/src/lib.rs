@@ -6,6 +6,7 @@ pub mod config;
 pub mod generate;
 pub mod kv;
 pub mod manifest;
+pub mod output;
 pub mod report;
 pub mod runner;
 pub mod source;
@@ -377,13 +378,18 @@ pub fn run(cli: Cli) -> Result<String, Error> {
         }
         Some(Command::Rollback(cmd)) => runner::rollback(&target(cmd.db, Some(cmd.run)), cmd.to),
         Some(Command::Status(cmd)) => {
-            let (text, attention) = runner::status(&target(cmd.db, None))?;
-            if attention {
-                return Err(Error::msg(format!(
-                    "{text}\nsomething needs attention (see problems above)"
-                )));
-            }
-            Ok(text)
+            let (text, problems) = runner::status(&target(cmd.db, None))?;
+            let reason = match problems.as_slice() {
+                [] => return Ok(text),
+                [one] => format!("1 problem needs attention: {one}"),
+                many => format!(
+                    "{} problems need attention (listed under `problems:` above)",
+                    many.len()
+                ),
+            };
+            // The report goes to stdout; the error line says why the exit code is 1.
+            output::print(&text)?;
+            Err(Error::msg(reason))
         }
         Some(Command::Plan(cmd)) => {
             let targets = match &cmd.src {

@@ -1,6 +1,8 @@
 //! `migrate-gen`: parses the command line, runs it, prints `error: ...` and exits non-zero.
+//! Every error line passes through `redact`: a connection string never shows its password.
 
 use clap::Parser;
+use kv_migrate::redact;
 
 fn main() {
     let cli = match migrate_gen::Cli::try_parse() {
@@ -22,15 +24,13 @@ fn main() {
             } else {
                 format!("{first} {}", listed.join(", "))
             };
-            eprintln!("error: {first} (see `migrate-gen --help`)");
+            // clap may quote an argument, and an argument may be a connection string.
+            eprintln!("error: {} (see `migrate-gen --help`)", redact(&first));
             std::process::exit(2);
         }
     };
-    match migrate_gen::run(cli) {
-        Ok(text) => println!("{text}"),
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
+    if let Err(e) = migrate_gen::run(cli).and_then(|text| migrate_gen::output::print(&text)) {
+        eprintln!("error: {}", redact(&e.to_string()));
+        std::process::exit(1);
     }
 }

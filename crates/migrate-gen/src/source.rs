@@ -8,9 +8,17 @@ use schema_core::parse;
 
 use crate::Error;
 
-/// The `.rs` files under `src`: the file itself, `DIR/src/**` for a crate, or `DIR/**`.
+const EXPECTED: &str = "expected a crate directory (with Cargo.toml and src/) or one .rs file";
+
+/// The `.rs` files under `src`: the `.rs` file itself, or `DIR/src/**` for a crate.
 fn rust_files(src: &Path) -> Result<Vec<PathBuf>, Error> {
     if src.is_file() {
+        if src.extension().is_none_or(|e| e != "rs") {
+            return Err(Error::msg(format!(
+                "--src {}: not a .rs file; {EXPECTED}",
+                src.display()
+            )));
+        }
         return Ok(vec![src.to_owned()]);
     }
     if !src.is_dir() {
@@ -19,11 +27,18 @@ fn rust_files(src: &Path) -> Result<Vec<PathBuf>, Error> {
             src.display()
         )));
     }
-    let root = if src.join("src").is_dir() {
-        src.join("src")
-    } else {
-        src.to_owned()
-    };
+    let root = src.join("src");
+    if !root.is_dir() {
+        let found = if src.join("Cargo.toml").is_file() {
+            "it has a Cargo.toml but no src/"
+        } else {
+            "it has neither Cargo.toml nor src/"
+        };
+        return Err(Error::msg(format!(
+            "--src {}: not a crate directory ({found}); {EXPECTED}",
+            src.display()
+        )));
+    }
     let mut files = Vec::new();
     let mut dirs = vec![root];
     while let Some(dir) = dirs.pop() {
@@ -44,6 +59,37 @@ fn rust_files(src: &Path) -> Result<Vec<PathBuf>, Error> {
     }
     files.sort();
     Ok(files)
+}
+
+/// `#[versioned]` on an item that is not a struct (which `structs_in_file` passes over): what
+/// was found, where, and what to do instead.
+fn not_structs(path: &Path, items: &[syn::Item], errors: &mut Vec<String>) {
+    for item in items {
+        let (attrs, what, ident, span) = match item {
+            syn::Item::Enum(e) => (&e.attrs, "an enum", &e.ident, e.enum_token.span),
+            syn::Item::Union(u) => (&u.attrs, "a union", &u.ident, u.union_token.span),
+            syn::Item::Type(t) => (&t.attrs, "a type alias", &t.ident, t.type_token.span),
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    not_structs(path, items, errors);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if !attrs.iter().any(parse::is_versioned_attr) {
+            continue;
+        }
+        let mut message = format!(
+            "#[versioned] is on {what} named `{ident}`; it applies to a struct with named fields, one per column of the table"
+        );
+        if matches!(item, syn::Item::Enum(_)) {
+            message.push_str(
+                ". A versioned enum (a PostgreSQL enum type) would need `enum_type = ...`, which is not supported yet: keep the enum as the type of a struct's field, stored with `#[col(sql_type = \"text\")]`",
+            );
+        }
+        errors.push(located(path, &syn::Error::new(span, message)));
+    }
 }
 
 fn located(path: &Path, e: &syn::Error) -> String {
@@ -84,12 +130,19 @@ pub fn load(src: &Path) -> Result<Vec<TableHistory>, Error> {
                 Err(e) => errors.push(located(&path, &e)),
             }
         }
+        not_structs(&path, &file.items, &mut errors);
     }
-    if !errors.is_empty() {
-        return Err(Error::msg(format!(
-            "bad annotations:\n{}",
-            errors.join("\n")
-        )));
+    let errors: Vec<&str> = errors.iter().flat_map(|e| e.lines()).collect();
+    match errors.as_slice() {
+        [] => {}
+        [one] => return Err(Error::msg(format!("bad annotation: {one}"))),
+        many => {
+            return Err(Error::msg(format!(
+                "{} bad annotations:\n{}",
+                many.len(),
+                many.join("\n")
+            )));
+        }
     }
     if histories.is_empty() {
         return Err(Error::msg(format!(

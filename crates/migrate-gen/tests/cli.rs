@@ -1171,3 +1171,91 @@ pub struct User {
     );
     assert!(!p.out().exists(), "nothing is written");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 11. Output closed early, and sources that are not what --src expects.
+
+#[test]
+fn a_stdout_closed_early_ends_the_run_quietly() {
+    let p = Project::with(&[("lib.rs", USERS_V2)]);
+    for command in ["generate", "plan"] {
+        let args = [command, "--src", ".", "--out", "sql"];
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(p.root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run migrate-gen");
+        // The reader goes away before anything is written, like `| head -0`.
+        drop(child.stdout.take());
+        let run = output(child.wait_with_output().unwrap());
+        assert_eq!(run.code, Some(0), "{args:?}: {run}");
+        assert!(
+            run.stderr.is_empty(),
+            "{args:?}: no panic, no message: {run}"
+        );
+    }
+}
+
+#[test]
+fn a_src_that_is_neither_a_crate_nor_a_rs_file_is_refused() {
+    let p = Project::new();
+    fs::write(p.root().join("lib.rs"), USERS_V2).unwrap();
+    fs::write(p.root().join("notes.txt"), USERS_V2).unwrap();
+    let cases = [
+        (
+            ".",
+            "not a crate directory (it has neither Cargo.toml nor src/)",
+        ),
+        ("notes.txt", "not a .rs file"),
+    ];
+    let check = |src: &str, says: &str| {
+        let run = p.run(&["generate", "--src", src, "--out", "sql"]);
+        run.assert_failed();
+        assert_eq!(run.stderr.lines().count(), 1, "{src}: {run}");
+        assert!(
+            run.stderr
+                .starts_with(&format!("error: --src {src}: {says}"))
+                && run.stderr.contains(
+                    "expected a crate directory (with Cargo.toml and src/) or one .rs file"
+                ),
+            "{src}: {run}"
+        );
+        assert!(!p.out().exists(), "{src}: wrote into sql/");
+    };
+    for (src, says) in cases {
+        check(src, says);
+    }
+    fs::write(p.root().join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+    check(
+        ".",
+        "not a crate directory (it has a Cargo.toml but no src/)",
+    );
+    // The .rs file itself is fine.
+    p.run(&["generate", "--src", "lib.rs", "--out", "sql"])
+        .assert_ok();
+}
+
+#[test]
+fn an_enum_under_versioned_is_named_at_its_place_with_what_to_do() {
+    let p = Project::with(&[(
+        "lib.rs",
+        "use schema_macros::versioned;\n\n#[versioned(table = \"states\", version = 1)]\npub enum State {\n    Active,\n    Gone,\n}\n",
+    )]);
+    let run = p.generate("2026-01-31");
+    assert_eq!(run.code, Some(1), "{run}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run}");
+    assert!(
+        run.stderr.starts_with(
+            "error: bad annotation: ./src/lib.rs:4:5: #[versioned] is on an enum named `State`; it applies to a struct"
+        ),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("would need `enum_type = ...`, which is not supported yet"),
+        "{run}"
+    );
+    assert!(!p.out().exists());
+}

@@ -650,3 +650,142 @@ fn directories_as_stores_with_state_in_another_directory() {
     assert!(!data.path().join("user:0:avatar").exists());
     assert!(data.path().join("users/0/avatar").exists());
 }
+
+/// A Redis of the test's own that speaks only TLS, with a password, its certificate signed by a
+/// CA made for the test (`openssl` and a `redis-server` built with TLS, as Debian's is).
+struct TlsRedis {
+    server: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+const TLS_PASSWORD: &str = "tls-Zq7x-secret";
+
+impl TlsRedis {
+    fn start() -> TlsRedis {
+        let dir = tempfile::tempdir().unwrap();
+        let sh = |script: &str| {
+            let out = Command::new("sh")
+                .args(["-ec", script])
+                .current_dir(dir.path())
+                .output()
+                .expect("sh");
+            assert!(
+                out.status.success(),
+                "openssl: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=kv test CA'
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=127.0.0.1'
+            printf 'subjectAltName=IP:127.0.0.1\\n' > san
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = Command::new("redis-server")
+            .args([
+                "--port",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(["--tls-port", &port.to_string(), "--tls-auth-clients", "no"])
+            .args([
+                "--tls-cert-file",
+                "server.pem",
+                "--tls-key-file",
+                "server.key",
+            ])
+            .args([
+                "--tls-ca-cert-file",
+                "ca.pem",
+                "--requirepass",
+                TLS_PASSWORD,
+            ])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "TLS Redis did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        TlsRedis { server, port, dir }
+    }
+
+    fn url(&self) -> String {
+        format!("rediss://:{TLS_PASSWORD}@127.0.0.1:{}/0", self.port)
+    }
+
+    /// `migrate-gen ARGS` trusting the test's CA (rustls reads SSL_CERT_FILE), or not.
+    fn run(&self, args: &[String], trusted: bool) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).env_remove("SSL_CERT_DIR");
+        if trusted {
+            cmd.env("SSL_CERT_FILE", self.dir.path().join("ca.pem"));
+        } else {
+            cmd.env_remove("SSL_CERT_FILE");
+        }
+        output(cmd.output().unwrap())
+    }
+}
+
+impl Drop for TlsRedis {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+#[test]
+fn rediss_migrates_over_tls_checks_the_certificate_and_never_prints_the_password() {
+    let tls = TlsRedis::start();
+    let sp = Space::new("tls");
+    sp.seed(50);
+    let args = |action: &str| -> Vec<String> {
+        let mut a = vec!["kv".to_owned(), action.to_owned(), "--store".into(), url()];
+        a.extend(["--target".into(), tls.url(), "--from".into(), sp.from()]);
+        a.extend(["--to".into(), sp.to(), "--name".into(), sp.name.clone()]);
+        a
+    };
+    let no_password = |run: &Run| {
+        assert!(
+            !run.stdout.contains("Zq7x") && !run.stderr.contains("Zq7x"),
+            "printed the password: {run}"
+        );
+    };
+
+    let run = tls.run(&args("migrate"), true).ok();
+    no_password(&run);
+    assert!(run.stdout.contains("written 50"), "{run}");
+    let run = tls.run(&args("status"), true).ok();
+    no_password(&run);
+    assert!(
+        run.stdout
+            .contains(&format!("rediss://127.0.0.1:{}/0", tls.port)),
+        "{run}"
+    );
+
+    // A certificate from a CA the system does not trust is refused.
+    let run = tls.run(&args("status"), false);
+    no_password(&run);
+    let line = run.one_error_line();
+    assert!(
+        line.contains(&format!(
+            "--target: cannot connect to Redis at rediss://127.0.0.1:{}/0",
+            tls.port
+        )) && line.contains("certificate"),
+        "{line}"
+    );
+}

@@ -163,6 +163,18 @@ fn status(db: &Db, dir: &Path) -> Run {
     ])
 }
 
+fn rollback(db: &Db, dir: &Path, to: &str) -> Run {
+    mg(&[
+        "rollback",
+        "--database-url",
+        &db.url(),
+        "--dir",
+        dir.to_str().unwrap(),
+        "--to",
+        to,
+    ])
+}
+
 fn spawn_apply(db: &Db, dir: &Path, extra: &[&str]) -> Child {
     let args = apply_args(db, dir, extra);
     command(&args.iter().map(String::as_str).collect::<Vec<_>>())
@@ -230,15 +242,7 @@ fn apply_status_rollback_and_apply_again_on_the_example() {
             .contains("applied 0 migrations")
     );
 
-    ok(mg(&[
-        "rollback",
-        "--database-url",
-        &db.url(),
-        "--dir",
-        dir.to_str().unwrap(),
-        "--to",
-        "2",
-    ]));
+    ok(rollback(&db, &dir, "2"));
     assert_eq!(db.count("SELECT count(*) FROM migrate_gen.applied"), 2);
     assert_eq!(
         db.count("SELECT count(*) FROM pg_class WHERE relname = 'projects'"),
@@ -255,15 +259,7 @@ fn apply_status_rollback_and_apply_again_on_the_example() {
         "{run}"
     );
 
-    ok(mg(&[
-        "rollback",
-        "--database-url",
-        &db.url(),
-        "--dir",
-        dir.to_str().unwrap(),
-        "--to",
-        "0",
-    ]));
+    ok(rollback(&db, &dir, "0"));
     assert_eq!(
         db.count("SELECT count(*) FROM pg_class WHERE relname IN ('users', 'orgs', 'projects')"),
         0
@@ -560,7 +556,7 @@ fn a_runner_killed_mid_index_build_leaves_an_invalid_index_that_apply_rebuilds()
         "an invalid leftover"
     );
     let run = failed(status(&db, &dir));
-    assert!(run.stderr.contains("events_source_idx is invalid"), "{run}");
+    assert!(run.stdout.contains("events_source_idx is invalid"), "{run}");
 
     let run = ok(apply(&db, &dir, &[]));
     assert!(run.stderr.contains("dropping the invalid index"), "{run}");
@@ -756,18 +752,6 @@ pub struct Cart {
     );
     let db = Db::new();
     let url = db.url();
-    let dir_arg = dir.to_str().unwrap();
-    let rollback = |to: &str| {
-        mg(&[
-            "rollback",
-            "--database-url",
-            &url,
-            "--dir",
-            dir_arg,
-            "--to",
-            to,
-        ])
-    };
     // Before the deploy the drop, a contract file, waits.
     ok(apply(&db, &dir, &["--phase", "expand"]));
     db.client()
@@ -800,7 +784,7 @@ pub struct Cart {
     db.client()
         .batch_execute("DELETE FROM stores WHERE id = 7")
         .unwrap();
-    let run = failed(rollback("2"));
+    let run = failed(rollback(&db, &dir, "2"));
     assert!(run.stderr.contains("carts_store_id_fkey"), "{run}");
     assert_eq!(
         db.count("SELECT count(*) FROM carts"),
@@ -810,7 +794,7 @@ pub struct Cart {
     db.client()
         .batch_execute("INSERT INTO stores VALUES (7, 'c7')")
         .unwrap();
-    ok(rollback("2"));
+    ok(rollback(&db, &dir, "2"));
     assert_eq!(
         db.count("SELECT count(*) FROM pg_constraint WHERE conname IN ('carts_pkey', 'carts_token_key', 'carts_store_id_fkey') AND convalidated"),
         3
@@ -832,4 +816,262 @@ pub struct Cart {
         0,
         "the table went with its indexes"
     );
+}
+
+/// The highest file number in a migrations folder.
+fn last_number(dir: &Path) -> u32 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_str()?.get(..3)?.parse().ok())
+        .max()
+        .unwrap()
+}
+
+#[test]
+fn apply_and_rollback_refuse_a_to_beyond_the_last_file_and_change_nothing() {
+    let (_tmp, dir) = generate(PEOPLE, &[]);
+    let last = last_number(&dir);
+    let db = Db::new();
+    let tracking = "SELECT count(*) FROM pg_namespace WHERE nspname = 'migrate_gen'";
+    let beyond = (last + 1).to_string();
+    let run = failed(apply(&db, &dir, &["--to", &beyond]));
+    assert_eq!(run.stderr.lines().count(), 1, "{run}");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: --to {beyond}: there is no migration {beyond:0>3}; the last file in"
+        )) && run
+            .stderr
+            .contains(&format!("is {last:03} (nothing was changed)")),
+        "{run}"
+    );
+    assert_eq!(db.count(tracking), 0, "not even the tracking table: {run}");
+
+    ok(apply(&db, &dir, &["--to", "1"]));
+    let run = failed(rollback(&db, &dir, "999"));
+    assert_eq!(run.stderr.lines().count(), 1, "{run}");
+    assert!(
+        run.stderr
+            .contains("there is no migration 999; the last file in"),
+        "{run}"
+    );
+    assert!(run.stderr.contains(&format!("is {last:03}")), "{run}");
+    assert_eq!(db.count("SELECT count(*) FROM migrate_gen.applied"), 1);
+
+    // Within the folder: the message says where the database really is.
+    let run = ok(rollback(&db, &dir, &last.to_string()));
+    assert!(
+        run.stdout
+            .contains("rolled back 0 migrations; the database is at migration 001"),
+        "{run}"
+    );
+    let run = ok(rollback(&db, &dir, "0"));
+    assert!(
+        run.stdout
+            .contains("rolled back 1 migrations; no migration is applied"),
+        "{run}"
+    );
+}
+
+#[test]
+fn status_prints_its_report_on_stdout_and_one_reason_on_stderr() {
+    let (_tmp, dir) = generate(PEOPLE, &[]);
+    let db = Db::new();
+    ok(apply(&db, &dir, &["--to", "2"]));
+    // Pending files alone are no problem: exit 0, the report on stdout.
+    let run = ok(status(&db, &dir));
+    assert!(
+        run.stdout.contains("pending:") && run.stderr.is_empty(),
+        "{run}"
+    );
+
+    for (n, name) in ["002_people_v2_expand.sql", "001_people_create.sql"]
+        .iter()
+        .enumerate()
+    {
+        let file = dir.join(name);
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, format!("{text}-- an edit\n")).unwrap();
+        let run = failed(status(&db, &dir));
+        assert_eq!(run.code, Some(1), "{run}");
+        assert!(
+            run.stdout.contains("applied:")
+                && run.stdout.contains("pending:")
+                && run
+                    .stdout
+                    .contains(&format!("  {name} was edited after it was applied")),
+            "the whole report on stdout: {run}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{run}");
+        let expected = if n == 0 {
+            "error: 1 problem needs attention: 002_people_v2_expand.sql was edited after it was applied"
+        } else {
+            "error: 2 problems need attention (listed under `problems:` above)"
+        };
+        assert!(run.stderr.starts_with(expected), "{run}");
+    }
+}
+
+/// What every password of `no_output_shows_a_password` holds: no output may contain it.
+const MARK: &str = "Zq7x";
+
+#[track_caller]
+fn assert_no_password(run: &Run, what: &str) {
+    assert!(
+        !run.stdout.contains(MARK) && !run.stderr.contains(MARK),
+        "{what} printed a password: {run}"
+    );
+}
+
+#[track_caller]
+fn assert_one_error_without_password(run: Run, what: &str) {
+    assert_no_password(&run, what);
+    assert!(
+        run.code.is_some_and(|c| c != 0),
+        "{what} should fail: {run}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{what}: one line: {run}");
+    assert!(run.stderr.starts_with("error: "), "{what}: {run}");
+}
+
+/// Each way a connection string holds a password, to `host:port/db` as user postgres.
+fn database_urls(host: &str, port: &str, db: &str) -> Vec<String> {
+    vec![
+        format!("postgres://postgres:{MARK}-url@{host}:{port}/{db}"),
+        format!("postgresql://postgres:{MARK}%40p%3Ass@{host}:{port}/{db}"),
+        format!("postgres://postgres@{host}:{port}/{db}?sslmode=disable&password={MARK}-query"),
+        format!("postgres://{host}:{port}/{db}?user=postgres&password={MARK}%20encoded"),
+        format!("host={host} port={port} user=postgres dbname={db} password={MARK}-kv"),
+        format!(
+            r"host={host} port={port} password='{MARK} it\'s quoted' user=postgres dbname={db}"
+        ),
+    ]
+}
+
+#[test]
+fn no_output_shows_a_password() {
+    let example = example();
+    let dir = example.to_str().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["apply"],
+        &["rollback", "--to", "0"],
+        &["status"],
+        &["archive", "list"],
+        &["archive", "cleanup"],
+    ];
+    let with_url = |command: &[&str], url: &str, dir: &str| -> Vec<String> {
+        let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+        args.extend(["--database-url".into(), url.into()]);
+        if command[0] != "archive" {
+            args.extend(["--dir".into(), dir.into()]);
+        }
+        args
+    };
+    let run_args = |args: &[String]| mg(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // A wrong port, a host that does not resolve, a database that does not exist.
+    let unreachable = [
+        ("127.0.0.1", "1", "postgres"),
+        ("no-such-host.invalid", "5432", "postgres"),
+        ("127.0.0.1", "5432", "mg_no_such_database"),
+    ];
+    for (host, port, db) in unreachable {
+        for url in database_urls(host, port, db) {
+            for command in commands {
+                let args = with_url(command, &url, dir);
+                assert_one_error_without_password(run_args(&args), &format!("{args:?}"));
+            }
+            // The same through $DATABASE_URL.
+            let run = run_output(
+                command(&["status", "--dir", dir])
+                    .env("DATABASE_URL", &url)
+                    .output()
+                    .unwrap(),
+            );
+            assert_one_error_without_password(run, &format!("DATABASE_URL={url:?}"));
+        }
+    }
+
+    // Connection strings that do not parse.
+    for url in [
+        format!("postgres://postgres:{MARK}@127.0.0.1:notaport/postgres"),
+        format!("postgres://postgres:{MARK}@[127.0.0.1/postgres"),
+        format!("postgres//postgres:{MARK}@127.0.0.1/postgres"),
+        format!("host=127.0.0.1 password='{MARK} unterminated"),
+        format!("host=127.0.0.1 password {MARK}-no-equals"),
+        format!("host=127.0.0.1 password={MARK} frobnicate=1"),
+        format!("postgres://postgres@127.0.0.1/postgres?PassWord={MARK}-case"),
+    ] {
+        for command in commands {
+            let args = with_url(command, &url, dir);
+            assert_one_error_without_password(run_args(&args), &format!("{args:?}"));
+        }
+    }
+
+    // A command line that does not parse, with a connection string on it.
+    for url in database_urls("127.0.0.1", "5432", "postgres") {
+        for args in [
+            vec!["status", &url, "--dir", dir],
+            vec!["apply", "--database-url", &url, "--dir", dir, "--to", "x"],
+            vec!["apply", "--database-url", &url],
+        ] {
+            assert_one_error_without_password(mg(&args), &format!("{args:?}"));
+        }
+    }
+
+    // Runs that work (trust authentication ignores the password) and runs refused later.
+    let (_tmp, people) = generate(PEOPLE, &[]);
+    let people = people.to_str().unwrap();
+    let db = Db::new();
+    for url in database_urls("127.0.0.1", "5432", &db.name) {
+        let works: [&[&str]; 4] = [
+            &["apply", "--to", "2"],
+            &["status"],
+            &["archive", "list"],
+            &["rollback", "--to", "0"],
+        ];
+        for command in works {
+            let args = with_url(command, &url, people);
+            let run = ok(run_args(&args));
+            assert_no_password(&run, &format!("{args:?}"));
+        }
+        let refused: [(&[&str], &str); 4] = [
+            (&["apply", "--to", "99"], people),
+            (&["rollback", "--to", "99"], people),
+            (&["apply", "--phase", "contract"], people),
+            (&["apply"], "/no/such/dir"),
+        ];
+        for (command, dir) in refused {
+            let args = with_url(command, &url, dir);
+            assert_one_error_without_password(run_args(&args), &format!("{args:?}"));
+        }
+    }
+
+    // The key-value command: each Redis URL form, unreachable, refused, malformed or misspelt,
+    // as the store and as the target.
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path().to_str().unwrap();
+    let redis_urls = [
+        format!("redis://:{MARK}-a@127.0.0.1:1/0"),
+        format!("redis://app:{MARK}-b@127.0.0.1:1"),
+        format!("rediss://:{MARK}-c@127.0.0.1:1/0"),
+        format!("redis://:{MARK}-d@127.0.0.1:6379/0"),
+        format!("redis://app:{MARK}-e@127.0.0.1:6379/0"),
+        format!("redis://:{MARK}-f@127.0.0.1:notaport"),
+        format!("redis+unix:///no/such.sock?db=0&pass={MARK}-g"),
+        format!("redis:/:{MARK}-h@127.0.0.1"),
+        format!("redis//:{MARK}-i@127.0.0.1"),
+        format!("memcached://app:{MARK}-j@127.0.0.1"),
+    ];
+    for url in &redis_urls {
+        for action in ["migrate", "status", "cleanup", "rollback"] {
+            for (store, target) in [(url.as_str(), None), (state, Some(url.as_str()))] {
+                let mut args = vec!["kv", action, "--store", store];
+                args.extend(["--from", "pw:{id}", "--to", "pw2/{id}"]);
+                if let Some(t) = target {
+                    args.extend(["--target", t]);
+                }
+                assert_one_error_without_password(mg(&args), &format!("{args:?}"));
+            }
+        }
+    }
 }

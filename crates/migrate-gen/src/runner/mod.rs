@@ -21,6 +21,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use kv_migrate::redact;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 use schema_core::plan::Phase;
@@ -77,19 +78,6 @@ struct Record {
     duration_ms: Option<i64>,
 }
 
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 fn one_line(e: &postgres::Error) -> String {
     let text = match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
@@ -107,9 +95,12 @@ fn one_line(e: &postgres::Error) -> String {
 }
 
 fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e| Error::msg(format!("--database-url {}: {e}", redact(url))))?;
+    // A string that does not parse is not echoed: where its password is cannot be told.
+    let mut config: postgres::Config = url.parse().map_err(|e| {
+        Error::msg(redact(&format!(
+            "--database-url is not a valid connection string ({e}): expected a postgres:// URL or key=value pairs (host=... port=... dbname=...)"
+        )))
+    })?;
     config.application_name("migrate-gen");
     config.connect_timeout(Duration::from_secs(10));
     let progress = progress.clone();
@@ -122,11 +113,10 @@ fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
         }
     });
     let mut client = config.connect(NoTls).map_err(|e| {
-        Error::msg(format!(
-            "cannot connect to {}: {}",
-            redact(url),
+        Error::msg(redact(&format!(
+            "cannot connect to {url}: {}",
             one_line(&e)
-        ))
+        )))
     })?;
     // The generated backfill reports each batch at DEBUG level, which psql users do not see.
     // The runner's own statements resolve names in `pg_catalog` only, as the files do.
@@ -417,9 +407,24 @@ fn select<'m>(
         .collect())
 }
 
+/// Refuses a `--to` beyond the folder's last file, before anything connects or changes.
+fn check_to(manifest: &Manifest, dir: &Path, to: u32) -> Result<(), Error> {
+    let last = manifest.files.iter().map(|f| f.number).max().unwrap_or(0);
+    if to > last {
+        return Err(Error::msg(format!(
+            "--to {to}: there is no migration {to:03}; the last file in {} is {last:03} (nothing was changed)",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// `apply`: runs the selected pending files in order.
 pub fn apply(target: &Target, selection: Selection, to: Option<u32>) -> Result<String, Error> {
     let manifest = load(&target.dir)?;
+    if let Some(to) = to {
+        check_to(&manifest, &target.dir, to)?;
+    }
     let progress = Progress::default();
     let mut client = connect(&target.database_url, &progress)?;
     lock(&mut client, target.no_wait)?;
@@ -504,6 +509,7 @@ fn apply_locked(
 /// `rollback --to N`: runs the rollbacks of the recorded files above N, newest first.
 pub fn rollback(target: &Target, to: u32) -> Result<String, Error> {
     let manifest = load(&target.dir)?;
+    check_to(&manifest, &target.dir, to)?;
     let progress = Progress::default();
     let mut client = connect(&target.database_url, &progress)?;
     lock(&mut client, target.no_wait)?;
@@ -546,13 +552,20 @@ fn rollback_locked(
         run_file(client, target, progress, &name, &text, &finish, None)?;
         done += 1;
     }
-    Ok(format!(
-        "rolled back {done} migrations; the database is at migration {to:03}"
-    ))
+    let at = records
+        .iter()
+        .filter(|r| r.number <= to && r.finished)
+        .map(|r| r.number)
+        .max();
+    Ok(match at {
+        Some(at) => format!("rolled back {done} migrations; the database is at migration {at:03}"),
+        None => format!("rolled back {done} migrations; no migration is applied"),
+    })
 }
 
-/// `status`: applied, pending and problems; `true` when something needs attention.
-pub fn status(target: &Target) -> Result<(String, bool), Error> {
+/// `status`: the report (applied, pending and problems) and the problems, each one line;
+/// something needs attention when there is any.
+pub fn status(target: &Target) -> Result<(String, Vec<String>), Error> {
     let manifest = load(&target.dir)?;
     let mut client = connect(&target.database_url, &Progress::default())?;
     let records = records(&mut client)?;
@@ -631,7 +644,7 @@ pub fn status(target: &Target) -> Result<(String, bool), Error> {
             let _ = writeln!(out, "  {p}");
         }
     }
-    Ok((out.trim_end().to_owned(), !problems.is_empty()))
+    Ok((out.trim_end().to_owned(), problems))
 }
 
 /// `archive list` / `archive cleanup`: the archives of dropped columns and tables, and
