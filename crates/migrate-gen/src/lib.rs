@@ -415,6 +415,11 @@ pub fn run(cli: Cli) -> Result<String, Error> {
                     dir.display()
                 ));
                 out.push_str(&report::plan_text(&pending, cmp.manifest.files.len()));
+                for table in source::load(&src)? {
+                    for warning in schema_core::parse::fragment::foreign_calls(&table) {
+                        out.push_str(&format!("warning: {warning}\n"));
+                    }
+                }
             }
             Ok(out.trim_end().to_owned())
         }

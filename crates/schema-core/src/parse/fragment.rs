@@ -202,6 +202,36 @@ pub fn is_catalog_function(name: &str) -> bool {
     listed(include_str!("pg_catalog/functions.txt"), name)
 }
 
+/// For `plan`: each fragment of `table` that calls, without a schema, a function that is not
+/// one of `pg_catalog` (PostgreSQL 15). The migrations run with `search_path = pg_catalog`, so
+/// such a call fails at apply; qualified, it runs with the migrating role's rights whatever it
+/// does, so its schema must be one that nobody else can create functions in.
+pub fn foreign_calls(table: &crate::history::TableHistory) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &table.fields {
+        let retype = f.retyped.as_ref();
+        let fragments = [
+            ("default", f.default.as_deref()),
+            ("check", f.check.as_deref()),
+            ("backfill", f.backfill.as_deref()),
+            ("using", retype.and_then(|r| r.using.as_deref())),
+            ("reverse", retype.and_then(|r| r.reverse.as_deref())),
+        ];
+        for (key, text) in fragments {
+            let Some(Ok(refs)) = text.map(|t| expression(t, key)) else {
+                continue;
+            };
+            for function in refs.functions.iter().filter(|f| !is_catalog_function(f)) {
+                out.push(format!(
+                    "{}.{}.{} {key} calls `{function}` without a schema, and it is not a function of pg_catalog: the migrations run with search_path = pg_catalog, so it fails at apply; name its schema (`public.{function}`) once you know that no other role can create functions there",
+                    table.schema, table.table, f.column
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +341,26 @@ mod tests {
             sql_type("int) , (x int", "sql_type")
                 .unwrap_err()
                 .contains("unexpected `)`")
+        );
+    }
+
+    #[test]
+    fn plan_flags_calls_outside_pg_catalog() {
+        let mut table = crate::history::TableHistory {
+            rust_name: "User".into(),
+            schema: "public".into(),
+            table: "users".into(),
+            since: 1,
+            version: 2,
+            until: None,
+            fields: vec![crate::history::FieldHistory::new("name", "text", false, 2)],
+        };
+        table.fields[0].backfill = Some("my_slug(lower(email)) || public.other(email)".into());
+        assert_eq!(
+            foreign_calls(&table),
+            [
+                "public.users.name backfill calls `my_slug` without a schema, and it is not a function of pg_catalog: the migrations run with search_path = pg_catalog, so it fails at apply; name its schema (`public.my_slug`) once you know that no other role can create functions there"
+            ]
         );
     }
 
