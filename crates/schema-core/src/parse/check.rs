@@ -86,6 +86,10 @@ fn is_field_name(name: &str) -> bool {
         && syn::parse_str::<syn::Ident>(&format!("r#{name}")).is_ok()
 }
 
+/// An expression of a field: its key, its text, and the versions whose columns it may name
+/// (`None`: none at all, as in a `default`).
+type Fragment<'a> = (&'static str, &'a Sp<String>, Option<Vec<u32>>);
+
 /// Every SQL fragment of every field: one expression (or type) each, naming only columns that
 /// the row has where it is evaluated ([`super::fragment`]).
 fn check_fragments(table: &str, raw: &[RawField], fields: &[FieldHistory], errors: &mut Errors) {
@@ -99,8 +103,7 @@ fn check_fragments(table: &str, raw: &[RawField], fields: &[FieldHistory], error
     for (f, h) in raw.iter().zip(fields) {
         let since = h.since;
         let retyped = h.retyped.as_ref().map(|r| r.at);
-        // (key, fragment, versions whose columns it may name; `None`: none at all)
-        let mut expressions: Vec<(&str, &Sp<String>, Option<Vec<u32>>)> = Vec::new();
+        let mut expressions: Vec<Fragment> = Vec::new();
         if let Some(d) = &f.default {
             expressions.push((symbol::DEFAULT, d, None));
         }
