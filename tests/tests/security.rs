@@ -322,57 +322,68 @@ fn legacy_values(c: &mut Client) -> i64 {
         .get(0)
 }
 
+/// Up to the file that archives and drops `legacy`, with 20 values in it; then `plant` (with
+/// `{thief}` for the thief's role and `{db}` for the database), as a superuser, and that file.
+/// Returns the file's failure text (panics if it went on), the client, and the thief's name.
+fn drop_after_plant(label: &str, plant: &str) -> (String, Client, Role) {
+    let out = generate(&hijack_fixture());
+    let db = TestDb::new(label);
+    let thief = Role::new(&db, "thief");
+    let stem = apply_until(&db, out.path(), "drop_legacy");
+    let mut c = db.client();
+    c.batch_execute("INSERT INTO app.accounts (id, email, email_lower, handle, code, legacy) SELECT i, 'e' || i, 'e' || i, 'h' || i, 1, 'secret' FROM generate_series(1, 20) i")
+        .unwrap();
+    c.batch_execute(
+        &plant
+            .replace("{thief}", &thief.name)
+            .replace("{db}", &db.name),
+    )
+    .unwrap();
+    let run = db.try_psql(&out.path().join(format!("{stem}.sql")));
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(!run.status.success(), "the drop went on: {stderr}");
+    assert_eq!(legacy_values(&mut c), 20, "the column keeps its values");
+    // The thief's Role drops the database when the test ends; `c` stays usable till then.
+    std::mem::forget(db);
+    (stderr, c, thief)
+}
+
 /// Another role that may create schemas creates the archive schema before the first drop, to
 /// receive the dropped column's values: the drop refuses, naming the owner, and the column
 /// keeps every value.
 #[test]
 fn an_archive_schema_created_by_another_role_is_refused() {
-    let out = generate(&hijack_fixture());
-    let db = TestDb::new("archive_schema");
-    let thief_role = Role::new(&db, "thief");
-    let thief = thief_role.name.clone();
-    let stem = apply_until(&db, out.path(), "drop_legacy");
-    let mut c = db.client();
-    c.batch_execute("INSERT INTO app.accounts (id, email, email_lower, handle, code, legacy) SELECT i, 'e' || i, 'e' || i, 'h' || i, 1, 'secret' FROM generate_series(1, 20) i")
-        .unwrap();
-    c.batch_execute(&format!(
-        "GRANT CREATE ON DATABASE \"{}\" TO \"{thief}\"; SET ROLE \"{thief}\"; CREATE SCHEMA migrate_gen_archive; RESET ROLE",
-        db.name
-    ))
-    .unwrap();
-    let run = db.try_psql(&out.path().join(format!("{stem}.sql")));
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(!run.status.success(), "the drop went on: {stderr}");
+    let (stderr, _, thief) = drop_after_plant(
+        "archive_schema",
+        "GRANT CREATE ON DATABASE \"{db}\" TO \"{thief}\"; SET ROLE \"{thief}\"; CREATE SCHEMA migrate_gen_archive; RESET ROLE",
+    );
     assert!(
         stderr.contains(&format!(
-            "the archive schema migrate_gen_archive is owned by {thief}, not by the migrating role postgres"
+            "the archive schema migrate_gen_archive is owned by {}, not by the migrating role postgres",
+            thief.name
         )),
         "{stderr}"
     );
-    assert_eq!(legacy_values(&mut c), 20, "the column keeps its values");
 }
 
 /// An archive table planted in the archive schema (by a role someone let create there) before
 /// the drop copies into it: refused, naming the table and its owner, and nothing is copied.
 #[test]
 fn an_archive_table_created_by_another_role_is_refused() {
-    let out = generate(&hijack_fixture());
-    let db = TestDb::new("archive_table");
-    let thief_role = Role::new(&db, "thief");
-    let thief = thief_role.name.clone();
-    let stem = apply_until(&db, out.path(), "drop_legacy");
-    let mut c = db.client();
-    c.batch_execute("INSERT INTO app.accounts (id, email, email_lower, handle, code, legacy) SELECT i, 'e' || i, 'e' || i, 'h' || i, 1, 'secret' FROM generate_series(1, 20) i")
-        .unwrap();
-    c.batch_execute(&format!(
+    let (stderr, mut c, thief) = drop_after_plant(
+        "archive_table",
         "CREATE SCHEMA migrate_gen_archive; GRANT USAGE, CREATE ON SCHEMA migrate_gen_archive TO \"{thief}\";
          SET ROLE \"{thief}\";
          CREATE TABLE migrate_gen_archive.accounts_legacy_v3 (id bigint PRIMARY KEY, legacy varchar(40));
-         RESET ROLE"
-    ))
-    .unwrap();
-    let run = db.try_psql(&out.path().join(format!("{stem}.sql")));
-    let stderr = String::from_utf8_lossy(&run.stderr);
+         RESET ROLE",
+    );
+    assert!(
+        stderr.contains(&format!(
+            "the archive table migrate_gen_archive.accounts_legacy_v3 is owned by {}, not by the migrating role postgres",
+            thief.name
+        )),
+        "{stderr}"
+    );
     let copied: i64 = c
         .query_one(
             "SELECT count(*) FROM migrate_gen_archive.accounts_legacy_v3",
@@ -380,15 +391,7 @@ fn an_archive_table_created_by_another_role_is_refused() {
         )
         .unwrap()
         .get(0);
-    assert!(!run.status.success(), "the drop went on: {stderr}");
-    assert!(
-        stderr.contains(&format!(
-            "the archive table migrate_gen_archive.accounts_legacy_v3 is owned by {thief}, not by the migrating role postgres"
-        )),
-        "{stderr}"
-    );
     assert_eq!(copied, 0, "nothing reached the planted table");
-    assert_eq!(legacy_values(&mut c), 20, "the column keeps its values");
 }
 
 /// A role that could read a table (and its schema) reads nothing once the table is archived,

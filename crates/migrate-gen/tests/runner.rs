@@ -444,12 +444,13 @@ fn a_runner_killed_mid_backfill_resumes_without_skipping_or_rewriting_a_row() {
     let rows = 200_000;
     let (_tmp, dir, db) = people_with_rows(rows, "200");
     ok(apply(&db, &dir, &["--to", "2"]));
-    // Count every update of every row from here on.
+    // Count every update of every row from here on. The trigger names its table's schema: the
+    // backfill runs with search_path = pg_catalog, pg_temp (README, Security).
     db.client()
         .batch_execute(
             "CREATE TABLE writes (id bigint PRIMARY KEY, n int NOT NULL);
              CREATE FUNCTION count_write() RETURNS trigger LANGUAGE plpgsql AS $$
-             BEGIN INSERT INTO writes VALUES (NEW.id, 1) ON CONFLICT (id) DO UPDATE SET n = writes.n + 1; RETURN NEW; END $$;
+             BEGIN INSERT INTO public.writes VALUES (NEW.id, 1) ON CONFLICT (id) DO UPDATE SET n = writes.n + 1; RETURN NEW; END $$;
              CREATE TRIGGER count_write AFTER UPDATE ON people FOR EACH ROW EXECUTE FUNCTION count_write();",
         )
         .unwrap();
