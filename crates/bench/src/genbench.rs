@@ -350,3 +350,316 @@ pub fn compile_time(root: &Path, work: &Path, structs: usize, runs: usize) -> Co
     }
     res
 }
+
+/// The version counts of the scale benchmark: 10 and 50 show the trend, 100 and 500 the
+/// sizes a long-lived crate reaches (the bound is `schema_core::parse::check::MAX_VERSION`).
+pub const SCALE_VERSIONS: [u32; 4] = [10, 50, 100, 500];
+
+/// Fields of the scale benchmark's struct, whatever its version count.
+pub const SCALE_FIELDS: usize = 10;
+
+/// One struct with `versions` versions (at least 10) and [`SCALE_FIELDS`] fields, its changes
+/// spread over the versions: a NOT NULL addition that nothing in the annotations fills (a step
+/// only the hand-written `From` builds), nullable and defaulted additions, an index, a unique
+/// column, a rename and a removal.
+pub fn source_versions(versions: u32) -> String {
+    let at = |k: u32| 2 + (versions - 2) * k / 8;
+    format!(
+        r#"#[versioned(table = "scale", version = {versions})]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scale {{
+    #[col(primary_key)]
+    pub id: i64,
+    pub name: String,
+    #[col(since = {a0}, default = "''")]
+    pub label: String,
+    #[col(since = {a1})]
+    pub c1: Option<String>,
+    #[col(since = {a2}, default = "0")]
+    #[serde(default)]
+    pub c2: i64,
+    #[col(since = {a3}, index)]
+    pub c3: Option<i64>,
+    #[col(renamed_from = "old4", renamed_at = {a4})]
+    pub c4: Option<String>,
+    #[col(since = {a5}, unique)]
+    pub c5: Option<String>,
+    #[col(until = {a6})]
+    pub gone: Option<i32>,
+    pub last: Option<bool>,
+}}
+
+impl From<ScaleV{b0}> for ScaleV{a0} {{
+    fn from(v: ScaleV{b0}) -> Self {{
+        Self {{ id: v.id, label: v.name.clone(), name: v.name, old4: v.old4, gone: v.gone, last: v.last }}
+    }}
+}}
+"#,
+        a0 = at(0),
+        b0 = at(0) - 1,
+        a1 = at(1),
+        a2 = at(2),
+        a3 = at(3),
+        a4 = at(4),
+        a5 = at(5),
+        a6 = at(6),
+    )
+}
+
+/// The peak resident memory of this process so far (`VmHWM`), in kB. None off Linux.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The expansion of [`source_versions`] as the macro does it, in this process: `seconds
+/// peak_kb chars`, the last the size of the code it emits. Run in a child process of its own
+/// (`bench --expand-probe N`) so that the peak memory is that of one expansion.
+pub fn expand_probe(versions: u32) -> Result<String, String> {
+    let item: syn::ItemStruct =
+        syn::parse_str(&source_versions(versions)).map_err(|e| e.to_string())?;
+    let mut item = item;
+    let attr = item.attrs.remove(0);
+    let args = match attr.meta {
+        syn::Meta::List(list) => list.tokens,
+        _ => return Err("the struct has no #[versioned(...)]".into()),
+    };
+    let item = quote::ToTokens::into_token_stream(item);
+    let t = Instant::now();
+    let out = schema_core::parse::expand::versioned(args, item);
+    let secs = t.elapsed().as_secs_f64();
+    let chars = out.to_string().len();
+    Ok(format!("{secs} {} {chars}", peak_rss_kb().unwrap_or(0)))
+}
+
+/// One measurement: seconds and peak resident memory in kB, when known.
+#[derive(Clone, Copy)]
+pub struct Sample {
+    pub seconds: f64,
+    pub peak_kb: Option<u64>,
+}
+
+/// The figures of one version count: each `Err` says why that part measured nothing.
+pub struct ScaleRow {
+    pub versions: u32,
+    /// The macro's expansion, each in a child process.
+    pub expand: Result<Vec<Sample>, String>,
+    /// Characters of the code the expansion emits.
+    pub chars: usize,
+    /// A rebuild of a crate holding the struct alone (rustc's peak memory when
+    /// /usr/bin/time is there).
+    pub compile: Result<Vec<Sample>, String>,
+    /// `generate` on the struct.
+    pub generate: Result<Vec<f64>, String>,
+}
+
+/// Runs `cmd` in a process group of its own, killed whole after `limit`; its output
+/// (stdout, stderr) on success.
+fn run_limited(mut cmd: Command, limit: std::time::Duration) -> Result<(String, String), String> {
+    use std::os::unix::process::CommandExt as _;
+    let mut child = cmd
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            let out = child.wait_with_output().map_err(|e| e.to_string())?;
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            if !status.success() {
+                let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+                return Err(tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            }
+            return Ok((stdout, stderr));
+        }
+        if t.elapsed() > limit {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            return Err(format!("did not finish in {:.0} s", limit.as_secs_f64()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `runs` expansions of each version count, each in a child process (this binary with
+/// `--expand-probe N`).
+fn expand_runs(
+    versions: u32,
+    runs: usize,
+    limit: std::time::Duration,
+) -> (Result<Vec<Sample>, String>, usize) {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return (Err(e.to_string()), 0),
+    };
+    let mut samples = Vec::new();
+    let mut chars = 0;
+    for _ in 0..runs {
+        let mut cmd = Command::new(&exe);
+        cmd.args(["--expand-probe", &versions.to_string()]);
+        let out = match run_limited(cmd, limit) {
+            Ok((out, _)) => out,
+            Err(e) => return (Err(e), chars),
+        };
+        let f: Vec<&str> = out.split_whitespace().collect();
+        let (Some(secs), Some(kb), Some(c)) = (
+            f.first().and_then(|s| s.parse::<f64>().ok()),
+            f.get(1).and_then(|s| s.parse::<u64>().ok()),
+            f.get(2).and_then(|s| s.parse::<usize>().ok()),
+        ) else {
+            return (Err(format!("unexpected probe output: {out}")), chars);
+        };
+        chars = c;
+        samples.push(Sample {
+            seconds: secs,
+            peak_kb: (kb > 0).then_some(kb),
+        });
+    }
+    (Ok(samples), chars)
+}
+
+/// A crate per version count in `work/versions`, depending on the workspace's schema-core and
+/// schema-macros by path; each rebuilt alone `runs` times (whole, not incremental), under
+/// /usr/bin/time for rustc's peak memory when it is there.
+fn compile_runs(
+    root: &Path,
+    work: &Path,
+    versions: u32,
+    runs: usize,
+    limit: std::time::Duration,
+) -> Result<Vec<Sample>, String> {
+    let dir = work.join("versions");
+    let name = format!("versions_{versions}");
+    let c = dir.join(&name);
+    std::fs::create_dir_all(c.join("src")).map_err(|e| e.to_string())?;
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\nschema-core = {{ path = \"{}\" }}\nschema-macros = {{ path = \"{}\" }}\n\
+         serde = {{ version = \"1\", features = [\"derive\"] }}\n",
+        root.join("crates/schema-core").display(),
+        root.join("crates/schema-macros").display()
+    );
+    std::fs::write(c.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    let lib = format!(
+        "#![allow(dead_code)]\nuse schema_macros::versioned;\nuse serde::{{Deserialize, Serialize}};\n\n{}",
+        source_versions(versions)
+    );
+    let members: Vec<String> = SCALE_VERSIONS
+        .iter()
+        .map(|v| format!("\"versions_{v}\""))
+        .collect();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            members.join(", ")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    for v in SCALE_VERSIONS {
+        // Every member exists, so that cargo reads the workspace.
+        let m = dir.join(format!("versions_{v}/src"));
+        if !m.exists() {
+            std::fs::create_dir_all(&m).map_err(|e| e.to_string())?;
+            std::fs::write(m.join("lib.rs"), "").map_err(|e| e.to_string())?;
+            let _ = std::fs::write(
+                dir.join(format!("versions_{v}/Cargo.toml")),
+                format!(
+                    "[package]\nname = \"versions_{v}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n"
+                ),
+            );
+        }
+    }
+    if !dir.join("Cargo.lock").exists() {
+        let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let time = Path::new("/usr/bin/time");
+    let rss_file = dir.join(format!("{name}.rss"));
+    let build = || -> Result<Sample, String> {
+        let mut cmd = if time.is_file() {
+            let mut cmd = Command::new(time);
+            cmd.args(["-f", "%M", "-o"]).arg(&rss_file).arg(&cargo);
+            cmd
+        } else {
+            Command::new(&cargo)
+        };
+        cmd.args(["build", "-q", "-p", &name])
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+            .env("CARGO_INCREMENTAL", "0")
+            .current_dir(&dir);
+        let t = Instant::now();
+        run_limited(cmd, limit)?;
+        let seconds = t.elapsed().as_secs_f64();
+        let peak_kb = std::fs::read_to_string(&rss_file)
+            .ok()
+            .and_then(|s| s.lines().last()?.trim().parse().ok());
+        Ok(Sample { seconds, peak_kb })
+    };
+    // The dependencies, and the crate once.
+    std::fs::write(c.join("src/lib.rs"), "").map_err(|e| e.to_string())?;
+    build()?;
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        // New contents or a new modification time: cargo rebuilds this crate alone.
+        std::fs::write(c.join("src/lib.rs"), &lib).map_err(|e| e.to_string())?;
+        samples.push(build()?);
+    }
+    Ok(samples)
+}
+
+/// The scale benchmark: for each of [`SCALE_VERSIONS`], the macro's expansion (time, peak
+/// memory), a rebuild of a crate with the struct (unless `compile` is false) and `generate`,
+/// `runs` times each. A part that takes longer than `limit` once is cut and reported so.
+pub fn scale(
+    migrate_gen: &Path,
+    root: &Path,
+    work: &Path,
+    runs: usize,
+    compile: bool,
+    limit: std::time::Duration,
+) -> Vec<ScaleRow> {
+    let dir = work.join("versions-generate");
+    let _ = std::fs::create_dir_all(&dir);
+    SCALE_VERSIONS
+        .iter()
+        .map(|&versions| {
+            let (expand, chars) = expand_runs(versions, runs, limit);
+            let compile = if compile {
+                compile_runs(root, work, versions, runs, limit)
+            } else {
+                Err("skipped".into())
+            };
+            let src = dir.join(format!("scale_{versions}.rs"));
+            let generate = std::fs::write(
+                &src,
+                format!(
+                    "use schema_macros::versioned;\n\n{}",
+                    source_versions(versions)
+                ),
+            )
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                (0..runs)
+                    .map(|k| {
+                        generate_once(migrate_gen, &src, &dir.join(format!("sql_{versions}_{k}")))
+                            .map(|(secs, _)| secs)
+                    })
+                    .collect()
+            });
+            ScaleRow {
+                versions,
+                expand,
+                chars,
+                compile,
+                generate,
+            }
+        })
+        .collect()
+}

@@ -89,6 +89,14 @@ struct Args {
     /// Skip the compile-time benchmark (smoke mode skips it).
     #[arg(long)]
     no_compile_bench: bool,
+    /// Skip the scale benchmark (one struct with 10, 50, 100 and 500 versions: the macro's
+    /// expansion, a rebuild of a crate with it, generate). Smoke mode skips its rebuilds.
+    #[arg(long)]
+    no_scale_bench: bool,
+    /// Internal: expand the scale benchmark's struct with N versions in this process and
+    /// print `seconds peak_kB chars`.
+    #[arg(long, hide = true)]
+    expand_probe: Option<u32>,
 }
 
 struct Config {
@@ -469,6 +477,115 @@ fn median(v: &[f64]) -> f64 {
     s[s.len() / 2]
 }
 
+/// `median (a, b, c)` of `values` in `unit` after scaling by `factor`.
+fn spread(values: &[f64], factor: f64, unit: &str, digits: usize) -> String {
+    let all: Vec<String> = values
+        .iter()
+        .map(|v| format!("{:.digits$}", v * factor))
+        .collect();
+    format!(
+        "{:.digits$} {unit} ({})",
+        median(values) * factor,
+        all.join(", ")
+    )
+}
+
+/// The scale benchmark's lines (one per version count and part) and its targets: the time
+/// per version at 500 versions within twice that at 50, for each part.
+fn scale_report(rows: &[genbench::ScaleRow]) -> (Vec<String>, Vec<Target>) {
+    let mut lines = Vec::new();
+    let peak = |s: &[genbench::Sample]| {
+        let kb: Vec<f64> = s
+            .iter()
+            .filter_map(|s| s.peak_kb)
+            .map(|k| k as f64)
+            .collect();
+        if kb.is_empty() {
+            String::new()
+        } else {
+            format!(", peak RSS {}", spread(&kb, 1.0 / 1024.0, "MB", 0))
+        }
+    };
+    // Median seconds per version of each part, by version count.
+    let mut per_version: Vec<(&str, u32, f64)> = Vec::new();
+    for r in rows {
+        let n = r.versions;
+        let head = format!("{n} versions x {} fields", genbench::SCALE_FIELDS);
+        match &r.expand {
+            Ok(s) => {
+                let secs: Vec<f64> = s.iter().map(|s| s.seconds).collect();
+                per_version.push(("expansion", n, median(&secs) / n as f64));
+                lines.push(format!(
+                    "{head}: macro expansion {}, {:.1} us/version, {} chars emitted{}",
+                    spread(&secs, 1000.0, "ms", 1),
+                    median(&secs) * 1e6 / n as f64,
+                    thousands(r.chars as f64),
+                    peak(s)
+                ));
+            }
+            Err(e) => lines.push(format!("{head}: macro expansion: {e}")),
+        }
+        match &r.compile {
+            Ok(s) => {
+                let secs: Vec<f64> = s.iter().map(|s| s.seconds).collect();
+                per_version.push(("rebuild", n, median(&secs) / n as f64));
+                lines.push(format!(
+                    "{head}: rebuild of a crate with it {}, {:.1} ms/version{}",
+                    spread(&secs, 1.0, "s", 2),
+                    median(&secs) * 1000.0 / n as f64,
+                    peak(s)
+                ));
+            }
+            Err(e) if e == "skipped" => {}
+            Err(e) => lines.push(format!("{head}: rebuild: {e}")),
+        }
+        match &r.generate {
+            Ok(secs) => {
+                per_version.push(("generate", n, median(secs) / n as f64));
+                lines.push(format!(
+                    "{head}: generate {}, {:.2} ms/version",
+                    spread(secs, 1.0, "s", 3),
+                    median(secs) * 1000.0 / n as f64
+                ));
+            }
+            Err(e) => lines.push(format!("{head}: generate: {e}")),
+        }
+    }
+    let mut targets = Vec::new();
+    for part in ["expansion", "rebuild", "generate"] {
+        let at = |n: u32| {
+            per_version
+                .iter()
+                .find(|(p, v, _)| *p == part && *v == n)
+                .map(|x| x.2)
+        };
+        if rows.iter().all(|r| match part {
+            "rebuild" => matches!(&r.compile, Err(e) if e == "skipped"),
+            _ => false,
+        }) {
+            continue;
+        }
+        let (met, detail) = match (at(50), at(500)) {
+            (Some(a), Some(b)) => (
+                Some(b <= 2.0 * a),
+                format!(
+                    "{:.3} ms/version at 500 vs {:.3} at 50 ({:.2}x)",
+                    b * 1000.0,
+                    a * 1000.0,
+                    b / a
+                ),
+            ),
+            _ => (Some(false), "not measured at 50 and 500 versions".into()),
+        };
+        targets.push(Target::new(
+            format!("{part} time per version at 500 versions <= 2x at 50 (linear)"),
+            met,
+            detail,
+        ));
+    }
+    (lines, targets)
+}
+
 fn get<'a>(runs: &'a [Run], s: &str, c: Contender) -> Option<&'a Run> {
     runs.iter()
         .find(|r| r.scenario == s && r.contender == c && r.skipped.is_none())
@@ -652,6 +769,16 @@ fn targets_markdown(t: &[Target]) -> String {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args = Args::parse();
+    if let Some(versions) = args.expand_probe {
+        match genbench::expand_probe(versions) {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     if let Err(e) = real_main(args).await {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -889,6 +1016,20 @@ async fn real_main(args: Args) -> Result<(), String> {
                 }
             }
         }
+    }
+    if !args.no_scale_bench {
+        say("\nscale: one struct with 10, 50, 100 and 500 versions (expansion, rebuild, generate)");
+        let rows = genbench::scale(
+            &tools.migrate_gen,
+            &cfg.root,
+            &cfg.work,
+            if cfg.smoke { 1 } else { 3 },
+            !cfg.smoke,
+            Duration::from_secs(180),
+        );
+        let (lines, targets) = scale_report(&rows);
+        gen_lines.extend(lines);
+        gen_targets.extend(targets);
     }
     for l in &gen_lines {
         say(l);

@@ -953,6 +953,31 @@ fn a_misspelt_struct_key_is_reported_too() {
     assert!(run.stderr.contains("did you mean `table`"), "{run}");
 }
 
+#[test]
+fn a_version_above_the_bound_is_refused_at_once() {
+    // Without the bound the generator would walk four billion versions.
+    let p = Project::with(&[(
+        "lib.rs",
+        &ORGS_V1.replace("version = 1", "version = 4294967295"),
+    )]);
+    let started = std::time::Instant::now();
+    let run = p.generate("2026-11-24");
+    run.assert_failed();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    // Line 3, column 39: the `4` of `version = 4294967295`.
+    assert!(run.stderr.contains("lib.rs:3:39:"), "{run}");
+    assert!(
+        run.stderr
+            .contains("version = 4294967295 is above 1000, the highest version supported"),
+        "{run}"
+    );
+    assert!(!p.out().exists(), "wrote into {}", p.out().display());
+}
+
 // ---------------------------------------------------------------------------------------------
 // 9. Bad command lines.
 

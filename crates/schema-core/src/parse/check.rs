@@ -1,6 +1,8 @@
 //! What the annotations mean together: versions in range, NOT NULL additions that can be
 //! filled, one column per name and version, a mapped type for every field.
 
+use std::collections::HashMap;
+
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 
@@ -10,6 +12,33 @@ use super::{Errors, ParsedField, ParsedStruct};
 use crate::history::{FieldHistory, Reference, Retype, TableHistory};
 use crate::names::MAX_IDENT_BYTES;
 use crate::types;
+
+/// The highest version number an annotation may name.
+///
+/// Versions are one timeline for all tables of a crate, one per release that changes a table:
+/// 1000 is a release a week for about twenty years. Each version of a struct is a Rust type, a
+/// `From` in each direction, an `Any` variant and a migration step, so the macro's and the
+/// generator's work grows with the version; without a bound, `version = 4294967295` makes
+/// both run without end.
+pub const MAX_VERSION: u32 = 1000;
+
+/// The bound on one version number (`key = value`): the one rule that keeps an annotation from
+/// asking for unbounded work, for the macro and the generator alike. `version` bounds
+/// `since`, `until`, `renamed_at` and `retyped_at` through their own rules; `old_name_until`,
+/// an API version that may be above the struct's, is bounded here too.
+pub fn check_version_bound(key: &str, value: &Sp<u32>, errors: &mut Errors) -> bool {
+    if value.value <= MAX_VERSION {
+        return true;
+    }
+    errors.push(
+        value.span,
+        format!(
+            "{key} = {} is above {MAX_VERSION}, the highest version supported: every version is a type, its conversions and a migration step in each build",
+            value.value
+        ),
+    );
+    false
+}
 
 /// `Option<T>` → `(true, T)`, anything else → `(false, ty)`.
 pub fn unwrap_option(ty: &syn::Type) -> (bool, &syn::Type) {
@@ -236,6 +265,8 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
         }
         return None;
     };
+    // Above the bound the other keys are still checked, but nothing walks the versions.
+    let bounded = check_version_bound(symbol::VERSION, &version, errors);
     let since = raw.since.clone().unwrap_or(Sp {
         value: 1,
         span: raw.attr_span,
@@ -320,13 +351,15 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
     if fields.len() == raw.fields.len() {
         check_fragments(&table, &raw.fields, &fields, errors);
     }
-    check_column_names(
-        &fields,
-        &parsed_fields,
-        &raw.fields,
-        since.value..=until.map_or(version.value, |u| u - 1),
-        errors,
-    );
+    if bounded {
+        check_column_names(
+            &fields,
+            &parsed_fields,
+            &raw.fields,
+            since.value..=until.map_or(version.value, |u| u - 1),
+            errors,
+        );
+    }
 
     Some(ParsedStruct {
         history: TableHistory {
@@ -832,7 +865,7 @@ fn check_rust_keys(
             );
             None
         }
-        Some(_) => Some(until.value),
+        Some(_) => check_version_bound(symbol::OLD_NAME_UNTIL, until, errors).then_some(until.value),
     });
     RustKeys {
         upgrade_with,
@@ -852,47 +885,58 @@ fn check_column_names(
 ) {
     let mut reported: Vec<usize> = Vec::new();
     for v in versions {
-        for (i, a) in fields.iter().enumerate() {
-            for (j, b) in fields.iter().enumerate().skip(i + 1) {
-                if !(a.exists_at(v) && b.exists_at(v) && a.column_at(v) == b.column_at(v)) {
-                    continue;
-                }
-                let old_name = |f: &FieldHistory| f.column_at(v) != f.column;
-                let (culprit, other) = if old_name(a) && !old_name(b) {
-                    (i, b)
-                } else {
-                    (j, a)
-                };
-                if reported.contains(&culprit) {
-                    continue;
-                }
-                reported.push(culprit);
-                let field = &fields[culprit];
-                let renamed = raw[parsed[culprit].history].renamed_from.as_ref();
-                let span = match renamed {
-                    Some(from) if old_name(field) => from.span,
-                    _ => parsed[culprit]
-                        .field
-                        .ident
-                        .as_ref()
-                        .map_or(Span::call_site(), |i| i.span()),
-                };
-                let by = if old_name(field) {
-                    format!(
-                        "by field `{}` and as the old name of field `{}`",
-                        other.rust_name, field.rust_name
-                    )
-                } else {
-                    format!("by fields `{}` and `{}`", other.rust_name, field.rust_name)
-                };
-                errors.push(
-                    span,
-                    format!(
-                        "column `{}` is defined twice at version {v}: {by}",
-                        field.column_at(v)
-                    ),
-                );
+        // The fields by their column name at v: linear in the fields at each version.
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, f) in fields.iter().enumerate().filter(|(_, f)| f.exists_at(v)) {
+            by_name.entry(f.column_at(v)).or_default().push(i);
+        }
+        let mut pairs: Vec<(usize, usize)> = by_name
+            .values()
+            .filter(|same| same.len() > 1)
+            .flat_map(|same| {
+                same.iter()
+                    .enumerate()
+                    .flat_map(move |(k, &i)| same[k + 1..].iter().map(move |&j| (i, j)))
+            })
+            .collect();
+        pairs.sort_unstable();
+        for (i, j) in pairs {
+            let (a, b) = (&fields[i], &fields[j]);
+            let old_name = |f: &FieldHistory| f.column_at(v) != f.column;
+            let (culprit, other) = if old_name(a) && !old_name(b) {
+                (i, b)
+            } else {
+                (j, a)
+            };
+            if reported.contains(&culprit) {
+                continue;
             }
+            reported.push(culprit);
+            let field = &fields[culprit];
+            let renamed = raw[parsed[culprit].history].renamed_from.as_ref();
+            let span = match renamed {
+                Some(from) if old_name(field) => from.span,
+                _ => parsed[culprit]
+                    .field
+                    .ident
+                    .as_ref()
+                    .map_or(Span::call_site(), |i| i.span()),
+            };
+            let by = if old_name(field) {
+                format!(
+                    "by field `{}` and as the old name of field `{}`",
+                    other.rust_name, field.rust_name
+                )
+            } else {
+                format!("by fields `{}` and `{}`", other.rust_name, field.rust_name)
+            };
+            errors.push(
+                span,
+                format!(
+                    "column `{}` is defined twice at version {v}: {by}",
+                    field.column_at(v)
+                ),
+            );
         }
     }
 }

@@ -12,11 +12,13 @@
 //! - one hidden trait per step (`__UserV1ToV2`), implemented wherever the step's `From` is
 //!   (derived or written by hand), whose diagnostic names the fields that have no value;
 //! - the conversions from each version to every other, bounded on the steps in between
-//!   (`into_version::<UserV3>()`, and `IntoVersion` for generic code), and the enum `UserAny`
-//!   of all versions with `into_latest` / `from_latest`;
+//!   (`into_version::<UserV3>()`, and `IntoVersion` for generic code), in a number of items
+//!   linear in the versions ([`convert`]), and the enum `UserAny` of all versions with
+//!   `into_latest` / `from_latest`;
 //! - with serde derives, the serde side ([`wire`]): `UserAny` serializes as the version it
 //!   holds and deserializes as a requested version, and the rename phases.
 
+mod convert;
 mod wire;
 
 use proc_macro2::{Literal, Span, TokenStream};
@@ -41,9 +43,7 @@ pub fn expand(parsed: &ParsedStruct) -> TokenStream {
         out.extend(types.step(v, v + 1));
         out.extend(types.step(v + 1, v));
     }
-    for from in history.versions() {
-        out.extend(types.conversions_from(from));
-    }
+    out.extend(convert::expand(&types));
     out.extend(types.any_enum());
     out.extend(wire::expand(&types));
     out
@@ -583,74 +583,6 @@ impl<'a> Types<'a> {
             .collect()
     }
 
-    /// `__UserFromV1`: implemented by every version that version `from` converts to.
-    fn conversions_trait(&self, from: u32) -> syn::Ident {
-        format_ident!("__{}FromV{}", self.ident(), from)
-    }
-
-    /// The conversions from version `from` to every version, each through the steps in
-    /// between: the hidden trait `__UserFromV{from}` implemented by each target, bounded on
-    /// the steps only a hand-written `From` can provide; `IntoVersion` over it; and the
-    /// inherent `into_version::<T>()`, whose error for a missing step is that step's.
-    fn conversions_from(&self, from: u32) -> TokenStream {
-        let vis = self.vis();
-        let from_ty = self.type_name(from);
-        let trait_name = self.conversions_trait(from);
-        let message = format!(
-            "cannot convert `{from_ty}` to `{{Self}}`: `{{Self}}` is not a version of `{}`",
-            self.ident()
-        );
-        let label = format!("not a version of `{}`", self.ident());
-        let targets = self.history().versions().map(|to| {
-            let to_ty = self.type_name(to);
-            let bounds = where_clause(&self.step_bounds(from, to));
-            let calls = Self::steps(from, to).into_iter().map(|(a, b)| {
-                let ty = self.type_name(a);
-                let step = self.step_trait(a, b);
-                quote!(let value = <#ty as #step>::__convert(value);)
-            });
-            quote! {
-                impl #trait_name for #to_ty #bounds {
-                    fn __from(value: #from_ty) -> Self {
-                        #(#calls)*
-                        value
-                    }
-                }
-            }
-        });
-        let doc = format!(
-            " The versions of `{}` that version {from} converts to, through every step in between.",
-            self.ident()
-        );
-        quote! {
-            #[doc = #doc]
-            #[doc(hidden)]
-            #[allow(dead_code)]
-            #[diagnostic::on_unimplemented(message = #message, label = #label)]
-            #vis trait #trait_name: ::core::marker::Sized {
-                fn __from(value: #from_ty) -> Self;
-            }
-
-            #(#targets)*
-
-            impl<T: #trait_name> ::schema_core::IntoVersion<T> for #from_ty {
-                fn into_version(self) -> T {
-                    <T as #trait_name>::__from(self)
-                }
-            }
-
-            impl #from_ty {
-                /// This value as another version of the struct (`into_version::<UserV3>()`),
-                /// through every step in between. Asking for a step that cannot be built is
-                /// a compile error that names the fields without a value.
-                #[allow(dead_code)]
-                pub fn into_version<T: #trait_name>(self) -> T {
-                    <T as #trait_name>::__from(self)
-                }
-            }
-        }
-    }
-
     /// `UserAny`: one variant per version, with the conversions to and from the latest.
     fn any_enum(&self) -> TokenStream {
         let vis = self.vis();
@@ -1153,6 +1085,41 @@ mod tests {
         assert!(!upgrade.contains("legacy"), "{upgrade}");
     }
 
+    /// The code emitted for a struct with `versions` versions, a field added and removed
+    /// along the way and a step only a hand-written `From` builds.
+    fn emitted_size(versions: u32) -> usize {
+        let (half, late) = (versions / 2, versions - 1);
+        let out = versioned(
+            quote!(table = "t", version = #versions),
+            quote! {
+                #[derive(Debug, Clone)]
+                struct T {
+                    #[col(primary_key)]
+                    id: i64,
+                    #[col(since = 2, default = "0")]
+                    gap: i64,
+                    #[col(since = #half)]
+                    note: Option<String>,
+                    #[col(until = #late)]
+                    legacy: Option<i32>,
+                }
+            },
+        );
+        let text = out.to_string();
+        assert!(!text.contains("compile_error"), "{text}");
+        text.len()
+    }
+
+    #[test]
+    fn the_emitted_code_grows_linearly_with_the_versions() {
+        let (small, large) = (emitted_size(100), emitted_size(400));
+        let ratio = large as f64 / small as f64;
+        assert!(
+            (3.5..4.5).contains(&ratio),
+            "100 versions: {small} chars, 400: {large} ({ratio:.2}x)"
+        );
+    }
+
     #[test]
     fn a_renamed_field_carries_its_value_both_ways() {
         let file = expand(
@@ -1412,18 +1379,45 @@ mod tests {
     fn conversions_are_bounded_on_the_steps_that_are_not_generated() {
         let (args, item) = user();
         let file = expand(args, item);
-        // 1 -> 2 needs a hand-written `From`; 2 -> 3 is generated.
-        let up = impl_text(&file, "__UserFromV1", "User");
-        assert!(up.contains("wherefor<'__step>UserV1:__UserV1ToV2,"), "{up}");
-        assert!(!up.contains("for<'__step>UserV2"), "{up}");
+        // 1 -> 2 needs a hand-written `From`; the other steps are generated. Versions 1 and
+        // 2, 3 are two segments of upgrades; all three are one of downgrades.
+        let segments = |ty: &str| {
+            let version = impl_text(&file, "__UserVersion", ty);
+            let up = version.contains("type__Up=__UserUp1;");
+            assert!(version.contains("type__Down=__UserDown0;"), "{version}");
+            if up { 1 } else { 0 }
+        };
+        assert_eq!(
+            ["UserV1", "UserV2", "User"].map(segments),
+            [0, 1, 1],
+            "upgrade segments"
+        );
+        let up = impl_text(&file, "__UserReach<__UserUp1>", "__UserUp0");
         assert!(
-            up.contains("letvalue=<UserV1as__UserV1ToV2>::__convert(value);letvalue=<UserV2as__UserV2ToV3>::__convert(value);"),
+            up.contains(
+                "wherefor<'__step>UserV1:__UserV1ToV2,for<'__step>__UserUp1:__UserReach<__UserUp1>,"
+            ),
             "{up}"
         );
-        let down = impl_text(&file, "__UserFromV3", "UserV1");
+        assert!(
+            up.contains("UserAny::V1(value)=><__UserUp1as__UserReach<__UserUp1>>::__walk(UserAny::V2(<UserV1as__UserV1ToV2>::__convert(value)),to,)"),
+            "{up}"
+        );
+        let away = impl_text(&file, "__UserReach<__UserUp0>", "__UserUp1");
+        assert!(!away.contains("where"), "{away}");
+        assert!(away.contains("{any}"), "{away}");
+        let down = impl_text(&file, "__UserReach<__UserDown0>", "__UserDown0");
         assert!(!down.contains("where"), "{down}");
-        let same = impl_text(&file, "__UserFromV2", "UserV2");
-        assert!(same.contains("{value}"), "{same}");
+        // The walk takes every generated step, and not the one only the user writes.
+        let out = text(&file);
+        assert!(out.contains("Self::V2(value)ifto>2=>Self::V3("), "{out}");
+        assert!(out.contains("Self::V2(value)ifto<2=>Self::V1("), "{out}");
+        assert!(!out.contains("Self::V1(value)ifto>1"), "{out}");
+        let into = impl_text(&file, "::schema_core::IntoVersion", "UserV2");
+        assert!(
+            into.contains("impl<T:__UserFrom<__UserUp1,__UserDown0>>"),
+            "{into}"
+        );
         let latest = impl_text(&file, "::schema_core::IntoLatest", "UserAny");
         assert!(
             latest.contains("wherefor<'__step>UserV1:__UserV1ToV2,"),
