@@ -171,13 +171,37 @@ fn planted_functions_are_never_called_through_psql() {
     let models = models(&hijack_fixture());
     let manifest = Manifest::load(out.path()).unwrap();
     let mut id = 1000;
+    let mut retried = false;
     for (i, f) in manifest.files.iter().enumerate() {
-        hostile.db.psql(&out.path().join(format!("{}.sql", f.stem)));
+        let file = out.path().join(format!("{}.sql", f.stem));
+        if f.stem.ends_with("v2_backfill") {
+            // A row lock held past lock_timeout (1 s) makes a batch wait, fail and retry after
+            // `pg_sleep`: the batch loop's own call is reached too.
+            let mut holder = hostile.db.client();
+            let (locked, release) = std::sync::mpsc::channel();
+            let thread = std::thread::spawn(move || {
+                let mut tx = holder.transaction().unwrap();
+                tx.query("SELECT 1 FROM app.accounts WHERE id = 1 FOR UPDATE", &[])
+                    .unwrap();
+                locked.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+                tx.commit().unwrap();
+            });
+            release.recv().unwrap();
+            let run = hostile.db.try_psql(&file);
+            thread.join().unwrap();
+            let stderr = String::from_utf8_lossy(&run.stderr);
+            assert!(run.status.success(), "{stderr}");
+            retried = stderr.contains("waited longer than lock_timeout; retry 1 of 9");
+        } else {
+            hostile.db.psql(&file);
+        }
         if i == 1 {
             seed_first(&hostile.db, &models);
         }
         writers(&hostile.db, &models, &mut id);
     }
+    assert!(retried, "the backfill retried a batch (and slept) behind the row lock");
     hostile.assert_untouched("forward with psql");
     for f in manifest.files.iter().rev() {
         hostile

@@ -772,6 +772,29 @@ pub struct User {
     assert!(run.stderr.contains("`score`"), "{run}");
 }
 
+/// A foreign key to a table that none of the sources declares would fail only at apply.
+#[test]
+fn a_reference_to_a_table_outside_the_sources_is_refused() {
+    let users = r#"use schema_macros::versioned;
+
+#[versioned(table = "users", version = 1)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(references = "teams(id)")]
+    pub team_id: Option<i64>,
+}
+"#;
+    let p = Project::with(&[("users.rs", users)]);
+    let run = p.generate("2026-11-24");
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("public.users version 1, column `team_id`: references public.teams, which no #[versioned] struct of these sources declares"),
+        "{run}"
+    );
+    assert!(!p.out().exists(), "wrote into {}", p.out().display());
+}
+
 #[test]
 fn dropping_a_column_another_table_references_is_refused_naming_table_column_version_and_fix() {
     let orgs = r#"use schema_macros::versioned;

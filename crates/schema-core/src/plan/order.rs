@@ -154,6 +154,14 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
                     if &target != name {
                         refs.insert(target);
                     }
+                } else {
+                    return Err(OrderError::MissingReference {
+                        table: name.clone(),
+                        version: v,
+                        column,
+                        target,
+                        problem: "which no #[versioned] struct of these sources declares (the migrations would fail at apply where it does not exist)".into(),
+                    });
                 }
             }
             deps.insert(name.clone(), refs);
