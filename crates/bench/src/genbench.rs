@@ -417,9 +417,10 @@ fn peak_rss_kb() -> Option<u64> {
 /// peak_kb chars`, the last the size of the code it emits. Run in a child process of its own
 /// (`bench --expand-probe N`) so that the peak memory is that of one expansion.
 pub fn expand_probe(versions: u32) -> Result<String, String> {
-    let item: syn::ItemStruct =
-        syn::parse_str(&source_versions(versions)).map_err(|e| e.to_string())?;
-    let mut item = item;
+    let file = syn::parse_file(&source_versions(versions)).map_err(|e| e.to_string())?;
+    let Some(syn::Item::Struct(mut item)) = file.items.into_iter().next() else {
+        return Err("the source does not start with the struct".into());
+    };
     let attr = item.attrs.remove(0);
     let args = match attr.meta {
         syn::Meta::List(list) => list.tokens,
