@@ -201,7 +201,10 @@ fn planted_functions_are_never_called_through_psql() {
         }
         writers(&hostile.db, &models, &mut id);
     }
-    assert!(retried, "the backfill retried a batch (and slept) behind the row lock");
+    assert!(
+        retried,
+        "the backfill retried a batch (and slept) behind the row lock"
+    );
     hostile.assert_untouched("forward with psql");
     for f in manifest.files.iter().rev() {
         hostile

@@ -100,27 +100,16 @@ fn a_backfill_runs_through_sqlx_with_rows_and_reverts_without_losing_them() {
     rt.block_on(pool.close());
 }
 
-/// The `sqlx` command line (sqlx-cli, installed by `.ci/run`) on the committed folder.
+/// The committed folder read at run time, as `sqlx migrate run` and `sqlx migrate revert
+/// --target-version 0` read it: the command line calls this same `Migrator::new`, `run` and
+/// `undo` of the sqlx library, so the test needs no sqlx-cli install.
 #[test]
-fn the_sqlx_command_line_runs_and_reverts_the_example() {
+fn the_committed_folder_runs_and_reverts_as_sqlx_migrate_reads_it() {
     let db = TestDb::new("sqlxcli");
-    let url = format!("postgres://postgres@127.0.0.1:5432/{}", db.name);
+    let (rt, pool) = pool(&db);
     let source = workspace().join("examples/service/sqlx-migrations");
-    let sqlx = |args: &[&str]| {
-        let out = std::process::Command::new("sqlx")
-            .args(args)
-            .arg("--source")
-            .arg(&source)
-            .args(["--database-url", &url])
-            .output()
-            .expect("sqlx-cli is not installed: cargo install sqlx-cli --no-default-features --features postgres,rustls (.ci/run does)");
-        assert!(
-            out.status.success(),
-            "sqlx {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    sqlx(&["migrate", "run"]);
+    let migrator = rt.block_on(Migrator::new(source)).unwrap();
+    rt.block_on(migrator.run(&pool)).unwrap();
     let mut client = db.client();
     let after = catalog(&mut client);
     assert!(
@@ -128,12 +117,13 @@ fn the_sqlx_command_line_runs_and_reverts_the_example() {
         "{after}"
     );
     assert!(after.contains("USING btree (username) valid=t"), "{after}");
-    sqlx(&["migrate", "revert", "--target-version", "0"]);
+    rt.block_on(migrator.undo(&pool, 0)).unwrap();
     let empty = catalog(&mut client);
     assert!(
         !empty.contains("public.users"),
         "everything reverted: {empty}"
     );
+    rt.block_on(pool.close());
 }
 
 #[test]

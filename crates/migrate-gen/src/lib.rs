@@ -5,6 +5,7 @@
 pub mod config;
 pub mod generate;
 pub mod kv;
+pub mod lint;
 pub mod manifest;
 pub mod output;
 pub mod report;
@@ -72,6 +73,15 @@ pub enum Command {
     Archive(ArchiveCmd),
     /// Key-format migrations of key-value stores: migrate, status, cleanup, rollback.
     Kv(kv::KvCmd),
+    /// squawk's rules on SQL files or folders of them, hand-written ones too (exit 1 on findings).
+    Lint(LintCmd),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LintCmd {
+    /// SQL files, or folders whose .sql files are read.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -377,6 +387,19 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             runner::apply(&target(cmd.db, Some(cmd.run)), selection, cmd.to)
         }
         Some(Command::Rollback(cmd)) => runner::rollback(&target(cmd.db, Some(cmd.run)), cmd.to),
+        Some(Command::Lint(cmd)) => {
+            let findings = lint::lint(&cmd.paths)?;
+            let files = lint::files(&cmd.paths)?.len();
+            if findings.is_empty() {
+                return Ok(format!("{files} files: no findings"));
+            }
+            let text: String = findings.iter().map(|f| format!("{f}\n")).collect();
+            output::print(text.trim_end())?;
+            Err(Error::msg(format!(
+                "{} findings in {files} files (a `-- squawk-ignore RULE` line, with the reason on the line above, accepts one on purpose)",
+                findings.len()
+            )))
+        }
         Some(Command::Status(cmd)) => {
             let (text, problems) = runner::status(&target(cmd.db, None))?;
             let reason = match problems.as_slice() {
