@@ -1,4 +1,5 @@
-//! `[workspace.metadata.migrate-gen]`: the crates `cargo run -p migrate-gen` generates for.
+//! `[workspace.metadata.migrate-gen]`: the crates `cargo run -p migrate-gen` generates for; or,
+//! in a crate of its own, `[package.metadata.migrate-gen]` with `out`, `author` and `layout`.
 //!
 //! ```toml
 //! [workspace.metadata.migrate-gen]
@@ -37,12 +38,37 @@ pub fn find(start: &Path) -> Result<Vec<Target>, Error> {
             {
                 return targets(d, &manifest, cfg);
             }
+            if let Some(cfg) = value
+                .get("package")
+                .and_then(|w| w.get("metadata"))
+                .and_then(|m| m.get("migrate-gen"))
+            {
+                return package_target(d, &manifest, cfg);
+            }
         }
         dir = d.parent();
     }
     Err(Error::msg(
-        "no [workspace.metadata.migrate-gen] in any Cargo.toml here or above; run `migrate-gen generate --src DIR --out DIR` or see the README",
+        "no [workspace.metadata.migrate-gen] or [package.metadata.migrate-gen] in any Cargo.toml here or above; run `migrate-gen generate --src DIR --out DIR` or see the README",
     ))
+}
+
+/// `[package.metadata.migrate-gen]` of a crate outside this workspace: the crate itself, with
+/// `out`, `author` and `layout` as in a `crates` entry.
+fn package_target(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target>, Error> {
+    let mut entry = cfg.clone();
+    if let Some(table) = entry.as_table_mut() {
+        if table.contains_key("src") || table.contains_key("crates") {
+            return Err(Error::msg(format!(
+                "{}: [package.metadata.migrate-gen] describes this crate: it takes `out`, `author` and `layout`, not `src` or `crates`",
+                manifest.display()
+            )));
+        }
+        table.insert("src".into(), toml::Value::String(".".into()));
+    }
+    let mut list = toml::Table::new();
+    list.insert("crates".into(), toml::Value::Array(vec![entry]));
+    targets(root, manifest, &toml::Value::Table(list))
 }
 
 fn targets(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target>, Error> {
