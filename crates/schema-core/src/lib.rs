@@ -16,6 +16,7 @@ pub mod names;
 pub mod plan;
 pub mod render;
 pub mod runtime;
+pub mod sql;
 pub mod types;
 pub mod volatility;
 

@@ -47,8 +47,8 @@ pub trait Versioned: Sized {
         let schema = Self::history().schema;
         format!(
             "{}, {}",
-            crate::render::raw::ident(&crate::names::view_schema(&schema, Self::VERSION)),
-            crate::render::raw::ident(&schema)
+            crate::sql::raw::ident(&crate::names::view_schema(&schema, Self::VERSION)),
+            crate::sql::raw::ident(&schema)
         )
     }
 }

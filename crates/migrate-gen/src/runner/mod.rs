@@ -690,7 +690,7 @@ pub fn archives(database_url: &str, cleanup: bool, dry_run: bool) -> Result<Stri
             let mut tx = client.transaction().map_err(db)?;
             tx.batch_execute(&format!(
                 "DROP TABLE IF EXISTS {}",
-                schema_core::render::raw::qualified("migrate_gen_archive", &archive)
+                schema_core::sql::raw::qualified("migrate_gen_archive", &archive)
             ))
             .map_err(db)?;
             tx.execute(

@@ -10,8 +10,8 @@
 use super::{Ctx, Fill, Fragment, Sql, Stages};
 use crate::model::Column;
 use crate::names;
-use crate::render::raw::{self, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 use crate::volatility;
 
 const DROP_FILL_FUNCTION: &str =

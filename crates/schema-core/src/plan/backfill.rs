@@ -3,7 +3,7 @@
 
 use super::add_column::not_null_helper;
 use super::{Ctx, Fill, Impact, Part, Phase, PlannedFile, Risk, Sql};
-use crate::render::raw::{self, Verify};
+use crate::sql::raw::{self, Verify};
 
 pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());

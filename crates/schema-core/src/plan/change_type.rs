@@ -34,8 +34,8 @@ use super::{
 };
 use crate::model::{Column, ForeignKey, Index};
 use crate::names;
-use crate::render::raw::{self, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 
 /// A type change through a shadow column, for the step's view and contract.
 #[derive(Debug, Clone)]

@@ -4,8 +4,8 @@
 
 use super::{Ctx, Fragment, Sql, Stages};
 use crate::model::{Check, ForeignKey};
-use crate::render::raw::{self, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 
 const DROP_ADDED: &str = "Rollback: drops only the constraint its migration added.";
 const UNVALIDATE: &str =

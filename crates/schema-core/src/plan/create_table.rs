@@ -3,8 +3,8 @@
 
 use super::{Ctx, Impact, Phase, PlannedFile, Risk, Sql};
 use crate::model::TableModel;
-use crate::render::raw::{self, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 
 pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
     let (schema, table) = (model.schema.as_str(), model.name.as_str());

@@ -15,8 +15,8 @@ use super::rebuild::{self, RERUNNABLE};
 use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::{Column, TableModel};
 use crate::names;
-use crate::render::raw::{self, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 
 /// The archive table of `column` of `table` dropped at `version`.
 pub fn archive_name(table: &str, column: &str, version: u32) -> String {

@@ -24,8 +24,8 @@
 use super::{Impact, Part, Phase, PlanOptions, PlannedFile, Risk, Sql, Step, rebuild};
 use crate::model::TableModel;
 use crate::names;
-use crate::render::raw::{self, ARCHIVE_SCHEMA, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, ARCHIVE_SCHEMA, Verify};
+use crate::sql::statements;
 
 /// The archive of table `schema.table` dropped at `version`.
 pub fn archive_name(schema: &str, table: &str, version: u32) -> String {

@@ -5,8 +5,8 @@
 
 use super::{Ctx, Impact, Part, Phase, PlannedFile, Risk, Sql};
 use crate::model::Index;
-use crate::render::raw::{self, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 
 fn slug(prefix: &str, idx: &Index) -> String {
     format!("{prefix}_{}", idx.columns.join("_"))

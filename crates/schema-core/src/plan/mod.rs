@@ -31,7 +31,7 @@ use std::fmt;
 
 use crate::diff::{self, Change, Refusal};
 use crate::model::TableModel;
-use crate::render::raw::Verify;
+use crate::sql::raw::Verify;
 
 /// When a file runs relative to the deploy of the new code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -275,13 +275,9 @@ impl Ctx<'_> {
     }
 }
 
-/// A column filled for existing rows by the backfill file.
-#[derive(Debug, Clone)]
-pub struct Fill {
-    pub column: String,
-    pub expr: String,
-    pub not_null: bool,
-}
+/// A column filled for existing rows by the backfill file (defined with the batched walk, in
+/// the SQL layer below the planner).
+pub use crate::sql::raw::Fill;
 
 /// What each change adds to the stages of its step.
 #[derive(Default)]

@@ -277,7 +277,7 @@ fn archive_names(by_name: &BTreeMap<String, &TableHistory>) -> Result<(), OrderE
                     version,
                     problem: format!(
                         "its archive would be {}.{archive}, the name of the archive of the {first}",
-                        crate::render::raw::ARCHIVE_SCHEMA
+                        crate::sql::raw::ARCHIVE_SCHEMA
                     ),
                     fix: "drop one of them in another version".into(),
                 }));

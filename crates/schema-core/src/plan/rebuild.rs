@@ -7,8 +7,8 @@ use super::Sql;
 use super::add_column::not_null_helper;
 use crate::model::TableModel;
 use crate::names;
-use crate::render::raw::{self, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 
 /// For statements squawk wants guarded that are no-ops when run again.
 pub(super) const RERUNNABLE: &str = "Re-runnable as it is: doing it again is a no-op.";

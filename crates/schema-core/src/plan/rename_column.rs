@@ -18,8 +18,8 @@ use super::rebuild::{self, RERUNNABLE};
 use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::Column;
 use crate::names;
-use crate::render::raw::{self, Verify};
-use crate::render::statements;
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 
 const DROP_SYNC: &str = "Drops the sync function of a rename; only its trigger used it.";
 

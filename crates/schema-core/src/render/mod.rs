@@ -1,8 +1,10 @@
-//! Migration files as text: header, timeouts, transaction, statements, verification.
+//! The file layouts, above the planner: migration files as text (header, timeouts, pinned
+//! path, transaction, statements, verification), plain ([`forward`], [`rollback`]) or
+//! [`sqlx`].
 
-pub mod raw;
 pub mod sqlx;
-pub mod statements;
+
+use crate::sql::raw;
 
 use crate::plan::{PlanOptions, PlannedFile, Sql, Step};
 

@@ -13,9 +13,9 @@
 //! each transactional migration, and at the top of each `DO` block of a no-transaction one),
 //! because `sqlx::migrate!` hands its connection back to the application's pool afterwards.
 
-use super::raw::{self, Verify};
 use super::{Meta, file_stem};
 use crate::plan::{Part, PlanOptions, PlannedFile, Sql, Step};
+use crate::sql::raw::{self, Verify};
 
 /// One sqlx migration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,16 @@
 //! The SQL that sea-query cannot express — `NOT VALID`, `VALIDATE CONSTRAINT`, `SET NOT NULL`,
 //! triggers, `DO` blocks, catalog checks — in this one module.
 
-use crate::plan::Fill;
+/// A column filled for existing rows by a batched walk ([`backfill`]): `column = COALESCE(column,
+/// (expr))` for the rows still NULL.
+#[derive(Debug, Clone)]
+pub struct Fill {
+    pub column: String,
+    pub expr: String,
+    /// Whether the column becomes NOT NULL once filled (the planner's business; the walk fills
+    /// either way).
+    pub not_null: bool,
+}
 
 /// The `search_path` every migration runs with, and every generated function sets: only
 /// PostgreSQL's own catalog, then the session's temporary schema (listed last so that a
