@@ -14,9 +14,25 @@ macro_rules! pattern_snapshots {
                 insta::assert_snapshot!(stringify!($name), all_files(out.path()));
             }
         )*
+        /// Every fixture in `fixtures/patterns` is in the pattern list (and so has its
+        /// snapshot, round trip and squawk test), and every listed pattern has its fixture
+        /// and its reviewed snapshot file.
         #[test]
         fn every_pattern_has_a_snapshot_test() {
-            assert_eq!(PATTERNS, [$(stringify!($name)),*]);
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let mut fixtures: Vec<String> = std::fs::read_dir(dir.join("fixtures/patterns"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter_map(|n| n.strip_suffix(".rs").map(str::to_owned))
+                .collect();
+            fixtures.sort();
+            let mut listed: Vec<String> = [$(stringify!($name)),*].map(String::from).to_vec();
+            listed.sort();
+            assert_eq!(fixtures, listed, "fixtures/patterns and for_each_pattern! differ");
+            for name in listed {
+                let snap = dir.join(format!("tests/snapshots/snapshots__{name}.snap"));
+                assert!(snap.is_file(), "{name} has no reviewed snapshot {}", snap.display());
+            }
         }
     };
 }

@@ -212,3 +212,29 @@ pub(super) fn not_null(schema: &str, table: &str, col: &Column) -> Fragment {
         ],
     }
 }
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use super::super::test_utils::plan_source;
+
+    /// A nullable column and one with a constant default in place; a backfilled NOT NULL column through the fill trigger, the batched backfill, the helper check and SET NOT NULL.
+    #[test]
+    fn nullable_constant_default_and_backfilled_columns() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "users", version = 2)]
+            pub struct User {
+                #[col(primary_key)]
+                pub id: i64,
+                pub email: String,
+                #[col(since = 2)]
+                pub note: Option<String>,
+                #[col(since = 2, default = "0")]
+                pub logins: i64,
+                #[col(since = 2, backfill = "split_part(email, '@', 1)")]
+                pub handle: String,
+            }
+            "#
+        ));
+    }
+}

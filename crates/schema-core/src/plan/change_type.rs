@@ -482,3 +482,26 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
     });
     Some(view_schema)
 }
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use super::super::test_utils::plan_source;
+
+    /// A varchar widened in place; an integer to bigint through a shadow column, its view and its contract.
+    #[test]
+    fn in_place_and_shadowed_type_changes() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "orders", version = 2)]
+            pub struct Order {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(sql_type = "varchar(200)", retyped_at = 2, old_sql_type = "varchar(80)")]
+                pub code: String,
+                #[col(retyped_at = 2, old_type = "i32")]
+                pub quantity: i64,
+            }
+            "#
+        ));
+    }
+}

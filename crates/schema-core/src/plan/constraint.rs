@@ -78,3 +78,30 @@ pub(super) fn plan_check(ctx: &Ctx, check: &Check, stages: &mut Stages) {
         stages,
     );
 }
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use super::super::test_utils::plan_source;
+
+    /// A foreign key and a check added with a new column: `NOT VALID` in the expand
+    /// transaction, validated in a later one.
+    #[test]
+    fn foreign_key_and_check_on_a_new_column() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "teams", version = 1)]
+            pub struct Team {
+                #[col(primary_key)]
+                pub id: i64,
+            }
+            #[versioned(table = "users", version = 2)]
+            pub struct User {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(since = 2, references = "teams(id)", check = "team_id > 0")]
+                pub team_id: Option<i64>,
+            }
+            "#
+        ));
+    }
+}

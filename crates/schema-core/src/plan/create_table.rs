@@ -98,3 +98,33 @@ pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
         },
     }
 }
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use super::super::test_utils::plan_source;
+
+    /// A table created with its primary key, unique, foreign key, check and index.
+    #[test]
+    fn a_table_with_its_keys_and_constraints() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "teams", version = 1)]
+            pub struct Team {
+                #[col(primary_key)]
+                pub id: i64,
+            }
+            #[versioned(table = "users", version = 1, schema = "app")]
+            pub struct User {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(unique)]
+                pub email: String,
+                #[col(references = "public.teams(id)", index)]
+                pub team_id: Option<i64>,
+                #[col(check = "logins >= 0", default = "0")]
+                pub logins: i64,
+            }
+            "#
+        ));
+    }
+}

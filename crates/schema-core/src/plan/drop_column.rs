@@ -205,3 +205,24 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         },
     });
 }
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use super::super::test_utils::plan_source;
+
+    /// A NOT NULL column without a default becomes nullable in the expand; the contract copies it to the archive (checked and sealed) before dropping it; the rollback refills it.
+    #[test]
+    fn a_not_null_column_dropped_after_archiving() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "users", version = 2)]
+            pub struct User {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(until = 2)]
+                pub fax: String,
+            }
+            "#
+        ));
+    }
+}

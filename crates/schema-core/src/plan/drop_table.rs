@@ -262,3 +262,23 @@ pub fn plan(from: &TableModel, opts: &PlanOptions) -> Step {
         view_schema: None,
     }
 }
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use super::super::test_utils::plan_source;
+
+    /// The table moves to the archive schema, sealed; the rollback moves it back with its grants.
+    #[test]
+    fn a_table_moved_whole_to_the_archive() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "sessions", version = 2, until = 2)]
+            pub struct Session {
+                #[col(primary_key)]
+                pub id: i64,
+                pub token: String,
+            }
+            "#
+        ));
+    }
+}

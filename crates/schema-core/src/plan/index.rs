@@ -108,3 +108,28 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
         },
     }
 }
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use super::super::test_utils::plan_source;
+
+    /// An index and a unique constraint added to columns that hold rows: each built
+    /// concurrently in a file of its own, the invalid leftover of a failed build dropped first,
+    /// the unique index then attached as the constraint.
+    #[test]
+    fn index_and_unique_on_a_new_column() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "users", version = 2)]
+            pub struct User {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(since = 2, index)]
+                pub team: Option<i64>,
+                #[col(since = 2, unique)]
+                pub handle: Option<String>,
+            }
+            "#
+        ));
+    }
+}

@@ -26,6 +26,8 @@ mod index;
 pub mod order;
 mod rebuild;
 mod rename_column;
+#[cfg(all(test, feature = "parser"))]
+mod test_utils;
 
 use std::fmt;
 

@@ -163,3 +163,24 @@ pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
         },
     });
 }
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use super::super::test_utils::plan_source;
+
+    /// Both names live side by side, kept in step by the sync trigger, until the contract drops the old one; the rollback refills it.
+    #[test]
+    fn a_rename_through_expand_and_contract() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "users", version = 2)]
+            pub struct User {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(renamed_from = "name", renamed_at = 2)]
+                pub full_name: String,
+            }
+            "#
+        ));
+    }
+}
