@@ -33,6 +33,12 @@ pub enum Change {
     AddUnique(Index),
     AddForeignKey(ForeignKey),
     AddCheck(Check),
+    /// `default_at`: the column's default becomes `column.default` (none: dropped); `old` is
+    /// the one before.
+    ChangeDefault {
+        column: Column,
+        old: Option<String>,
+    },
 }
 
 /// A change the planner cannot make safely.
@@ -178,14 +184,10 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
             ));
         }
         if old.default != new.default {
-            return Err(refuse(
-                Some(&old.name),
-                format!(
-                    "the default changes from {:?} to {:?}",
-                    old.default, new.default
-                ),
-                "a default of an existing column cannot change within its history; add a new version with a new column",
-            ));
+            changes.push(Change::ChangeDefault {
+                column: new.clone(),
+                old: old.default.clone(),
+            });
         }
     }
     for col in to

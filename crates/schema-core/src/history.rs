@@ -50,7 +50,11 @@ pub struct FieldHistory {
     pub renamed_from: Option<(String, u32)>,
     /// The type the column had before `retyped_at`.
     pub retyped: Option<Retype>,
+    /// The default from `default_change`'s version on (or always, without one).
     pub default: Option<String>,
+    /// `default_at = K` with `old_default`: the version whose default is `default`, and the
+    /// default of the versions before it (`None`: none).
+    pub default_change: Option<(u32, Option<String>)>,
     pub backfill: Option<String>,
     pub references: Option<Reference>,
     pub check: Option<String>,
@@ -72,6 +76,7 @@ impl FieldHistory {
             renamed_from: None,
             retyped: None,
             default: None,
+            default_change: None,
             backfill: None,
             references: None,
             check: None,
@@ -88,6 +93,14 @@ impl FieldHistory {
         match &self.retyped {
             Some(r) if version < r.at => &r.old_sql_type,
             _ => &self.sql_type,
+        }
+    }
+
+    /// The default at `version`.
+    pub fn default_at(&self, version: u32) -> Option<&str> {
+        match &self.default_change {
+            Some((at, old)) if version < *at => old.as_deref(),
+            _ => self.default.as_deref(),
         }
     }
 
@@ -158,7 +171,7 @@ impl TableHistory {
                 name: col.clone(),
                 sql_type: field.sql_type_at(version).to_owned(),
                 nullable: field.nullable,
-                default: field.default.clone(),
+                default: field.default_at(version).map(str::to_owned),
                 backfill: field.backfill.clone(),
                 renamed_from: field
                     .renamed_from

@@ -46,7 +46,8 @@ macro_rules! for_each_pattern {
             drop_column,
             change_type,
             drop_table,
-            other_schema
+            other_schema,
+            change_default
         );
     };
 }

@@ -75,6 +75,9 @@ pub struct RawField {
     pub old_sql_type: Option<Sp<String>>,
     pub using: Option<Sp<String>>,
     pub reverse: Option<Sp<String>>,
+    /// A default change: the first version with `default`, and the default before it.
+    pub default_at: Option<Sp<u32>>,
+    pub old_default: Option<Sp<String>>,
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
@@ -312,6 +315,8 @@ pub fn parse(
                     OLD_SQL_TYPE => f.old_sql_type = string(COL, key, value, errors),
                     USING => f.using = string(COL, key, value, errors),
                     REVERSE => f.reverse = string(COL, key, value, errors),
+                    DEFAULT_AT => f.default_at = version(COL, key, value, errors),
+                    OLD_DEFAULT => f.old_default = string(COL, key, value, errors),
                     _ => unreachable!("parse_keys only passes valid keys"),
                 },
             );

@@ -136,6 +136,9 @@ fn check_fragments(table: &str, raw: &[RawField], fields: &[FieldHistory], error
         if let Some(d) = &f.default {
             expressions.push((symbol::DEFAULT, d, None));
         }
+        if let Some(d) = &f.old_default {
+            expressions.push((symbol::OLD_DEFAULT, d, None));
+        }
         if let Some(c) = &f.check {
             expressions.push((symbol::CHECK, c, Some(vec![since])));
         }
@@ -500,7 +503,12 @@ fn check_field(
             );
         }
     }
-    if added_later && !nullable && f.default.is_none() && f.backfill.is_none() {
+    // The default the column is added with: `old_default` when its default changes later.
+    let default_at_since = match &f.default_at {
+        Some(at) if at.value > since.value => f.old_default.is_some(),
+        _ => f.default.is_some(),
+    };
+    if added_later && !nullable && !default_at_since && f.backfill.is_none() {
         errors.push(
             since.span,
             format!(
@@ -578,6 +586,7 @@ fn check_field(
         table_until,
         errors,
     );
+    let default_change = check_default_change(f, &since, version, table_until, errors);
     let _ = table;
     Some(FieldHistory {
         rust_name: column.clone(),
@@ -592,10 +601,77 @@ fn check_field(
         renamed_from,
         retyped,
         default: f.default.as_ref().map(|d| d.value.clone()),
+        default_change,
         backfill: f.backfill.as_ref().map(|b| b.value.clone()),
         references,
         check: f.check.as_ref().map(|c| c.value.clone()),
     })
+}
+
+/// `default_at = K` and `old_default`: the default changes at K, inside the column's life, in
+/// a version of its own among the column's changes.
+fn check_default_change(
+    f: &RawField,
+    since: &Sp<u32>,
+    version: &Sp<u32>,
+    table_until: Option<u32>,
+    errors: &mut Errors,
+) -> Option<(u32, Option<String>)> {
+    let Some(at) = &f.default_at else {
+        if let Some(old) = &f.old_default {
+            errors.push(
+                old.span,
+                "`old_default` needs `default_at = K`, the first version with `default`",
+            );
+        }
+        return None;
+    };
+    if at.value <= since.value || at.value > version.value {
+        errors.push(
+            at.span,
+            format!(
+                "default_at = {} must be above since = {} and at most version = {}",
+                at.value, since.value, version.value
+            ),
+        );
+        return None;
+    }
+    after_drop(symbol::DEFAULT_AT, at, table_until, errors);
+    if let Some(until) = &f.until
+        && at.value >= until.value
+    {
+        errors.push(
+            at.span,
+            format!(
+                "default_at = {} is not below the column's until = {}; the column is gone by then",
+                at.value, until.value
+            ),
+        );
+    }
+    for (key, other) in [
+        (symbol::RENAMED_AT, &f.renamed_at),
+        (symbol::RETYPED_AT, &f.retyped_at),
+    ] {
+        if other.as_ref().is_some_and(|o| o.value == at.value) {
+            errors.push(
+                at.span,
+                format!(
+                    "default_at = {} is also the column's {key}; change the default in another version",
+                    at.value
+                ),
+            );
+        }
+    }
+    if f.default.is_none() && f.old_default.is_none() {
+        errors.push(
+            at.span,
+            format!(
+                "default_at = {} changes nothing: give `default` (the default from version {}; without it the default is dropped) and/or `old_default` (the default before it)",
+                at.value, at.value
+            ),
+        );
+    }
+    Some((at.value, f.old_default.as_ref().map(|o| o.value.clone())))
 }
 
 /// A column change `key = version` at or after the version that drops the table.

@@ -850,6 +850,7 @@ construct_struct!(FieldHistory {
     renamed_from,
     retyped,
     default,
+    default_change,
     backfill,
     references,
     check,

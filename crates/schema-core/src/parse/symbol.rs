@@ -29,6 +29,8 @@ pub const OLD_TYPE: &str = "old_type";
 pub const OLD_SQL_TYPE: &str = "old_sql_type";
 pub const USING: &str = "using";
 pub const REVERSE: &str = "reverse";
+pub const DEFAULT_AT: &str = "default_at";
+pub const OLD_DEFAULT: &str = "old_default";
 
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
@@ -51,6 +53,8 @@ pub const FIELD_KEYS: &[&str] = &[
     OLD_SQL_TYPE,
     USING,
     REVERSE,
+    DEFAULT_AT,
+    OLD_DEFAULT,
 ];
 
 /// The valid key closest to `key`, for "did you mean" hints.

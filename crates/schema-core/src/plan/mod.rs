@@ -17,6 +17,7 @@
 
 mod add_column;
 mod backfill;
+mod change_default;
 mod change_type;
 mod constraint;
 mod create_table;
@@ -318,6 +319,9 @@ pub fn plan_step(
             Change::AddUnique(idx) => stages.builds.push(index::plan_unique(&ctx, idx)),
             Change::AddForeignKey(fk) => constraint::plan_foreign_key(&ctx, fk, &mut stages),
             Change::AddCheck(check) => constraint::plan_check(&ctx, check, &mut stages),
+            Change::ChangeDefault { column, old } => {
+                change_default::plan(&ctx, column, old.as_deref(), &mut stages)
+            }
         }
     }
     let view_schema = change_type::finish(&ctx, &mut stages);

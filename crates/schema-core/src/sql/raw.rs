@@ -735,6 +735,13 @@ pub enum Verify {
         name: String,
         exists: bool,
     },
+    /// The column has a default (`exists`), or none.
+    Default {
+        schema: String,
+        table: String,
+        column: String,
+        exists: bool,
+    },
     /// The column's type modifier (the length of a `varchar`, the precision of a `numeric`).
     Typmod {
         schema: String,
@@ -930,6 +937,27 @@ impl Verify {
                         "is missing"
                     } else {
                         "still exists"
+                    }
+                ),
+            ),
+            Verify::Default {
+                schema,
+                table,
+                column,
+                exists,
+            } => (
+                format!(
+                    "{}EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef d JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = {} AND a.attname = {})",
+                    absent(*exists),
+                    regclass(schema, table),
+                    lit(column)
+                ),
+                format!(
+                    "column {schema}.{table}.{column} {}",
+                    if *exists {
+                        "has no default"
+                    } else {
+                        "still has a default"
                     }
                 ),
             ),
