@@ -278,11 +278,12 @@ fn column_field(
             "key",
         ));
     }
-    if let Some(i) = t
-        .indexes
-        .iter()
-        .find(|i| i.constraint.is_none() && !i.unique && i.plain && i.valid && single(&i.columns))
-    {
+    // `unique` and `index` on one field give one index, the unique one: a plain index beside
+    // a unique constraint stays listed.
+    let unique = keys.iter().any(|k| k == "unique");
+    if let Some(i) = t.indexes.iter().find(|i| {
+        !unique && i.constraint.is_none() && !i.unique && i.plain && i.valid && single(&i.columns)
+    }) {
         keys.push("index".into());
         used.insert(format!("index {}", i.name));
         notes.extend(renamed(

@@ -76,6 +76,10 @@ const NOT_EXPRESSED: &[(Option<&str>, &str)] = &[
         "CREATE INDEX users_lower_email_idx ON public.users USING btree (lower(email))",
     ),
     (
+        Some("users_email_idx"),
+        "CREATE INDEX users_email_idx ON public.users USING btree (email)",
+    ),
+    (
         Some("teams_org_id_name_key"),
         "CREATE UNIQUE INDEX teams_org_id_name_key ON public.teams USING btree (org_id, name)",
     ),
