@@ -425,3 +425,75 @@ fn baseline_refuses_a_mismatch_then_records_version_1() {
     );
     ok(drift(&db, &sql, crate_dir.path()));
 }
+
+#[test]
+fn another_schema_is_named_on_each_struct() {
+    let db = Db::new();
+    psql(
+        &db,
+        "CREATE TABLE orgs (id bigint PRIMARY KEY);
+         CREATE SCHEMA billing;
+         CREATE TABLE billing.accounts (
+           id bigint PRIMARY KEY,
+           org_id bigint NOT NULL REFERENCES public.orgs(id),
+           plan text NOT NULL DEFAULT 'free'
+         );
+         CREATE TABLE billing.charges (
+           id bigint PRIMARY KEY,
+           account_id bigint NOT NULL REFERENCES billing.accounts(id)
+         );",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("billing.rs");
+    ok(on_db(
+        "import",
+        &db.url(),
+        "--out",
+        &file,
+        &["--schema", "billing"],
+    ));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("#[versioned(table = \"accounts\", schema = \"billing\", version = 1)]\npub struct Accounts {"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#[col(references = \"public.orgs(id)\")]\n    pub org_id: i64,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#[col(references = \"accounts(id)\")]\n    pub account_id: i64,"),
+        "{text}"
+    );
+    assert!(!text.contains("struct Orgs"), "{text}");
+    let histories = migrate_gen::source::load(&file).unwrap();
+    assert!(histories.iter().all(|h| h.schema == "billing"));
+}
+
+#[test]
+fn drift_finds_the_structs_of_a_folder_in_the_workspace_config() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sql = root.join("examples/service/sql");
+    let db = Db::new();
+    ok(on_db("apply", &db.url(), "--dir", &sql, &[]));
+    let run = |dir: &Path| {
+        run_output(
+            command(&[
+                "drift",
+                "--database-url",
+                &db.url(),
+                "--dir",
+                dir.to_str().unwrap(),
+            ])
+            .current_dir(&root)
+            .output()
+            .unwrap(),
+        )
+    };
+    let found = ok(run(&sql));
+    assert!(found.stdout.contains("no drift"), "{found}");
+    // A folder that no crate of the config writes to needs --src.
+    let (_crate_dir, other) = generate(SOURCE, &[]);
+    let refused = failed(run(&other));
+    assert!(refused.stderr.contains("pass --src"), "{refused}");
+}
