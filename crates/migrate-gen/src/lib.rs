@@ -2,8 +2,11 @@
 //!
 //! The binary parses the command line and calls [`run`]; tests call the library.
 
+pub mod catalog;
 pub mod config;
+pub mod drift;
 pub mod generate;
+pub mod import;
 pub mod kv;
 pub mod lint;
 pub mod manifest;
@@ -75,6 +78,45 @@ pub enum Command {
     Kv(kv::KvCmd),
     /// squawk's rules on SQL files or folders of them, hand-written ones too (exit 1 on findings).
     Lint(LintCmd),
+    /// Write one #[versioned(..., version = 1)] struct per table of a live schema.
+    Import(ImportCmd),
+    /// Record version 1's files as applied without running them, once the catalog matches.
+    Baseline(BaselineCmd),
+    /// Compare the live catalog with the model at the applied version (exit 1 on a difference).
+    Drift(DriftCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportCmd {
+    /// PostgreSQL URL [default: $DATABASE_URL].
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// The schema whose tables are imported.
+    #[arg(long, default_value = "public")]
+    pub schema: String,
+    /// The .rs file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineCmd {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// The crate directory or .rs file of the structs [default: the crate that
+    /// [workspace.metadata.migrate-gen] maps to --dir].
+    #[arg(long)]
+    pub src: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DriftCmd {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// The crate directory or .rs file of the structs [default: the crate that
+    /// [workspace.metadata.migrate-gen] maps to --dir].
+    #[arg(long)]
+    pub src: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -371,6 +413,9 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             Ok(text)
         }
         Some(Command::Kv(cmd)) => kv::run(cmd),
+        Some(Command::Import(cmd)) => import::import(&cmd.database_url, &cmd.schema, &cmd.out),
+        Some(Command::Baseline(cmd)) => drift::baseline(&cmd.db.database_url, &cmd.db.dir, cmd.src),
+        Some(Command::Drift(cmd)) => drift::drift(&cmd.db.database_url, &cmd.db.dir, cmd.src),
         Some(Command::Archive(cmd)) => match cmd.action {
             ArchiveAction::List { database_url } => runner::archives(&database_url, false, false),
             ArchiveAction::Cleanup {

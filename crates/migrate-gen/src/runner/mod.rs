@@ -13,7 +13,7 @@
 //!   transaction (just before its `COMMIT`), or right after it for a no-transaction file; a
 //!   record left unfinished means the run was cut short, and `apply` runs the file again.
 
-mod progress;
+pub(crate) mod progress;
 pub mod split;
 
 use std::fmt::Write as _;
@@ -68,17 +68,17 @@ pub enum Selection {
     All,
 }
 
-struct Record {
-    number: u32,
-    name: String,
-    checksum: String,
-    phase: String,
-    finished: bool,
-    started_at: String,
-    duration_ms: Option<i64>,
+pub(crate) struct Record {
+    pub(crate) number: u32,
+    pub(crate) name: String,
+    pub(crate) checksum: String,
+    pub(crate) phase: String,
+    pub(crate) finished: bool,
+    pub(crate) started_at: String,
+    pub(crate) duration_ms: Option<i64>,
 }
 
-fn one_line(e: &postgres::Error) -> String {
+pub(crate) fn one_line(e: &postgres::Error) -> String {
     let text = match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
         None => {
@@ -94,7 +94,7 @@ fn one_line(e: &postgres::Error) -> String {
     text.replace('\n', " ")
 }
 
-fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
+pub(crate) fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
     // A string that does not parse is not echoed: where its password is cannot be told.
     let mut config: postgres::Config = url.parse().map_err(|e| {
         Error::msg(redact(&format!(
@@ -126,12 +126,12 @@ fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
     Ok(client)
 }
 
-fn db(e: postgres::Error) -> Error {
+pub(crate) fn db(e: postgres::Error) -> Error {
     Error::msg(one_line(&e))
 }
 
 /// Creates the tracking table if needed; called with the migration lock held.
-fn setup(client: &mut Client) -> Result<(), Error> {
+pub(crate) fn setup(client: &mut Client) -> Result<(), Error> {
     if !tracking_exists(client)? {
         client.batch_execute(SETUP).map_err(db)?;
     }
@@ -145,7 +145,7 @@ fn tracking_exists(client: &mut Client) -> Result<bool, Error> {
     Ok(row.get(0))
 }
 
-fn records(client: &mut Client) -> Result<Vec<Record>, Error> {
+pub(crate) fn records(client: &mut Client) -> Result<Vec<Record>, Error> {
     if !tracking_exists(client)? {
         return Ok(Vec::new());
     }
@@ -171,7 +171,7 @@ fn records(client: &mut Client) -> Result<Vec<Record>, Error> {
 }
 
 /// Takes the migration lock, waiting (with a message) unless `no_wait`.
-fn lock(client: &mut Client, no_wait: bool) -> Result<(), Error> {
+pub(crate) fn lock(client: &mut Client, no_wait: bool) -> Result<(), Error> {
     let mut said = false;
     loop {
         let got: bool = client
@@ -206,7 +206,7 @@ fn lock(client: &mut Client, no_wait: bool) -> Result<(), Error> {
     }
 }
 
-fn unlock(client: &mut Client) {
+pub(crate) fn unlock(client: &mut Client) {
     let _ = client.query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]);
 }
 
@@ -322,7 +322,7 @@ fn run_file(
     }
 }
 
-fn load(dir: &Path) -> Result<Manifest, Error> {
+pub(crate) fn load(dir: &Path) -> Result<Manifest, Error> {
     if !dir.is_dir() {
         return Err(Error::msg(format!(
             "--dir {}: no such directory",
@@ -347,7 +347,11 @@ fn load(dir: &Path) -> Result<Manifest, Error> {
 }
 
 /// Files on disk that differ from what was generated, or from what was applied.
-fn edited(target: &Target, manifest: &Manifest, records: &[Record]) -> Result<Vec<String>, Error> {
+pub(crate) fn edited(
+    target: &Target,
+    manifest: &Manifest,
+    records: &[Record],
+) -> Result<Vec<String>, Error> {
     let mut problems = Vec::new();
     for f in &manifest.files {
         let name = format!("{}.sql", f.stem);

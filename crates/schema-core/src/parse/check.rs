@@ -105,7 +105,7 @@ fn parse_reference(text: &str, default_schema: &str) -> Option<Reference> {
 }
 
 /// Whether `name` can name a field of a generated type (as `r#name` when it is a keyword).
-fn is_field_name(name: &str) -> bool {
+pub fn is_field_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
