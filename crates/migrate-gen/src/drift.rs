@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use postgres::Client;
 use postgres::types::Oid;
-use schema_core::render::raw::{ident, qualified};
+use schema_core::sql::raw::{ident, qualified};
 use schema_core::{TableHistory, TableModel};
 
 use crate::Error;

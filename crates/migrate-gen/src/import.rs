@@ -378,7 +378,7 @@ pub fn render(schema: &str, tables: &[LiveTable], others: &catalog::Others) -> S
     for (name, labels) in &others.enums {
         let labels: Vec<String> = labels
             .iter()
-            .map(|l| schema_core::render::raw::lit(l))
+            .map(|l| schema_core::sql::raw::lit(l))
             .collect();
         let _ = writeln!(
             out,
