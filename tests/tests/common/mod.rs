@@ -47,7 +47,8 @@ macro_rules! for_each_pattern {
             change_type,
             drop_table,
             other_schema,
-            change_default
+            change_default,
+            add_backfilled_option
         );
     };
 }

@@ -496,11 +496,6 @@ fn check_field(
                     "`backfill` on column `{column}`, which is created with its table: there are no rows to fill; remove it"
                 ),
             );
-        } else if nullable {
-            errors.push(
-                backfill.span,
-                "`backfill` fills a NOT NULL column; a nullable column starts as NULL (use `default` for new rows)",
-            );
         }
     }
     // The default the column is added with: `old_default` when its default changes later.

@@ -5,7 +5,9 @@
 //!   default is set for new rows only); a trigger fills it for rows old code writes without it
 //!   (when there is no default to do so); the backfill file fills existing rows in batches;
 //!   a NOT NULL column then gets `CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE`, `SET NOT
-//!   NULL` and the helper check is dropped; the trigger goes in the contract phase.
+//!   NULL` and the helper check is dropped; the trigger goes in the contract phase;
+//! - a nullable column with `backfill`: added, and its existing rows filled in batches; no
+//!   trigger (NULL is a value the new code may mean) and no NOT NULL steps.
 
 use super::{Ctx, Fill, Fragment, Sql, Stages};
 use crate::model::Column;
@@ -82,7 +84,9 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         )));
     }
     let fill_name = names::object_name(&[table, &col.name], "fill");
-    let needs_trigger = col.default.is_none();
+    // A nullable column is filled for the rows that exist only: a trigger could not tell a
+    // row of the old code from one in which the new code means NULL.
+    let needs_trigger = col.default.is_none() && !col.nullable;
     if needs_trigger {
         let function = Sql::new(raw::fill_function(schema, &fill_name, &col.name, &expr));
         let trigger = Sql::new(raw::create_row_trigger(
