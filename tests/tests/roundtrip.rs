@@ -596,9 +596,9 @@ fn drop_with_a_background_writer_loses_nothing() {
         "drop_column",
         2,
         "INSERT INTO clubs (id, title) VALUES (1, 'home');
-         INSERT INTO players (id, name, nickname) SELECT i, 'p' || i, 'n' || i FROM generate_series(1, 10000) i",
+         INSERT INTO players (id, name, nickname, motto) SELECT i, 'p' || i, 'n' || i, 'm' FROM generate_series(1, 10000) i",
         Writes {
-            insert: "INSERT INTO players (id, name, nickname) VALUES ({id}, 'p{id}', '{value}')",
+            insert: "INSERT INTO players (id, name, nickname, motto) VALUES ({id}, 'p{id}', '{value}', 'm')",
             update: "UPDATE players SET nickname = '{value}' WHERE id = {target}",
             column: "nickname",
         },
@@ -736,4 +736,70 @@ fn table_drop_with_a_background_writer_loses_nothing() {
         ],
         &[("label", "label"), ("title", "leagues.title")],
     );
+}
+
+/// A NOT NULL column without a default or `down`, dropped: once the new code has inserted rows
+/// without it, the expand's rollback stops before changing anything, saying how many rows need
+/// a value and how to give it; once they have one, it runs.
+#[test]
+fn a_dropped_not_null_column_without_down_refuses_its_rollback_naming_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("lib.rs");
+    std::fs::write(
+        &src,
+        r#"#[versioned(table = "pets", version = 2)]
+pub struct Pet {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(until = 2)]
+    pub sound: String,
+}
+"#,
+    )
+    .unwrap();
+    let out = generate(&src);
+    let db = TestDb::new("nodown");
+    let manifest = migrate_gen::manifest::Manifest::load(out.path()).unwrap();
+    let mut client = db.client();
+    for (i, f) in manifest.files.iter().enumerate() {
+        db.psql(&out.path().join(format!("{}.sql", f.stem)));
+        if i == 0 {
+            client
+                .batch_execute("INSERT INTO pets (id, sound) VALUES (1, 'woof')")
+                .unwrap();
+        }
+    }
+    client
+        .batch_execute("INSERT INTO pets (id) VALUES (2), (3)")
+        .unwrap();
+    let mut failed = None;
+    for f in manifest.files.iter().rev() {
+        let run = db.try_psql(&out.path().join(format!("{}.rollback.sql", f.stem)));
+        if !run.status.success() {
+            failed = Some((
+                f.stem.clone(),
+                String::from_utf8_lossy(&run.stderr).into_owned(),
+            ));
+            break;
+        }
+    }
+    let (stem, stderr) = failed.expect("the expand's rollback refuses");
+    assert!(stem.ends_with("v2_expand"), "{stem}");
+    assert!(
+        stderr.contains("2 rows of public.pets have no sound (written by the new code while the column was being dropped); nothing was changed"),
+        "{stderr}"
+    );
+    let nullable: bool = client
+        .query_one(
+            "SELECT NOT attnotnull FROM pg_attribute WHERE attrelid = 'pets'::regclass AND attname = 'sound'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(nullable, "nothing was changed");
+    client
+        .batch_execute("UPDATE pets SET sound = 'purr' WHERE sound IS NULL")
+        .unwrap();
+    let expand = manifest.files.iter().find(|f| f.stem == stem).unwrap();
+    db.psql(&out.path().join(format!("{}.rollback.sql", expand.stem)));
 }

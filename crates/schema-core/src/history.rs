@@ -56,6 +56,8 @@ pub struct FieldHistory {
     /// default of the versions before it (`None`: none).
     pub default_change: Option<(u32, Option<String>)>,
     pub backfill: Option<String>,
+    /// `down`: what a rollback gives to rows left without a value (see [`Column::down`]).
+    pub down: Option<String>,
     pub references: Option<Reference>,
     pub check: Option<String>,
 }
@@ -78,6 +80,7 @@ impl FieldHistory {
             default: None,
             default_change: None,
             backfill: None,
+            down: None,
             references: None,
             check: None,
         }
@@ -173,6 +176,7 @@ impl TableHistory {
                 nullable: field.nullable,
                 default: field.default_at(version).map(str::to_owned),
                 backfill: field.backfill.clone(),
+                down: field.down.clone(),
                 renamed_from: field
                     .renamed_from
                     .as_ref()

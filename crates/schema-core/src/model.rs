@@ -17,6 +17,10 @@ pub struct Column {
     pub renamed_from: Option<String>,
     /// The type the column had in the previous version, when this version changes it.
     pub retyped_from: Option<TypeChange>,
+    /// `down`: the value a rollback gives to rows that have none (written while the column was
+    /// being dropped), over the row's other columns. Only rollbacks use it; it is not part of
+    /// the fingerprint.
+    pub down: Option<String>,
 }
 
 /// How a column's values change type at one version.

@@ -78,6 +78,8 @@ pub struct RawField {
     /// A default change: the first version with `default`, and the default before it.
     pub default_at: Option<Sp<u32>>,
     pub old_default: Option<Sp<String>>,
+    /// What a rollback gives to rows left without a value.
+    pub down: Option<Sp<String>>,
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
@@ -317,6 +319,7 @@ pub fn parse(
                     REVERSE => f.reverse = string(COL, key, value, errors),
                     DEFAULT_AT => f.default_at = version(COL, key, value, errors),
                     OLD_DEFAULT => f.old_default = string(COL, key, value, errors),
+                    DOWN => f.down = string(COL, key, value, errors),
                     _ => unreachable!("parse_keys only passes valid keys"),
                 },
             );

@@ -139,6 +139,9 @@ fn check_fragments(table: &str, raw: &[RawField], fields: &[FieldHistory], error
         if let Some(d) = &f.old_default {
             expressions.push((symbol::OLD_DEFAULT, d, None));
         }
+        if let (Some(d), Some(until)) = (&f.down, h.until) {
+            expressions.push((symbol::DOWN, d, Some(vec![until - 1, until])));
+        }
         if let Some(c) = &f.check {
             expressions.push((symbol::CHECK, c, Some(vec![since])));
         }
@@ -582,6 +585,14 @@ fn check_field(
         errors,
     );
     let default_change = check_default_change(f, &since, version, table_until, errors);
+    if let Some(down) = &f.down
+        && f.until.is_none()
+    {
+        errors.push(
+            down.span,
+            "`down` is the value a rollback gives to rows left without one while the column was being dropped: it needs `until = K` on the field",
+        );
+    }
     let _ = table;
     Some(FieldHistory {
         rust_name: column.clone(),
@@ -597,6 +608,7 @@ fn check_field(
         retyped,
         default: f.default.as_ref().map(|d| d.value.clone()),
         default_change,
+        down: f.down.as_ref().map(|d| d.value.clone()),
         backfill: f.backfill.as_ref().map(|b| b.value.clone()),
         references,
         check: f.check.as_ref().map(|c| c.value.clone()),

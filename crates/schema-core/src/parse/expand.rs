@@ -852,6 +852,7 @@ construct_struct!(FieldHistory {
     default,
     default_change,
     backfill,
+    down,
     references,
     check,
 });

@@ -31,6 +31,7 @@ pub const USING: &str = "using";
 pub const REVERSE: &str = "reverse";
 pub const DEFAULT_AT: &str = "default_at";
 pub const OLD_DEFAULT: &str = "old_default";
+pub const DOWN: &str = "down";
 
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
@@ -55,6 +56,7 @@ pub const FIELD_KEYS: &[&str] = &[
     REVERSE,
     DEFAULT_AT,
     OLD_DEFAULT,
+    DOWN,
 ];
 
 /// The valid key closest to `key`, for "did you mean" hints.

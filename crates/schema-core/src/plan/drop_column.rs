@@ -7,8 +7,10 @@
 //!   (`keep_until`), then the column is dropped. `migrate-gen archive cleanup` removes archives
 //!   whose retention has passed.
 //! - the contract's rollback adds the column back and refills it from the archive, in batches,
-//!   with its default, indexes and constraints; the expand's rollback makes it NOT NULL again
-//!   (which fails, changing nothing, if new code left rows without a value).
+//!   with its default, indexes and constraints; the expand's rollback makes it NOT NULL again.
+//!   Rows that new code wrote without the column take `down` (an expression over the row, on
+//!   the field), else the default; with neither, the rollback stops before changing anything
+//!   and names the rows to fix.
 
 use super::add_column::not_null_helper;
 use super::rebuild::{self, RERUNNABLE};
@@ -17,6 +19,18 @@ use crate::model::{Column, TableModel};
 use crate::names;
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
+
+/// Before the expand's rollback proves NOT NULL again: rows that new code wrote without the
+/// column get `down` (over the row's other columns); without `down`, the rollback stops,
+/// changing nothing, and says which rows need a value.
+fn give_values(schema: &str, table: &str, col: &Column) -> Sql {
+    let t = raw::qualified(schema, table);
+    let c = raw::ident(&col.name);
+    match &col.down {
+        Some(down) => Sql::new(format!("UPDATE {t} SET {c} = ({down}) WHERE {c} IS NULL")),
+        None => Sql::new(raw::refuse_nulls(schema, table, &col.name)),
+    }
+}
 
 /// The archive table of `column` of `table` dropped at `version`.
 pub fn archive_name(table: &str, column: &str, version: u32) -> String {
@@ -44,6 +58,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
             )],
             verify: vec![Verify::column(schema, table, col, false)],
             rollback: vec![
+                give_values(schema, table, col),
                 Sql::new(add_helper),
                 Sql::new(raw::validate_constraint(schema, table, &helper)),
                 Sql::new(raw::set_not_null(schema, table, &col.name)),
@@ -120,9 +135,12 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         raw::ident(&col.name),
         raw::qualified(raw::ARCHIVE_SCHEMA, &archive)
     );
-    // Rows inserted after the drop have no archived value: a NOT NULL column takes its default.
-    if let (false, Some(d)) = (col.nullable, &col.default) {
-        restore = format!("COALESCE({restore}, {d})");
+    // Rows inserted after the drop have no archived value: a NOT NULL column takes `down`, else
+    // its default.
+    if !col.nullable
+        && let Some(d) = col.down.as_ref().or(col.default.as_ref())
+    {
+        restore = format!("COALESCE({restore}, ({d}))");
     }
     let relaxed = Column {
         nullable: true,

@@ -279,6 +279,30 @@ pub fn unless_column(schema: &str, table: &str, column: &str, statements: &[Stri
     )
 }
 
+/// Stops, naming how many rows and the first keys, when `column` of `schema.table` holds NULLs
+/// that a NOT NULL column cannot take back.
+pub fn refuse_nulls(schema: &str, table: &str, column: &str) -> String {
+    let t = qualified(schema, table);
+    let c = ident(column);
+    format!(
+        "DO $nulls$\n\
+         DECLARE\n\
+         \x20 mg_rows bigint;\n\
+         BEGIN\n\
+         \x20 SELECT count(*) INTO mg_rows FROM {t} WHERE {c} IS NULL;\n\
+         \x20 IF mg_rows > 0 THEN\n\
+         \x20   RAISE EXCEPTION '% rows of {shown} have no {col} (written by the new code while the column was being dropped); nothing was changed', mg_rows\n\
+         \x20     USING HINT = 'give them a value (UPDATE {hint_t} SET {hint_c} = ... WHERE {hint_c} IS NULL), or add `down = \"...\"` to the field for the files generated from now on, then run this rollback again';\n\
+         \x20 END IF;\n\
+         END\n\
+         $nulls$",
+        shown = raise_text(&format!("{schema}.{table}")),
+        col = raise_text(column),
+        hint_t = t.replace('\'', "''"),
+        hint_c = c.replace('\'', "''"),
+    )
+}
+
 pub fn drop_default(schema: &str, table: &str, column: &str) -> String {
     format!(
         "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
