@@ -739,7 +739,7 @@ fn table_drop_with_a_background_writer_loses_nothing() {
 }
 
 /// A NOT NULL column without a default or `down`, dropped: once the new code has inserted rows
-/// without it, the expand's rollback stops before changing anything, saying how many rows need
+/// without it, the rollback of the file that let it be NULL stops before changing anything, saying how many rows need
 /// a value and how to give it; once they have one, it runs.
 #[test]
 fn a_dropped_not_null_column_without_down_refuses_its_rollback_naming_the_rows() {
@@ -783,8 +783,8 @@ pub struct Pet {
             break;
         }
     }
-    let (stem, stderr) = failed.expect("the expand's rollback refuses");
-    assert!(stem.ends_with("v2_expand"), "{stem}");
+    let (stem, stderr) = failed.expect("the relax file's rollback refuses");
+    assert!(stem.ends_with("v2_relax_sound"), "{stem}");
     assert!(
         stderr.contains("2 rows of public.pets have no sound (written by the new code while the column was being dropped); nothing was changed"),
         "{stderr}"

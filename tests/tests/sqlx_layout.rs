@@ -265,3 +265,34 @@ pub struct Cart {
     assert_eq!(count(&mut client, "migrate_gen_archive.carts_v2"), 1000);
     rt.block_on(pool.close());
 }
+
+/// A column that becomes nullable, through sqlx: the rollback's statements are migrations of
+/// their own whose downs run in order (the batched fill alone), and the row the new code wrote
+/// without the column gets `down` before NOT NULL is proven again.
+#[test]
+fn a_column_that_becomes_nullable_runs_and_reverts_through_sqlx() {
+    let out = generate_as(&fixture("optional_column"), migrate_gen::Layout::Sqlx);
+    let db = TestDb::new("sqlxnull");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    rt.block_on(migrator.run(&pool)).unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute("INSERT INTO contacts (id, email) VALUES (100, 'x@late')")
+        .unwrap();
+    rt.block_on(migrator.undo(&pool, 10)).unwrap();
+    let nickname: String = client
+        .query_one("SELECT nickname FROM contacts WHERE id = 100", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(nickname, "x", "down = split_part(email, '@', 1)");
+    let not_null: bool = client
+        .query_one(
+            "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'contacts'::regclass AND attname = 'nickname'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(not_null);
+    rt.block_on(pool.close());
+}

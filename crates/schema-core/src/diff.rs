@@ -33,6 +33,9 @@ pub enum Change {
     AddUnique(Index),
     AddForeignKey(ForeignKey),
     AddCheck(Check),
+    /// `optional_at`: the column becomes nullable, once the old code (which cannot read NULL)
+    /// is gone.
+    DropNotNull(Column),
     /// `default_at`: the column's default becomes `column.default` (none: dropped); `old` is
     /// the one before.
     ChangeDefault {
@@ -172,7 +175,9 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
                 not_yet,
             ));
         }
-        if old.nullable != new.nullable {
+        if !old.nullable && new.nullable {
+            changes.push(Change::DropNotNull(new.clone()));
+        } else if old.nullable != new.nullable {
             return Err(refuse(
                 Some(&old.name),
                 format!(

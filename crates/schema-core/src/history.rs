@@ -38,7 +38,10 @@ pub struct FieldHistory {
     pub column: String,
     /// The PostgreSQL type (`sql_type`, or mapped from the Rust type).
     pub sql_type: String,
+    /// Nullable in the latest versions (from `nullable_change` on, when given).
     pub nullable: bool,
+    /// `optional_at = K`: the column is NOT NULL below K.
+    pub nullable_change: Option<u32>,
     pub primary_key: bool,
     pub unique: bool,
     pub index: bool,
@@ -70,6 +73,7 @@ impl FieldHistory {
             column: column.into(),
             sql_type: sql_type.into(),
             nullable,
+            nullable_change: None,
             primary_key: false,
             unique: false,
             index: false,
@@ -96,6 +100,14 @@ impl FieldHistory {
         match &self.retyped {
             Some(r) if version < r.at => &r.old_sql_type,
             _ => &self.sql_type,
+        }
+    }
+
+    /// Whether the column is nullable at `version`.
+    pub fn nullable_at(&self, version: u32) -> bool {
+        match self.nullable_change {
+            Some(at) if version < at => !self.nullable,
+            _ => self.nullable,
         }
     }
 
@@ -173,7 +185,7 @@ impl TableHistory {
             model.columns.push(Column {
                 name: col.clone(),
                 sql_type: field.sql_type_at(version).to_owned(),
-                nullable: field.nullable,
+                nullable: field.nullable_at(version),
                 default: field.default_at(version).map(str::to_owned),
                 backfill: field.backfill.clone(),
                 down: field.down.clone(),

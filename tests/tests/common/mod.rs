@@ -48,7 +48,8 @@ macro_rules! for_each_pattern {
             drop_table,
             other_schema,
             change_default,
-            add_backfilled_option
+            add_backfilled_option,
+            optional_column
         );
     };
 }

@@ -80,6 +80,8 @@ pub struct RawField {
     pub old_default: Option<Sp<String>>,
     /// What a rollback gives to rows left without a value.
     pub down: Option<Sp<String>>,
+    /// NOT NULL to nullable at this version.
+    pub optional_at: Option<Sp<u32>>,
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
@@ -320,6 +322,7 @@ pub fn parse(
                     DEFAULT_AT => f.default_at = version(COL, key, value, errors),
                     OLD_DEFAULT => f.old_default = string(COL, key, value, errors),
                     DOWN => f.down = string(COL, key, value, errors),
+                    OPTIONAL_AT => f.optional_at = version(COL, key, value, errors),
                     _ => unreachable!("parse_keys only passes valid keys"),
                 },
             );

@@ -139,7 +139,7 @@ fn check_fragments(table: &str, raw: &[RawField], fields: &[FieldHistory], error
         if let Some(d) = &f.old_default {
             expressions.push((symbol::OLD_DEFAULT, d, None));
         }
-        if let (Some(d), Some(until)) = (&f.down, h.until) {
+        if let (Some(d), Some(until)) = (&f.down, h.until.or(h.nullable_change)) {
             expressions.push((symbol::DOWN, d, Some(vec![until - 1, until])));
         }
         if let Some(c) = &f.check {
@@ -336,7 +336,11 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
                 upgrade_with: rust.upgrade_with,
                 downgrade_with: rust.downgrade_with,
                 old_name_until: rust.old_name_until,
-                old_type: f.old_type.as_ref().and_then(|lit| lit.parse().ok()),
+                old_type: match (&f.optional_at, unwrap_option(&field.ty)) {
+                    // `Option<T>` from `optional_at`, `T` before it.
+                    (Some(_), (true, inner)) => Some(inner.clone()),
+                    _ => f.old_type.as_ref().and_then(|lit| lit.parse().ok()),
+                },
             });
         }
     }
@@ -506,7 +510,9 @@ fn check_field(
         Some(at) if at.value > since.value => f.old_default.is_some(),
         _ => f.default.is_some(),
     };
-    if added_later && !nullable && !default_at_since && f.backfill.is_none() {
+    // A column that becomes nullable later is NOT NULL when it is added.
+    let nullable_at_since = nullable && f.optional_at.is_none();
+    if added_later && !nullable_at_since && !default_at_since && f.backfill.is_none() {
         errors.push(
             since.span,
             format!(
@@ -587,18 +593,21 @@ fn check_field(
     let default_change = check_default_change(f, &since, version, table_until, errors);
     if let Some(down) = &f.down
         && f.until.is_none()
+        && f.optional_at.is_none()
     {
         errors.push(
             down.span,
-            "`down` is the value a rollback gives to rows left without one while the column was being dropped: it needs `until = K` on the field",
+            "`down` is the value a rollback gives to rows left without one (while the column was being dropped, or nullable): it needs `until = K` or `optional_at = K` on the field",
         );
     }
+    let nullable_change = check_optional_at(f, nullable, &since, version, table_until, errors);
     let _ = table;
     Some(FieldHistory {
         rust_name: column.clone(),
         column,
         sql_type,
         nullable,
+        nullable_change,
         primary_key: f.primary_key.is_some(),
         unique: f.unique.is_some(),
         index: f.index.is_some(),
@@ -613,6 +622,72 @@ fn check_field(
         references,
         check: f.check.as_ref().map(|c| c.value.clone()),
     })
+}
+
+/// `optional_at = K`: an `Option` field whose column is NOT NULL below K, in a version of its
+/// own among the column's changes.
+fn check_optional_at(
+    f: &RawField,
+    nullable: bool,
+    since: &Sp<u32>,
+    version: &Sp<u32>,
+    table_until: Option<u32>,
+    errors: &mut Errors,
+) -> Option<u32> {
+    let at = f.optional_at.as_ref()?;
+    if !nullable {
+        errors.push(
+            at.span,
+            format!(
+                "optional_at = {} needs an Option field: the field is `Option<T>` from version {} on and `T` before it",
+                at.value, at.value
+            ),
+        );
+        return None;
+    }
+    if at.value <= since.value || at.value > version.value {
+        errors.push(
+            at.span,
+            format!(
+                "optional_at = {} must be above since = {} and at most version = {}",
+                at.value, since.value, version.value
+            ),
+        );
+        return None;
+    }
+    after_drop(symbol::OPTIONAL_AT, at, table_until, errors);
+    if let Some(until) = &f.until
+        && at.value >= until.value
+    {
+        errors.push(
+            at.span,
+            format!(
+                "optional_at = {} is not below the column's until = {}; the column is gone by then",
+                at.value, until.value
+            ),
+        );
+    }
+    for (key, other) in [
+        (symbol::RENAMED_AT, &f.renamed_at),
+        (symbol::RETYPED_AT, &f.retyped_at),
+        (symbol::DEFAULT_AT, &f.default_at),
+    ] {
+        if other.is_some() && key == symbol::RETYPED_AT {
+            errors.push(
+                at.span,
+                "a field cannot both change its type (`retyped_at`) and become nullable (`optional_at`); use a new field for one of them",
+            );
+        } else if other.as_ref().is_some_and(|o| o.value == at.value) {
+            errors.push(
+                at.span,
+                format!(
+                    "optional_at = {} is also the column's {key}; make it nullable in another version",
+                    at.value
+                ),
+            );
+        }
+    }
+    Some(at.value)
 }
 
 /// `default_at = K` and `old_default`: the default changes at K, inside the column's life, in
@@ -885,7 +960,8 @@ fn check_rust_keys(
             None
         }
     };
-    let retyped = history.retyped.is_some();
+    // `optional_at`: `Option<T>` to `T` on downgrade takes `downgrade_with`, like a type change.
+    let retyped = history.retyped.is_some() || history.nullable_change.is_some();
     let upgrade_with = f.upgrade_with.as_ref().and_then(|lit| {
         if retyped && history.since > table_since {
             errors.push(

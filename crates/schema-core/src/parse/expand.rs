@@ -193,20 +193,29 @@ impl<'a> Types<'a> {
         }
     }
 
-    /// The Rust type of `field` at `v`: its `old_type` before its `retyped_at`.
+    /// The version from which `field` has its own Rust type: its `retyped_at`, or its
+    /// `optional_at` (`T` before it, `Option<T>` from it).
+    fn rust_type_change(&self, field: &ParsedField) -> Option<u32> {
+        let history = self.field_history(field);
+        history
+            .retyped
+            .as_ref()
+            .map(|r| r.at)
+            .or(history.nullable_change)
+    }
+
+    /// The Rust type of `field` at `v`: its old type before its type or nullability changes.
     fn field_type<'f>(&self, field: &'f ParsedField, v: u32) -> &'f syn::Type {
-        match (&self.field_history(field).retyped, &field.old_type) {
-            (Some(r), Some(old)) if v < r.at => old,
+        match (self.rust_type_change(field), &field.old_type) {
+            (Some(at), Some(old)) if v < at => old,
             _ => &field.field.ty,
         }
     }
 
-    /// Whether the type of `field` changes between neighbours `from` and `to`.
+    /// Whether the Rust type of `field` changes between neighbours `from` and `to`.
     fn retyped_between(&self, field: &ParsedField, from: u32, to: u32) -> bool {
-        self.field_history(field)
-            .retyped
-            .as_ref()
-            .is_some_and(|r| from.min(to) < r.at && r.at <= from.max(to))
+        self.rust_type_change(field)
+            .is_some_and(|at| from.min(to) < at && at <= from.max(to))
     }
 
     /// How a retyped field's value crosses the step `from -> to`: moved when the Rust type
@@ -229,6 +238,12 @@ impl<'a> Types<'a> {
         }
         let (src_opt, src_inner) = unwrap_option(src);
         let (dst_opt, dst_inner) = unwrap_option(dst);
+        // `T` to `Option<T>` (a column that becomes nullable, upgraded).
+        if !src_opt && dst_opt && text(src_inner) == text(dst_inner) {
+            return Some(Fill::Value(
+                quote!(::core::option::Option::Some(value.#ident)),
+            ));
+        }
         if src_opt != dst_opt || !lossless_from(&text(src_inner), &text(dst_inner)) {
             return None;
         }
@@ -842,6 +857,7 @@ construct_struct!(FieldHistory {
     column,
     sql_type,
     nullable,
+    nullable_change,
     primary_key,
     unique,
     index,

@@ -32,6 +32,7 @@ pub const REVERSE: &str = "reverse";
 pub const DEFAULT_AT: &str = "default_at";
 pub const OLD_DEFAULT: &str = "old_default";
 pub const DOWN: &str = "down";
+pub const OPTIONAL_AT: &str = "optional_at";
 
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
@@ -57,6 +58,7 @@ pub const FIELD_KEYS: &[&str] = &[
     DEFAULT_AT,
     OLD_DEFAULT,
     DOWN,
+    OPTIONAL_AT,
 ];
 
 /// The valid key closest to `key`, for "did you mean" hints.

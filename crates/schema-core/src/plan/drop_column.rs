@@ -7,30 +7,18 @@
 //!   (`keep_until`), then the column is dropped. `migrate-gen archive cleanup` removes archives
 //!   whose retention has passed.
 //! - the contract's rollback adds the column back and refills it from the archive, in batches,
-//!   with its default, indexes and constraints; the expand's rollback makes it NOT NULL again.
+//!   with its default, indexes and constraints; the `relax_<column>` file's rollback makes it
+//!   NOT NULL again, outside a transaction.
 //!   Rows that new code wrote without the column take `down` (an expression over the row, on
 //!   the field), else the default; with neither, the rollback stops before changing anything
 //!   and names the rows to fix.
 
-use super::add_column::not_null_helper;
 use super::rebuild::{self, RERUNNABLE};
-use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
+use super::{Ctx, Fill, Impact, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::{Column, TableModel};
 use crate::names;
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
-
-/// Before the expand's rollback proves NOT NULL again: rows that new code wrote without the
-/// column get `down` (over the row's other columns); without `down`, the rollback stops,
-/// changing nothing, and says which rows need a value.
-fn give_values(schema: &str, table: &str, col: &Column) -> Sql {
-    let t = raw::qualified(schema, table);
-    let c = raw::ident(&col.name);
-    match &col.down {
-        Some(down) => Sql::new(format!("UPDATE {t} SET {c} = ({down}) WHERE {c} IS NULL")),
-        None => Sql::new(raw::refuse_nulls(schema, table, &col.name)),
-    }
-}
 
 /// The archive table of `column` of `table` dropped at `version`.
 pub fn archive_name(table: &str, column: &str, version: u32) -> String {
@@ -42,34 +30,23 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     let from = ctx.from.expect("a dropped column has a previous version");
     let must_relax = !col.nullable && col.default.is_none();
     if must_relax {
-        let helper = not_null_helper(table, &col.name);
-        let add_helper = raw::add_constraint_not_valid(
-            schema,
-            table,
-            &helper,
-            &format!("CHECK ({} IS NOT NULL)", raw::ident(&col.name)),
-        );
-        stages.expand.push(Fragment {
-            summary: format!("let new code leave {} out (drop NOT NULL; the column goes at contract)", col.name),
-            forward: vec![Sql::ignoring(
-                raw::drop_not_null(schema, table, &col.name),
-                "ban-drop-not-null",
-                "The new code no longer writes this column, which is dropped in the contract phase.",
-            )],
-            verify: vec![Verify::column(schema, table, col, false)],
-            rollback: vec![
-                give_values(schema, table, col),
-                Sql::new(add_helper),
-                Sql::new(raw::validate_constraint(schema, table, &helper)),
-                Sql::new(raw::set_not_null(schema, table, &col.name)),
-                Sql::ignoring(
-                    raw::drop_constraint_if_exists(schema, table, &helper),
-                    "ban-drop-constraint",
-                    "The helper check is no longer needed: the column is NOT NULL again.",
+        // A file of its own: its rollback gives values in batches and validates the NOT NULL
+        // proof apart from adding it, which one transaction cannot do without blocking reads.
+        stages.builds.push(super::drop_not_null::relax_file(
+            ctx,
+            col,
+            super::drop_not_null::Relax {
+                slug: format!("relax_{}", col.name),
+                title: format!(
+                    "{}: let new code leave {} out (drop NOT NULL; the column goes at contract)",
+                    ctx.step_label(),
+                    col.name
                 ),
-            ],
-            rollback_verify: vec![Verify::column(schema, table, col, true)],
-        });
+                phase: Phase::Expand,
+                reason: "The new code no longer writes this column, which is dropped in the contract phase.",
+                why: "catalog only; the new code may leave the column out from here on".into(),
+            },
+        ));
     }
 
     let archive = archive_name(table, &col.name, ctx.to.version);

@@ -22,6 +22,7 @@ mod change_type;
 mod constraint;
 mod create_table;
 pub mod drop_column;
+mod drop_not_null;
 pub mod drop_table;
 mod index;
 pub mod order;
@@ -319,6 +320,7 @@ pub fn plan_step(
             Change::AddUnique(idx) => stages.builds.push(index::plan_unique(&ctx, idx)),
             Change::AddForeignKey(fk) => constraint::plan_foreign_key(&ctx, fk, &mut stages),
             Change::AddCheck(check) => constraint::plan_check(&ctx, check, &mut stages),
+            Change::DropNotNull(column) => drop_not_null::plan(&ctx, column, &mut stages),
             Change::ChangeDefault { column, old } => {
                 change_default::plan(&ctx, column, old.as_deref(), &mut stages)
             }
