@@ -36,6 +36,9 @@ pub enum Change {
     /// `optional_at`: the column becomes nullable, once the old code (which cannot read NULL)
     /// is gone.
     DropNotNull(Column),
+    /// `required_at`: the column becomes NOT NULL, its NULL rows filled first (`backfill`, else
+    /// the default) when it has a fill.
+    SetNotNull(Column),
     /// `default_at`: the column's default becomes `column.default` (none: dropped); `old` is
     /// the one before.
     ChangeDefault {
@@ -177,16 +180,8 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         }
         if !old.nullable && new.nullable {
             changes.push(Change::DropNotNull(new.clone()));
-        } else if old.nullable != new.nullable {
-            return Err(refuse(
-                Some(&old.name),
-                format!(
-                    "the column changes from {} to {}",
-                    if old.nullable { "NULL" } else { "NOT NULL" },
-                    if new.nullable { "NULL" } else { "NOT NULL" }
-                ),
-                "changing a column's nullability is not supported; add a new column under a new name in a new version",
-            ));
+        } else if old.nullable && !new.nullable {
+            changes.push(Change::SetNotNull(new.clone()));
         }
         if old.default != new.default {
             changes.push(Change::ChangeDefault {

@@ -49,7 +49,8 @@ macro_rules! for_each_pattern {
             other_schema,
             change_default,
             add_backfilled_option,
-            optional_column
+            optional_column,
+            required_column
         );
     };
 }

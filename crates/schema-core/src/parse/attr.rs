@@ -82,6 +82,8 @@ pub struct RawField {
     pub down: Option<Sp<String>>,
     /// NOT NULL to nullable at this version.
     pub optional_at: Option<Sp<u32>>,
+    /// Nullable to NOT NULL at this version.
+    pub required_at: Option<Sp<u32>>,
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
@@ -323,6 +325,7 @@ pub fn parse(
                     OLD_DEFAULT => f.old_default = string(COL, key, value, errors),
                     DOWN => f.down = string(COL, key, value, errors),
                     OPTIONAL_AT => f.optional_at = version(COL, key, value, errors),
+                    REQUIRED_AT => f.required_at = version(COL, key, value, errors),
                     _ => unreachable!("parse_keys only passes valid keys"),
                 },
             );

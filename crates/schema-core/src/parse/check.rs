@@ -146,11 +146,12 @@ fn check_fragments(table: &str, raw: &[RawField], fields: &[FieldHistory], error
             expressions.push((symbol::CHECK, c, Some(vec![since])));
         }
         if let Some(b) = &f.backfill {
-            expressions.push((
-                symbol::BACKFILL,
-                b,
-                Some(vec![since.saturating_sub(1), since]),
-            ));
+            // Evaluated where the column is added, and where it becomes NOT NULL.
+            let mut versions = vec![since.saturating_sub(1), since];
+            if let (Some(at), false) = (h.nullable_change, h.nullable) {
+                versions.extend([at - 1, at]);
+            }
+            expressions.push((symbol::BACKFILL, b, Some(versions)));
         }
         if let (Some(u), Some(at)) = (&f.using, retyped) {
             expressions.push((symbol::USING, u, Some(vec![at.saturating_sub(1)])));
@@ -336,9 +337,13 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
                 upgrade_with: rust.upgrade_with,
                 downgrade_with: rust.downgrade_with,
                 old_name_until: rust.old_name_until,
-                old_type: match (&f.optional_at, unwrap_option(&field.ty)) {
+                old_type: match (&f.optional_at, &f.required_at, unwrap_option(&field.ty)) {
                     // `Option<T>` from `optional_at`, `T` before it.
-                    (Some(_), (true, inner)) => Some(inner.clone()),
+                    (Some(_), None, (true, inner)) => Some(inner.clone()),
+                    // `T` from `required_at`, `Option<T>` before it.
+                    (None, Some(_), (false, ty)) => {
+                        Some(syn::parse_quote!(::core::option::Option<#ty>))
+                    }
                     _ => f.old_type.as_ref().and_then(|lit| lit.parse().ok()),
                 },
             });
@@ -496,7 +501,7 @@ fn check_field(
         errors.push(index, "`unique` already creates an index; remove `index`");
     }
     if let Some(backfill) = &f.backfill {
-        if !added_later {
+        if !added_later && f.required_at.is_none() {
             errors.push(
                 backfill.span,
                 format!(
@@ -511,7 +516,10 @@ fn check_field(
         _ => f.default.is_some(),
     };
     // A column that becomes nullable later is NOT NULL when it is added.
-    let nullable_at_since = nullable && f.optional_at.is_none();
+    let nullable_at_since = (nullable && f.optional_at.is_none())
+        || f.required_at
+            .as_ref()
+            .is_some_and(|k| k.value > since.value);
     if added_later && !nullable_at_since && !default_at_since && f.backfill.is_none() {
         errors.push(
             since.span,
@@ -600,7 +608,33 @@ fn check_field(
             "`down` is the value a rollback gives to rows left without one (while the column was being dropped, or nullable): it needs `until = K` or `optional_at = K` on the field",
         );
     }
-    let nullable_change = check_optional_at(f, nullable, &since, version, table_until, errors);
+    let nullable_change = match (&f.optional_at, &f.required_at) {
+        (Some(_), Some(required)) => {
+            errors.push(
+                required.span,
+                "a field cannot have both `optional_at` and `required_at`; change its nullability once",
+            );
+            None
+        }
+        (_, Some(_)) => check_nullability_change(
+            f,
+            symbol::REQUIRED_AT,
+            nullable,
+            &since,
+            version,
+            table_until,
+            errors,
+        ),
+        _ => check_nullability_change(
+            f,
+            symbol::OPTIONAL_AT,
+            nullable,
+            &since,
+            version,
+            table_until,
+            errors,
+        ),
+    };
     let _ = table;
     Some(FieldHistory {
         rust_name: column.clone(),
@@ -624,24 +658,38 @@ fn check_field(
     })
 }
 
-/// `optional_at = K`: an `Option` field whose column is NOT NULL below K, in a version of its
-/// own among the column's changes.
-fn check_optional_at(
+/// `optional_at = K` (an `Option` field whose column is NOT NULL below K) or `required_at = K`
+/// (a field whose column is nullable below K), in a version of its own among the column's
+/// changes.
+fn check_nullability_change(
     f: &RawField,
+    key: &'static str,
     nullable: bool,
     since: &Sp<u32>,
     version: &Sp<u32>,
     table_until: Option<u32>,
     errors: &mut Errors,
 ) -> Option<u32> {
-    let at = f.optional_at.as_ref()?;
-    if !nullable {
+    let optional = key == symbol::OPTIONAL_AT;
+    let at = if optional {
+        f.optional_at.as_ref()?
+    } else {
+        f.required_at.as_ref()?
+    };
+    if nullable != optional {
         errors.push(
             at.span,
-            format!(
-                "optional_at = {} needs an Option field: the field is `Option<T>` from version {} on and `T` before it",
-                at.value, at.value
-            ),
+            if optional {
+                format!(
+                    "optional_at = {} needs an Option field: the field is `Option<T>` from version {} on and `T` before it",
+                    at.value, at.value
+                )
+            } else {
+                format!(
+                    "required_at = {} needs a field that is not an Option: the field is `T` from version {} on and `Option<T>` before it",
+                    at.value, at.value
+                )
+            },
         );
         return None;
     }
@@ -649,39 +697,39 @@ fn check_optional_at(
         errors.push(
             at.span,
             format!(
-                "optional_at = {} must be above since = {} and at most version = {}",
+                "{key} = {} must be above since = {} and at most version = {}",
                 at.value, since.value, version.value
             ),
         );
         return None;
     }
-    after_drop(symbol::OPTIONAL_AT, at, table_until, errors);
+    after_drop(key, at, table_until, errors);
     if let Some(until) = &f.until
         && at.value >= until.value
     {
         errors.push(
             at.span,
             format!(
-                "optional_at = {} is not below the column's until = {}; the column is gone by then",
+                "{key} = {} is not below the column's until = {}; the column is gone by then",
                 at.value, until.value
             ),
         );
     }
-    for (key, other) in [
+    for (other_key, other) in [
         (symbol::RENAMED_AT, &f.renamed_at),
         (symbol::RETYPED_AT, &f.retyped_at),
         (symbol::DEFAULT_AT, &f.default_at),
     ] {
-        if other.is_some() && key == symbol::RETYPED_AT {
+        if other.is_some() && other_key == symbol::RETYPED_AT {
             errors.push(
                 at.span,
-                "a field cannot both change its type (`retyped_at`) and become nullable (`optional_at`); use a new field for one of them",
+                format!("a field cannot both change its type (`retyped_at`) and its nullability (`{key}`); use a new field for one of them"),
             );
         } else if other.as_ref().is_some_and(|o| o.value == at.value) {
             errors.push(
                 at.span,
                 format!(
-                    "optional_at = {} is also the column's {key}; make it nullable in another version",
+                    "{key} = {} is also the column's {other_key}; change its nullability in another version",
                     at.value
                 ),
             );

@@ -33,6 +33,7 @@ pub const DEFAULT_AT: &str = "default_at";
 pub const OLD_DEFAULT: &str = "old_default";
 pub const DOWN: &str = "down";
 pub const OPTIONAL_AT: &str = "optional_at";
+pub const REQUIRED_AT: &str = "required_at";
 
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
@@ -59,6 +60,7 @@ pub const FIELD_KEYS: &[&str] = &[
     OLD_DEFAULT,
     DOWN,
     OPTIONAL_AT,
+    REQUIRED_AT,
 ];
 
 /// The valid key closest to `key`, for "did you mean" hints.

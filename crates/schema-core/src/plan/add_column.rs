@@ -83,68 +83,16 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
             schema, table, &col.name, default,
         )));
     }
-    let fill_name = names::object_name(&[table, &col.name], "fill");
     // A nullable column is filled for the rows that exist only: a trigger could not tell a
     // row of the old code from one in which the new code means NULL.
     let needs_trigger = col.default.is_none() && !col.nullable;
     if needs_trigger {
-        let function = Sql::new(raw::fill_function(schema, &fill_name, &col.name, &expr));
-        let trigger = Sql::new(raw::create_row_trigger(
-            schema, table, &fill_name, &fill_name,
-        ));
-        forward.push(function.clone());
-        forward.push(trigger.clone());
-        verify.push(Verify::Trigger {
-            schema: schema.into(),
-            table: table.into(),
-            name: fill_name.clone(),
-            exists: true,
-        });
-        rollback.push(Sql::new(raw::drop_trigger_if_exists(
-            schema, table, &fill_name,
-        )));
-        rollback.push(Sql::ignoring(
-            raw::drop_function_if_exists(schema, &fill_name),
-            "ban-drop-function",
-            DROP_FILL_FUNCTION,
-        ));
-        rollback_verify.push(Verify::Function {
-            schema: schema.into(),
-            name: fill_name.clone(),
-            exists: false,
-        });
-
-        stages.contract.push(Fragment {
-            summary: format!("drop the fill trigger of {}", col.name),
-            forward: vec![
-                Sql::new(raw::drop_trigger_if_exists(schema, table, &fill_name)),
-                Sql::ignoring(
-                    raw::drop_function_if_exists(schema, &fill_name),
-                    "ban-drop-function",
-                    DROP_FILL_FUNCTION,
-                ),
-            ],
-            verify: vec![
-                Verify::Trigger {
-                    schema: schema.into(),
-                    table: table.into(),
-                    name: fill_name.clone(),
-                    exists: false,
-                },
-                Verify::Function {
-                    schema: schema.into(),
-                    name: fill_name.clone(),
-                    exists: false,
-                },
-            ],
-            rollback: vec![function, trigger],
-            rollback_verify: vec![Verify::Trigger {
-                schema: schema.into(),
-                table: table.into(),
-                name: fill_name.clone(),
-                exists: true,
-            }],
-        });
+        let (expand, contract) = fill_trigger(schema, table, &col.name, &expr);
+        forward.extend(expand.forward);
+        verify.extend(expand.verify);
+        rollback.extend(expand.rollback);
+        rollback_verify.extend(expand.rollback_verify);
+        stages.contract.push(contract);
     }
     rollback.push(drop);
     stages.expand.push(Fragment {
@@ -167,6 +115,56 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
     if !col.nullable {
         stages.validate.push(not_null(schema, table, col));
     }
+}
+
+/// The trigger that fills `column` with `expr` in rows written without a value (the old code's,
+/// while a column is being made NOT NULL): what the expand adds (statements, checks and their
+/// undoing; no summary) and the contract fragment that drops it.
+pub(super) fn fill_trigger(
+    schema: &str,
+    table: &str,
+    column: &str,
+    expr: &str,
+) -> (Fragment, Fragment) {
+    let fill_name = names::object_name(&[table, column], "fill");
+    let function = Sql::new(raw::fill_function(schema, &fill_name, column, expr));
+    let trigger = Sql::new(raw::create_row_trigger(
+        schema, table, &fill_name, &fill_name,
+    ));
+    let trigger_is = |exists: bool| Verify::Trigger {
+        schema: schema.into(),
+        table: table.into(),
+        name: fill_name.clone(),
+        exists,
+    };
+    let function_gone = Verify::Function {
+        schema: schema.into(),
+        name: fill_name.clone(),
+        exists: false,
+    };
+    let drop = vec![
+        Sql::new(raw::drop_trigger_if_exists(schema, table, &fill_name)),
+        Sql::ignoring(
+            raw::drop_function_if_exists(schema, &fill_name),
+            "ban-drop-function",
+            DROP_FILL_FUNCTION,
+        ),
+    ];
+    let expand = Fragment {
+        summary: String::new(),
+        forward: vec![function.clone(), trigger.clone()],
+        verify: vec![trigger_is(true)],
+        rollback: drop.clone(),
+        rollback_verify: vec![function_gone.clone()],
+    };
+    let contract = Fragment {
+        summary: format!("drop the fill trigger of {column}"),
+        forward: drop,
+        verify: vec![trigger_is(false), function_gone],
+        rollback: vec![function, trigger],
+        rollback_verify: vec![trigger_is(true)],
+    };
+    (expand, contract)
 }
 
 /// After a backfill: validate the helper `CHECK (col IS NOT NULL)`, set the column NOT NULL

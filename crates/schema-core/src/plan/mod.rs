@@ -28,6 +28,7 @@ mod index;
 pub mod order;
 mod rebuild;
 mod rename_column;
+mod set_not_null;
 #[cfg(all(test, feature = "parser"))]
 mod test_utils;
 
@@ -321,6 +322,7 @@ pub fn plan_step(
             Change::AddForeignKey(fk) => constraint::plan_foreign_key(&ctx, fk, &mut stages),
             Change::AddCheck(check) => constraint::plan_check(&ctx, check, &mut stages),
             Change::DropNotNull(column) => drop_not_null::plan(&ctx, column, &mut stages),
+            Change::SetNotNull(column) => set_not_null::plan(&ctx, column, &mut stages),
             Change::ChangeDefault { column, old } => {
                 change_default::plan(&ctx, column, old.as_deref(), &mut stages)
             }
