@@ -61,6 +61,8 @@ pub struct FieldHistory {
     pub backfill: Option<String>,
     /// `down`: what a rollback gives to rows left without a value (see [`Column::down`]).
     pub down: Option<String>,
+    /// `identity`: the column is an identity column (from the table's creation).
+    pub identity: Option<crate::model::Identity>,
     pub references: Option<Reference>,
     pub check: Option<String>,
 }
@@ -85,6 +87,7 @@ impl FieldHistory {
             default_change: None,
             backfill: None,
             down: None,
+            identity: None,
             references: None,
             check: None,
         }
@@ -189,6 +192,7 @@ impl TableHistory {
                 default: field.default_at(version).map(str::to_owned),
                 backfill: field.backfill.clone(),
                 down: field.down.clone(),
+                identity: field.identity,
                 renamed_from: field
                     .renamed_from
                     .as_ref()

@@ -24,5 +24,5 @@ pub mod volatility;
 pub mod parse;
 
 pub use history::{FieldHistory, Reference, Retype, TableHistory};
-pub use model::{Check, Column, ForeignKey, Index, TableModel, TypeChange};
+pub use model::{Check, Column, ForeignKey, Identity, Index, TableModel, TypeChange};
 pub use runtime::{AnyVersion, FromLatest, IntoLatest, IntoVersion, NotInVersion, Versioned};

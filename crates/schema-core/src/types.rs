@@ -119,6 +119,17 @@ pub fn assignment_cast(from: &str, to: &str) -> bool {
 /// PostgreSQL's `atttypmod` for `sql_type`: `-1` without a modifier, the length plus 4 for
 /// `varchar(n)` and `char(n)`, `(precision << 16 | scale) + 4` for `numeric(p, s)`; `None`
 /// for modifiers this does not know.
+/// The type a column declared as `sql_type` has in the catalog: the `serial` shorthands are an
+/// integer type with a sequence default, not types of their own.
+pub fn stored_type(sql_type: &str) -> &str {
+    match sql_type.trim().to_ascii_lowercase().as_str() {
+        "serial" | "serial4" => "integer",
+        "bigserial" | "serial8" => "bigint",
+        "smallserial" | "serial2" => "smallint",
+        _ => sql_type,
+    }
+}
+
 pub fn typmod(sql_type: &str) -> Option<i32> {
     let t = SqlType::parse(sql_type);
     let Some(m) = &t.modifier else {

@@ -50,7 +50,8 @@ macro_rules! for_each_pattern {
             change_default,
             add_backfilled_option,
             optional_column,
-            required_column
+            required_column,
+            identity
         );
     };
 }
@@ -233,10 +234,11 @@ fn value(model: &TableModel, column: &schema_core::Column, id: &str) -> Option<S
     if model.primary_key.contains(&column.name) {
         return Some(id.to_owned());
     }
-    if column.default.is_some() {
+    let ty = column.sql_type.to_ascii_lowercase();
+    // A default, or a serial's sequence, gives the value.
+    if column.default.is_some() || ty.ends_with("serial") {
         return None;
     }
-    let ty = column.sql_type.to_ascii_lowercase();
     Some(match ty.as_str() {
         "bigint" | "integer" | "numeric" => format!("({id})"),
         t if t.starts_with("numeric") => format!("({id})"),

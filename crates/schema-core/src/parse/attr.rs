@@ -84,6 +84,8 @@ pub struct RawField {
     pub optional_at: Option<Sp<u32>>,
     /// Nullable to NOT NULL at this version.
     pub required_at: Option<Sp<u32>>,
+    /// `identity` (by default) or `identity = "always"`.
+    pub identity: Option<Sp<String>>,
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
@@ -326,6 +328,15 @@ pub fn parse(
                     DOWN => f.down = string(COL, key, value, errors),
                     OPTIONAL_AT => f.optional_at = version(COL, key, value, errors),
                     REQUIRED_AT => f.required_at = version(COL, key, value, errors),
+                    IDENTITY => {
+                        f.identity = match value {
+                            Value::Flag(span) => Some(Sp {
+                                value: "by default".into(),
+                                span,
+                            }),
+                            other => string(COL, key, other, errors),
+                        }
+                    }
                     _ => unreachable!("parse_keys only passes valid keys"),
                 },
             );

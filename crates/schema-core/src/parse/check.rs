@@ -635,6 +635,7 @@ fn check_field(
             errors,
         ),
     };
+    let identity = check_identity(f, nullable, &sql_type, added_later, errors);
     let _ = table;
     Some(FieldHistory {
         rust_name: column.clone(),
@@ -652,10 +653,58 @@ fn check_field(
         default: f.default.as_ref().map(|d| d.value.clone()),
         default_change,
         down: f.down.as_ref().map(|d| d.value.clone()),
+        identity,
         backfill: f.backfill.as_ref().map(|b| b.value.clone()),
         references,
         check: f.check.as_ref().map(|c| c.value.clone()),
     })
+}
+
+/// `identity` / `identity = "always"`: an integer column, NOT NULL, without a default, that
+/// exists from its table's creation (added to a table that holds rows, it would rewrite it).
+fn check_identity(
+    f: &RawField,
+    nullable: bool,
+    sql_type: &str,
+    added_later: bool,
+    errors: &mut Errors,
+) -> Option<crate::model::Identity> {
+    let identity = f.identity.as_ref()?;
+    let kind = match identity.value.as_str() {
+        "by default" => crate::model::Identity::ByDefault,
+        "always" => crate::model::Identity::Always,
+        other => {
+            errors.push(
+                identity.span,
+                format!("identity = \"{other}\": write `identity` (by default) or `identity = \"always\"`"),
+            );
+            return None;
+        }
+    };
+    let stored = crate::types::stored_type(sql_type).to_ascii_lowercase();
+    let problem = if !matches!(
+        stored.as_str(),
+        "smallint" | "integer" | "bigint" | "int2" | "int4" | "int8"
+    ) {
+        Some(format!(
+            "an identity column is an integer (i16, i32 or i64), not {sql_type}"
+        ))
+    } else if sql_type.to_ascii_lowercase().contains("serial") {
+        Some("a serial column has its own sequence; use `identity` or `sql_type = \"serial\"`, not both".into())
+    } else if nullable {
+        Some("an identity column is NOT NULL; remove the Option".into())
+    } else if f.default.is_some() {
+        Some("an identity column takes its values from its sequence; remove `default`".into())
+    } else if added_later {
+        Some("`identity` on a column added after the table's creation would rewrite the table to number its rows; add it with the table, or add a plain column with `default`".into())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        errors.push(identity.span, problem);
+        return None;
+    }
+    Some(kind)
 }
 
 /// `optional_at = K` (an `Option` field whose column is NOT NULL below K) or `required_at = K`

@@ -841,6 +841,15 @@ macro_rules! construct_struct {
     };
 }
 
+impl Construct for crate::model::Identity {
+    fn construct(&self) -> TokenStream {
+        match self {
+            crate::model::Identity::ByDefault => quote!(::schema_core::Identity::ByDefault),
+            crate::model::Identity::Always => quote!(::schema_core::Identity::Always),
+        }
+    }
+}
+
 construct_struct!(Reference {
     schema,
     table,
@@ -869,6 +878,7 @@ construct_struct!(FieldHistory {
     default_change,
     backfill,
     down,
+    identity,
     references,
     check,
 });

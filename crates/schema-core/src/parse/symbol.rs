@@ -34,6 +34,7 @@ pub const OLD_DEFAULT: &str = "old_default";
 pub const DOWN: &str = "down";
 pub const OPTIONAL_AT: &str = "optional_at";
 pub const REQUIRED_AT: &str = "required_at";
+pub const IDENTITY: &str = "identity";
 
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
@@ -61,6 +62,7 @@ pub const FIELD_KEYS: &[&str] = &[
     DOWN,
     OPTIONAL_AT,
     REQUIRED_AT,
+    IDENTITY,
 ];
 
 /// The valid key closest to `key`, for "did you mean" hints.

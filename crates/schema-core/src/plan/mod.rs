@@ -125,18 +125,23 @@ impl Sql {
             "The column types are the struct's own choice (its Rust type or sql_type).";
         for ty in types {
             let ty = ty.trim_end_matches("[]").to_ascii_lowercase();
-            let rule = match ty.as_str() {
-                "integer" | "int" | "int4" | "serial" | "serial4" => "prefer-bigint-over-int",
-                "smallint" | "int2" | "smallserial" | "serial2" => "prefer-bigint-over-smallint",
-                "timestamp" | "timestamp without time zone" => "prefer-timestamptz",
+            let rules: &[&str] = match ty.as_str() {
+                "integer" | "int" | "int4" => &["prefer-bigint-over-int"],
+                "serial" | "serial4" => &["prefer-bigint-over-int", "prefer-identity"],
+                "smallint" | "int2" => &["prefer-bigint-over-smallint"],
+                "smallserial" | "serial2" => &["prefer-bigint-over-smallint", "prefer-identity"],
+                "bigserial" | "serial8" => &["prefer-identity"],
+                "timestamp" | "timestamp without time zone" => &["prefer-timestamptz"],
                 t if t.starts_with("varchar") || t.starts_with("character varying") => {
-                    "prefer-text-field"
+                    &["prefer-text-field"]
                 }
-                t if t.starts_with("char") || t.starts_with("character") => "ban-char-field",
+                t if t.starts_with("char") || t.starts_with("character") => &["ban-char-field"],
                 _ => continue,
             };
-            if !self.squawk_ignore.iter().any(|(r, _)| *r == rule) {
-                self.squawk_ignore.push((rule, REASON));
+            for rule in rules {
+                if !self.squawk_ignore.iter().any(|(r, _)| r == rule) {
+                    self.squawk_ignore.push((rule, REASON));
+                }
             }
         }
         self

@@ -833,7 +833,7 @@ impl Verify {
                     "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attname = {} AND NOT attisdropped AND atttypid = {}::regtype AND attnotnull = {not_null})",
                     regclass(schema, table),
                     lit(column),
-                    lit(sql_type)
+                    lit(crate::types::stored_type(sql_type))
                 ),
                 format!(
                     "column {schema}.{table}.{column} is not {sql_type} {}",

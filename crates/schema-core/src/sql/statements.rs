@@ -23,6 +23,9 @@ fn column_def(col: &Column, with_default: bool, not_null: bool) -> ColumnDef {
     if not_null {
         def.not_null();
     }
+    if let Some(identity) = col.identity {
+        def.extra(identity.sql());
+    }
     if with_default && let Some(d) = &col.default {
         // Unparenthesised, so that linters see a constant default for what it is.
         def.extra(format!("DEFAULT {d}"));
