@@ -614,6 +614,7 @@ impl<'a> Types<'a> {
             .map(|(v, var)| (Literal::u32_unsuffixed(*v), var))
             .unzip();
         let latest_variant = variants.last().expect("at least one version");
+        let renamed = wire::renamed_const(self);
         quote! {
             #[doc = #doc]
             #derive
@@ -632,6 +633,7 @@ impl<'a> Types<'a> {
 
             impl ::schema_core::AnyVersion for #any {
                 type Latest = #latest_ty;
+                #renamed
 
                 fn version(&self) -> u32 {
                     match self {

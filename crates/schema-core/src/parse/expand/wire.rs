@@ -185,6 +185,49 @@ fn phase(types: &Types, field: &ParsedField, v: u32) -> Option<Phase> {
     })
 }
 
+/// `const RENAMED` of `AnyVersion for UserAny`: each renamed field under the names serde
+/// writes, for the deprecation headers and usage counters; nothing without renames.
+pub(super) fn renamed_const(types: &Types) -> TokenStream {
+    let renamed: Vec<TokenStream> = types
+        .parsed
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let history = types.field_history(field);
+            let (old, at) = history.renamed_from.as_ref()?;
+            let attrs = &field.field.attrs;
+            let (new, old) = (
+                wire_name(types, &history.column, attrs),
+                wire_name(types, old, attrs),
+            );
+            if new == old {
+                return None;
+            }
+            let option = |value: Option<TokenStream>| match value {
+                Some(v) => quote!(::core::option::Option::Some(#v)),
+                None => quote!(::core::option::Option::None),
+            };
+            let until = option(field.old_name_until.map(|u| quote!(#u)));
+            let sunset = option(field.sunset.as_ref().map(|s| quote!(#s)));
+            Some(quote! {
+                ::schema_core::RenamedField {
+                    name: #new,
+                    old_name: #old,
+                    renamed_at: #at,
+                    old_name_until: #until,
+                    sunset: #sunset,
+                }
+            })
+        })
+        .collect();
+    if renamed.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const RENAMED: &'static [::schema_core::RenamedField] = &[#(#renamed),*];
+    }
+}
+
 /// `Serialize for UserAny`: the value as the version it holds.
 fn any_serialize(types: &Types) -> TokenStream {
     let serde = support();
