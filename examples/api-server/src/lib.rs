@@ -41,8 +41,7 @@ use crate::model::User;
 pub const VERSIONS: std::ops::RangeInclusive<u32> = 1..=5;
 
 /// Where the documentation of the deprecations is, sent in the `Link` header.
-pub const DEPRECATIONS_DOC: &str =
-    "https://github.com/migrate-gen/migrate-gen/blob/main/docs/api-versions.md";
+pub const DEPRECATIONS_DOC: &str = "https://example.com/docs/api-versions#phase-2";
 
 #[derive(Clone)]
 pub struct AppState {
