@@ -18,6 +18,8 @@ use std::ops::RangeInclusive;
 #[cfg(feature = "axum")]
 pub mod axum;
 pub mod deprecation;
+#[cfg(feature = "schemars")]
+pub mod schema;
 #[cfg(feature = "serde")]
 pub mod serde;
 

@@ -10,6 +10,7 @@
 //! | `GET /users/{id}` | a user, as the requested version |
 //! | `POST /users` | creates a user from a body of the requested version; 201 with the row |
 //! | `GET /orgs/{id}`, `GET /projects/{id}` | an organisation, a project |
+//! | `GET /openapi.json` | the OpenAPI 3.1 components of the requested version (`User`) |
 //! | `GET /admin/deprecations` | who used which version and deprecated field in the last 24 h |
 //! | `GET /metrics` | the usage counters, for Prometheus (when [`install_metrics`] ran) |
 //!
@@ -82,7 +83,8 @@ pub fn app_with(db: tokio_postgres::Client, api_options: ApiOptions) -> Router {
         .route("/users", axum::routing::post(create_user))
         .route("/users/{id}", get(get_user))
         .route("/orgs/{id}", get(get_org))
-        .route("/projects/{id}", get(get_project));
+        .route("/projects/{id}", get(get_project))
+        .route("/openapi.json", get(openapi));
     let admin = Router::new()
         .route("/admin/deprecations", get(deprecations))
         .route("/metrics", get(metrics));
@@ -103,6 +105,14 @@ pub fn install_metrics() -> &'static PrometheusHandle {
             .install_recorder()
             .expect("no other metrics recorder is installed")
     })
+}
+
+/// The components of the requested version: `User` as that version's clients see it.
+async fn openapi(version: ApiVersion) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    use schema_core::api::schema::{VersionSchema, openapi};
+    let user = model::UserAny::json_schema(version.0)?;
+    let doc = openapi("example-api-server", version.0, vec![("User".into(), user)]);
+    Ok(axum::Json(doc))
 }
 
 async fn deprecations(State(state): State<AppState>) -> impl IntoResponse {

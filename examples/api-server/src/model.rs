@@ -22,7 +22,7 @@ pub use example_service::{Org, OrgAny, Project, ProjectAny};
 
 /// Accounts that log in to the service.
 #[versioned(table = "users", version = 5)]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct User {
     #[col(primary_key)]
     pub id: i64,

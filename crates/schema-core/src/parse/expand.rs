@@ -284,7 +284,9 @@ impl<'a> Types<'a> {
         // The serde derives that the rename phases replace with their own impls.
         let replaced = wire::replaced_derives(self, v);
         // With no serde derive left, `#[serde]` is no attribute there: the twin has them.
+        // A `JsonSchema` derive reads them too, and takes them as its own.
         let no_serde_left = !replaced.is_empty()
+            && self.derive("JsonSchema").is_none()
             && ["Serialize", "Deserialize"]
                 .iter()
                 .all(|d| self.derive(d).is_none() || replaced.contains(d));
