@@ -4,8 +4,8 @@
 //! name. Without `old_name_until`, the versions from the rename on read either name and
 //! write the new one.
 
-use schema_core::AnyVersion;
 use schema_core::api::serde::DeserializeVersion;
+use schema_core::{AnyVersion, RenamedField};
 use schema_macros::versioned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -40,7 +40,12 @@ pub struct Tag {
 pub struct Profile {
     #[col(primary_key)]
     pub profile_id: i64,
-    #[col(renamed_from = "screen_name", renamed_at = 2, old_name_until = 3)]
+    #[col(
+        renamed_from = "screen_name",
+        renamed_at = 2,
+        old_name_until = 3,
+        sunset = "2027-06-30"
+    )]
     pub display_name: String,
 }
 
@@ -239,4 +244,49 @@ fn any_version_reads_the_requested_version_and_writes_the_version_it_holds() {
             .requested,
         0
     );
+}
+
+#[test]
+fn each_any_type_lists_its_renamed_fields_under_their_serde_names() {
+    assert_eq!(
+        PersonAny::RENAMED,
+        [RenamedField {
+            name: "full_name",
+            old_name: "name",
+            renamed_at: 2,
+            old_name_until: Some(4),
+            sunset: None,
+        }]
+    );
+    assert_eq!(
+        TagAny::RENAMED,
+        [RenamedField {
+            name: "label",
+            old_name: "title",
+            renamed_at: 2,
+            old_name_until: None,
+            sunset: None,
+        }]
+    );
+    // The names serde writes, and the annotation's sunset.
+    assert_eq!(
+        ProfileAny::RENAMED,
+        [RenamedField {
+            name: "displayName",
+            old_name: "screenName",
+            renamed_at: 2,
+            old_name_until: Some(3),
+            sunset: Some("2027-06-30"),
+        }]
+    );
+    let [person] = PersonAny::RENAMED else {
+        panic!("one rename")
+    };
+    let window: Vec<u32> = (1..=5).filter(|v| person.in_window_at(*v)).collect();
+    let read: Vec<u32> = (1..=5).filter(|v| person.old_name_read_at(*v)).collect();
+    assert_eq!((window, read), (vec![2, 3], vec![2, 3]));
+    let [tag] = TagAny::RENAMED else {
+        panic!("one rename")
+    };
+    assert!(!tag.in_window_at(2) && tag.old_name_read_at(2) && !tag.old_name_read_at(1));
 }

@@ -5,6 +5,9 @@
 //! returns the rest of the path. An unknown or malformed version is a [`VersionError`],
 //! which a server answers with HTTP 400 and the supported versions.
 //!
+//! [`deprecation`] says which versions and renamed fields are deprecated (the `Deprecation`,
+//! `Sunset` and `Link` headers) and counts who still uses them.
+//!
 //! With the `serde` feature (on by default), [`serde`] holds what the generated types use
 //! for versioned (de)serialization and rename phases; with the `axum` feature, [`axum`]
 //! serves every version from one router.
@@ -14,6 +17,9 @@ use std::ops::RangeInclusive;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod deprecation;
+#[cfg(feature = "schemars")]
+pub mod schema;
 #[cfg(feature = "serde")]
 pub mod serde;
 

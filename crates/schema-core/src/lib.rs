@@ -25,4 +25,6 @@ pub mod parse;
 
 pub use history::{FieldHistory, Reference, Retype, TableHistory};
 pub use model::{Check, Column, ForeignKey, Identity, Index, TableModel, TypeChange};
-pub use runtime::{AnyVersion, FromLatest, IntoLatest, IntoVersion, NotInVersion, Versioned};
+pub use runtime::{
+    AnyVersion, FromLatest, IntoLatest, IntoVersion, NotInVersion, RenamedField, Versioned,
+};

@@ -75,6 +75,10 @@ pub trait AnyVersion: Sized {
     /// The latest type of the struct.
     type Latest: Versioned;
 
+    /// The renamed fields of the struct, with their API phases: what the deprecation
+    /// headers and the usage telemetry of `schema_core::api` read. Empty without renames.
+    const RENAMED: &'static [RenamedField] = &[];
+
     /// The version of the value held.
     fn version(&self) -> u32;
 
@@ -96,6 +100,37 @@ pub trait AnyVersion: Sized {
         } else {
             Ok(api.min(latest))
         }
+    }
+}
+
+/// A field renamed at `renamed_at`, as the API speaks it (the names serde writes).
+///
+/// At a type version `v`: below `renamed_at` only the old name; from `renamed_at` the new
+/// name is written and either is read; inside the deprecation window (`renamed_at <= v <
+/// old_name_until`) the old name is written too; from `old_name_until` on only the new name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenamedField {
+    /// The new name.
+    pub name: &'static str,
+    /// The old name.
+    pub old_name: &'static str,
+    pub renamed_at: u32,
+    /// `old_name_until`: the first version that no longer knows the old name.
+    pub old_name_until: Option<u32>,
+    /// `sunset = "YYYY-MM-DD"`: the day the old name is expected to go away.
+    pub sunset: Option<&'static str>,
+}
+
+impl RenamedField {
+    /// Requests of type version `v` may send the old name, and it stands for the new one.
+    pub fn old_name_read_at(&self, v: u32) -> bool {
+        v >= self.renamed_at && self.old_name_until.is_none_or(|until| v < until)
+    }
+
+    /// Responses of type version `v` carry the old name beside the new one, for the old
+    /// name's sake only: `v` is inside the deprecation window.
+    pub fn in_window_at(&self, v: u32) -> bool {
+        v >= self.renamed_at && self.old_name_until.is_some_and(|until| v < until)
     }
 }
 

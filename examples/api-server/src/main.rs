@@ -24,8 +24,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    example_api_server::install_metrics();
     println!("serving API versions 1 to 5 on http://{bind}");
-    if let Err(e) = axum::serve(listener, example_api_server::app(db)).await {
+    let app =
+        example_api_server::app(db).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(e) = axum::serve(listener, app).await {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }

@@ -7,7 +7,7 @@
 //!   they run on the tables that `examples/service/sql` creates;
 //! - version 4 renames `display_name` to `name`; version-4 responses still carry
 //!   `display_name` beside `name` and version-4 requests may send either
-//!   (`old_name_until = 5`);
+//!   (`old_name_until = 5`), and carry `Deprecation` and `Sunset` headers (`sunset`);
 //! - version 5 speaks only `name`.
 //!
 //! The database is the example crate's (`examples/service/sql`), at version 3 of `users`, so
@@ -22,7 +22,7 @@ pub use example_service::{Org, OrgAny, Project, ProjectAny};
 
 /// Accounts that log in to the service.
 #[versioned(table = "users", version = 5)]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct User {
     #[col(primary_key)]
     pub id: i64,
@@ -36,7 +36,8 @@ pub struct User {
         upgrade_with = "name_from_email",
         renamed_from = "display_name",
         renamed_at = 4,
-        old_name_until = 5
+        old_name_until = 5,
+        sunset = "2027-06-30"
     )]
     pub name: String,
     /// A version-1 client does not send it: now, as the column's default says.

@@ -362,3 +362,25 @@ async fn each_table_serves_the_versions_it_has() {
         })
     );
 }
+
+#[tokio::test]
+async fn each_version_serves_its_schema() {
+    let server = seeded("openapi").await;
+    let user = |doc: &Value| doc["components"]["schemas"]["User"].clone();
+    let v4 = server.get("/v4/openapi.json").await.json(200);
+    assert_eq!(v4["info"]["version"], "4");
+    let props = &user(&v4)["properties"];
+    assert!(props.get("name").is_some(), "{v4:#}");
+    assert_eq!(props["display_name"]["deprecated"], true, "{v4:#}");
+    let v5 = server.get_with("/openapi.json", "5").await.json(200);
+    assert!(
+        user(&v5)["properties"].get("display_name").is_none(),
+        "{v5:#}"
+    );
+    assert_eq!(user(&v5)["required"].as_array().unwrap().len(), 4, "{v5:#}");
+    let v1 = server.get("/v1/openapi.json").await.json(200);
+    let v1_user = user(&v1);
+    let mut names: Vec<&String> = v1_user["properties"].as_object().unwrap().keys().collect();
+    names.sort();
+    assert_eq!(names, ["email", "id"]);
+}

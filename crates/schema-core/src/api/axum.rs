@@ -20,20 +20,103 @@
 //! malformed version (with `"supported_versions"`) and for malformed JSON, 415 without a
 //! JSON content type, 422 for JSON of the wrong shape, 404 for a table that does not exist
 //! yet at the requested version and for an unknown path, 405 for a method a path does not
-//! take.
+//! take; a version past its sunset is a 400 too, that lists the versions still served.
+//!
+//! [`versioned_router_with`] takes [`ApiOptions`]: the deprecation policy (a
+//! [`Lifecycle`]: deprecated versions, sunsets, documentation link) and how to name a
+//! client. Every response of a deprecated version, and every response that carries a
+//! renamed field's old name inside its window, has `Deprecation`, `Sunset` and `Link`
+//! headers; every [`VersionedJson`] response and every request that sends an old name is
+//! counted in the options' [`Usage`], whose report [`ApiOptions::deprecations`] gives.
 
 use std::ops::RangeInclusive;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::deprecation::{Date, DeprecationReport, FieldUse, Lifecycle, Usage};
 use super::serde::DeserializeVersion;
 use super::{LEGACY_PREFIX, VERSION_HEADER, VersionError, negotiate};
-use crate::runtime::{AnyVersion, FromLatest, IntoLatest, NotInVersion, Versioned};
+use crate::runtime::{AnyVersion, FromLatest, IntoLatest, NotInVersion, RenamedField, Versioned};
+
+/// Names the client of a request, for the usage counters: an API key id, a header, the
+/// peer address. `None` counts the request under `anonymous`.
+pub type ClientId = dyn Fn(&Parts) -> Option<String> + Send + Sync;
+
+/// The deprecation policy and the usage telemetry of a [`versioned_router_with`].
+#[derive(Clone)]
+pub struct ApiOptions {
+    lifecycle: Arc<Lifecycle>,
+    usage: Arc<Usage>,
+    client: Arc<ClientId>,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        ApiOptions {
+            lifecycle: Arc::new(Lifecycle::new()),
+            usage: Arc::new(Usage::default()),
+            client: Arc::new(|_| None),
+        }
+    }
+}
+
+impl std::fmt::Debug for ApiOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiOptions")
+            .field("lifecycle", &self.lifecycle)
+            .field("usage", &self.usage)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiOptions {
+    /// No deprecated version; usage over 24 hours; every client `anonymous`.
+    pub fn new() -> Self {
+        ApiOptions::default()
+    }
+
+    /// The deprecated versions, their sunsets and the documentation link.
+    pub fn lifecycle(mut self, lifecycle: Lifecycle) -> Self {
+        self.lifecycle = Arc::new(lifecycle);
+        self
+    }
+
+    /// Where the usage is counted (to share it, or to set its window).
+    pub fn usage(mut self, usage: Arc<Usage>) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// How a request names its client.
+    pub fn client_id(
+        mut self,
+        client: impl Fn(&Parts) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.client = Arc::new(client);
+        self
+    }
+
+    /// The client is the value of request header `name` (an API key id, say).
+    pub fn client_header(self, name: &'static str) -> Self {
+        self.client_id(move |parts| {
+            let value = parts.headers.get(name)?.to_str().ok()?;
+            Some(value.to_owned())
+        })
+    }
+
+    /// Who used which version and deprecated field, within the usage window.
+    pub fn deprecations(&self) -> DeprecationReport {
+        self.usage.report(&self.lifecycle, SystemTime::now())
+    }
+}
 
 /// The versions a route serves, set by [`versioned_router`] on every route.
 #[derive(Debug, Clone)]
@@ -41,6 +124,19 @@ struct Route {
     /// The version named by the path prefix; `None` under the root (header or default).
     fixed: Option<u32>,
     supported: RangeInclusive<u32>,
+    options: ApiOptions,
+}
+
+/// The client of a request, as [`ApiOptions::client_id`] names it.
+#[derive(Debug, Clone)]
+struct Client(Arc<str>);
+
+/// What a [`VersionedJson`] response served, for the deprecation layer.
+#[derive(Debug, Clone)]
+struct Served {
+    table: &'static str,
+    type_version: u32,
+    renamed: &'static [RenamedField],
 }
 
 /// `api` served under `/v{N}` for each supported version, under `/api` as version 1, and at
@@ -49,6 +145,20 @@ struct Route {
 /// (`/v9/...`); a known path with another method is a JSON 405. `api` should not have a
 /// fallback of its own.
 pub fn versioned_router<S>(api: Router<S>, supported: RangeInclusive<u32>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    versioned_router_with(api, supported, ApiOptions::default())
+}
+
+/// [`versioned_router`] with a deprecation policy and usage telemetry: a version past its
+/// sunset is a 400 listing the versions still served; responses of deprecated versions and
+/// of renamed fields inside their window carry `Deprecation`, `Sunset` and `Link`.
+pub fn versioned_router_with<S>(
+    api: Router<S>,
+    supported: RangeInclusive<u32>,
+    options: ApiOptions,
+) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
@@ -63,10 +173,13 @@ where
         )
     });
     let with = |fixed: Option<u32>| {
-        api.clone().layer(axum::Extension(Route {
-            fixed,
-            supported: supported.clone(),
-        }))
+        api.clone()
+            .layer(axum::middleware::from_fn(deprecation_layer))
+            .layer(axum::Extension(Route {
+                fixed,
+                supported: supported.clone(),
+                options: options.clone(),
+            }))
     };
     let mut router = Router::new();
     for v in supported.clone() {
@@ -76,12 +189,17 @@ where
         router = router.nest(LEGACY_PREFIX, with(Some(1)));
     }
     let fallback_supported = supported.clone();
+    let lifecycle = options.lifecycle.clone();
     router.merge(with(None)).fallback(move |request: Request| {
         let supported = fallback_supported.clone();
+        let lifecycle = lifecycle.clone();
         async move {
             let path = request.uri().path();
-            match negotiate(path, version_headers(request.headers()), supported) {
-                Err(e) => ApiError::from(e),
+            match negotiate(path, version_headers(request.headers()), supported.clone()) {
+                Err(e) => ApiError {
+                    supported_versions: Some(lifecycle.served(supported, SystemTime::now())),
+                    ..ApiError::from(e)
+                },
                 Ok(_) => ApiError::new(
                     StatusCode::NOT_FOUND,
                     format!("no route for {} {path}", request.method()),
@@ -89,6 +207,63 @@ where
             }
         }
     })
+}
+
+/// Refuses a version past its sunset; names the client; after the handler, counts what a
+/// [`VersionedJson`] served and adds the deprecation headers.
+async fn deprecation_layer(request: Request, next: Next) -> Response {
+    let Some(route) = request.extensions().get::<Route>().cloned() else {
+        return next.run(request).await;
+    };
+    let version = match route.fixed {
+        Some(v) => v,
+        None => match negotiate(
+            request.uri().path(),
+            version_headers(request.headers()),
+            route.supported.clone(),
+        ) {
+            Ok(n) => n.version,
+            // The handler's extractor answers it.
+            Err(_) => return next.run(request).await,
+        },
+    };
+    let options = &route.options;
+    let now = SystemTime::now();
+    if let Some(sunset) = options.lifecycle.retired(version, now) {
+        let served = options.lifecycle.served(route.supported.clone(), now);
+        return ApiError::retired(version, sunset, served).into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let client: Arc<str> = (options.client)(&parts)
+        .unwrap_or_else(|| "anonymous".to_owned())
+        .into();
+    let mut request = Request::from_parts(parts, body);
+    request.extensions_mut().insert(Client(client.clone()));
+    let mut response = next.run(request).await;
+    let served = response.extensions_mut().remove::<Served>();
+    if let Some(s) = &served {
+        let deprecated = options.lifecycle.status(version).is_some();
+        let usage = &options.usage;
+        usage.record_request(s.table, version, &client, deprecated, now);
+        for field in s.renamed.iter().filter(|r| r.in_window_at(s.type_version)) {
+            usage.record_field(s.table, version, field, FieldUse::Served, &client, now);
+        }
+    }
+    let headers = options.lifecycle.headers(
+        version,
+        served.as_ref().map(|s| s.type_version),
+        served.as_ref().map_or(&[], |s| s.renamed),
+    );
+    insert_headers(response.headers_mut(), headers);
+    response
+}
+
+fn insert_headers(map: &mut HeaderMap, headers: Vec<(&'static str, String)>) {
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::try_from(value) {
+            map.insert(HeaderName::from_static(name), value);
+        }
+    }
 }
 
 fn version_headers(headers: &HeaderMap) -> impl Iterator<Item = (&str, &[u8])> {
@@ -155,9 +330,15 @@ where
             Ok(any) => any,
             Err(e) => return ApiError::from(e).into_response(),
         };
+        let served = Served {
+            table: T::TABLE,
+            type_version: any.version(),
+            renamed: <T::Any as AnyVersion>::RENAMED,
+        };
         match serde_json::to_vec(&any) {
             Ok(body) => (
                 [(header::CONTENT_TYPE, "application/json")],
+                axum::Extension(served),
                 axum::body::Bytes::from(body),
             )
                 .into_response(),
@@ -181,7 +362,12 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         let (mut parts, body) = request.into_parts();
         let version = ApiVersion::from_request_parts(&mut parts, state).await?;
-        <T::Any as AnyVersion>::type_version(version.0)?;
+        let type_version = <T::Any as AnyVersion>::type_version(version.0)?;
+        let usage = parts
+            .extensions
+            .get::<Route>()
+            .map(|r| r.options.usage.clone());
+        let client = parts.extensions.get::<Client>().cloned();
         if !json_content_type(&parts.headers) {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -205,11 +391,26 @@ where
                     format!("invalid JSON body for API version {}: {e}", version.0),
                 )
             })?;
+        if let (Some(usage), Some(Client(client))) = (usage, client) {
+            let read = <T::Any as AnyVersion>::RENAMED
+                .iter()
+                .filter(|r| r.old_name_read_at(type_version));
+            let now = SystemTime::now();
+            for field in read.filter(|r| has_key(&bytes, r.old_name)) {
+                usage.record_field(T::TABLE, version.0, field, FieldUse::Sent, &client, now);
+            }
+        }
         Ok(VersionedJson {
             version,
             value: any.into_latest(),
         })
     }
+}
+
+/// The JSON object `body` has the top-level key `key`.
+fn has_key(body: &[u8], key: &str) -> bool {
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+        .is_ok_and(|map| map.contains_key(key))
 }
 
 /// `application/json`, or `application/...+json`, with parameters allowed.
@@ -243,6 +444,21 @@ impl ApiError {
             status,
             message: message.into(),
             supported_versions: None,
+        }
+    }
+}
+
+impl ApiError {
+    /// API version `version`, past its `sunset`: a 400 listing the versions still `served`.
+    pub fn retired(version: u32, sunset: Date, served: Vec<u32>) -> Self {
+        let list: Vec<String> = served.iter().map(u32::to_string).collect();
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: format!(
+                "API version {version} reached its sunset on {sunset} and is no longer served; supported versions: {}",
+                list.join(", ")
+            ),
+            supported_versions: Some(served),
         }
     }
 }

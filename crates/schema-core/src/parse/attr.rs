@@ -68,6 +68,8 @@ pub struct RawField {
     pub upgrade_with: Option<syn::LitStr>,
     pub downgrade_with: Option<syn::LitStr>,
     pub old_name_until: Option<Sp<u32>>,
+    /// `sunset = "YYYY-MM-DD"`: the day the old name of a renamed field goes away.
+    pub sunset: Option<Sp<String>>,
     /// A type change: the first version with the field's own type, the type before it (Rust
     /// and/or SQL) and the conversions both ways.
     pub retyped_at: Option<Sp<u32>>,
@@ -318,6 +320,7 @@ pub fn parse(
                     UPGRADE_WITH => f.upgrade_with = lit_str(COL, key, value, errors),
                     DOWNGRADE_WITH => f.downgrade_with = lit_str(COL, key, value, errors),
                     OLD_NAME_UNTIL => f.old_name_until = version(COL, key, value, errors),
+                    SUNSET => f.sunset = string(COL, key, value, errors),
                     RETYPED_AT => f.retyped_at = version(COL, key, value, errors),
                     OLD_TYPE => f.old_type = lit_str(COL, key, value, errors),
                     OLD_SQL_TYPE => f.old_sql_type = string(COL, key, value, errors),

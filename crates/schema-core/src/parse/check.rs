@@ -337,6 +337,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
                 upgrade_with: rust.upgrade_with,
                 downgrade_with: rust.downgrade_with,
                 old_name_until: rust.old_name_until,
+                sunset: rust.sunset,
                 old_type: match (&f.optional_at, &f.required_at, unwrap_option(&field.ty)) {
                     // `Option<T>` from `optional_at`, `T` before it.
                     (Some(_), None, (true, inner)) => Some(inner.clone()),
@@ -1037,9 +1038,11 @@ struct RustKeys {
     upgrade_with: Option<syn::Expr>,
     downgrade_with: Option<syn::Expr>,
     old_name_until: Option<u32>,
+    sunset: Option<String>,
 }
 
-/// `upgrade_with`, `downgrade_with` and `old_name_until` against the field's history.
+/// `upgrade_with`, `downgrade_with`, `old_name_until` and `sunset` against the field's
+/// history.
 fn check_rust_keys(
     f: &RawField,
     history: &FieldHistory,
@@ -1123,10 +1126,30 @@ fn check_rust_keys(
         }
         Some(_) => check_version_bound(symbol::OLD_NAME_UNTIL, until, errors).then_some(until.value),
     });
+    let sunset = f.sunset.as_ref().and_then(|sunset| {
+        if f.old_name_until.is_none() {
+            errors.push(
+                sunset.span,
+                "`sunset` needs `old_name_until = N`: it dates the end of the window in which the API still speaks the old name",
+            );
+            return None;
+        }
+        match sunset.value.parse::<crate::api::deprecation::Date>() {
+            Ok(date) => Some(date.to_string()),
+            Err(e) => {
+                errors.push(
+                    sunset.span,
+                    format!("sunset = \"{}\" is not a date: {e}", sunset.value),
+                );
+                None
+            }
+        }
+    });
     RustKeys {
         upgrade_with,
         downgrade_with,
         old_name_until,
+        sunset,
     }
 }
 

@@ -299,7 +299,9 @@ impl<'a> Types<'a> {
         // The serde derives that the rename phases replace with their own impls.
         let replaced = wire::replaced_derives(self, v);
         // With no serde derive left, `#[serde]` is no attribute there: the twin has them.
+        // A `JsonSchema` derive reads them too, and takes them as its own.
         let no_serde_left = !replaced.is_empty()
+            && self.derive("JsonSchema").is_none()
             && ["Serialize", "Deserialize"]
                 .iter()
                 .all(|d| self.derive(d).is_none() || replaced.contains(d));
@@ -629,6 +631,7 @@ impl<'a> Types<'a> {
             .map(|(v, var)| (Literal::u32_unsuffixed(*v), var))
             .unzip();
         let latest_variant = variants.last().expect("at least one version");
+        let renamed = wire::renamed_const(self);
         quote! {
             #[doc = #doc]
             #derive
@@ -647,6 +650,7 @@ impl<'a> Types<'a> {
 
             impl ::schema_core::AnyVersion for #any {
                 type Latest = #latest_ty;
+                #renamed
 
                 fn version(&self) -> u32 {
                     match self {

@@ -61,6 +61,8 @@ pub struct ParsedField {
     pub downgrade_with: Option<syn::Expr>,
     /// `old_name_until`: the first version whose API no longer knows the old name.
     pub old_name_until: Option<u32>,
+    /// `sunset`: the day the old name goes away, `YYYY-MM-DD` (checked).
+    pub sunset: Option<String>,
     /// `old_type`: the field's Rust type in the versions before `retyped_at`.
     pub old_type: Option<syn::Type>,
 }

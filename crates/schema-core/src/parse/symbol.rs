@@ -24,6 +24,7 @@ pub const CHECK: &str = "check";
 pub const UPGRADE_WITH: &str = "upgrade_with";
 pub const DOWNGRADE_WITH: &str = "downgrade_with";
 pub const OLD_NAME_UNTIL: &str = "old_name_until";
+pub const SUNSET: &str = "sunset";
 pub const RETYPED_AT: &str = "retyped_at";
 pub const OLD_TYPE: &str = "old_type";
 pub const OLD_SQL_TYPE: &str = "old_sql_type";
@@ -52,6 +53,7 @@ pub const FIELD_KEYS: &[&str] = &[
     UPGRADE_WITH,
     DOWNGRADE_WITH,
     OLD_NAME_UNTIL,
+    SUNSET,
     RETYPED_AT,
     OLD_TYPE,
     OLD_SQL_TYPE,

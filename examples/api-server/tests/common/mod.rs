@@ -1,10 +1,14 @@
 //! A fresh database with the example's tables, and the server on a free loopback port.
 
+// Each test binary uses part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use reqwest::{Method, StatusCode};
+use schema_core::api::axum::ApiOptions;
 use serde_json::Value;
 
 /// A database created for one test from `examples/service/sql`, dropped afterwards.
@@ -115,15 +119,22 @@ pub struct Server {
 }
 
 impl Server {
+    /// The server with the example's deprecation policy.
     pub async fn start(label: &str) -> Server {
+        let options = example_api_server::options(example_api_server::lifecycle());
+        Server::start_with(label, options).await
+    }
+
+    /// The server with `options`, served with each connection's address.
+    pub async fn start_with(label: &str, options: ApiOptions) -> Server {
         let db = TestDb::new(label);
         let pg = example_api_server::connect(&db.config()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let app = example_api_server::app_with(pg, options)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, example_api_server::app(pg))
-                .await
-                .unwrap();
+            axum::serve(listener, app).await.unwrap();
         });
         Server {
             base: format!("http://{addr}"),
@@ -131,6 +142,26 @@ impl Server {
             client: reqwest::Client::new(),
             task,
         }
+    }
+
+    /// Sends `method path` with `headers` and, when given, a JSON body.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.to_string());
+        }
+        Response::read(request.send().await.unwrap()).await
     }
 
     /// Sends a request; `body` is sent as it is, with `Content-Type: application/json`
@@ -152,18 +183,7 @@ impl Server {
                 .header("Content-Type", content_type)
                 .body(body.to_owned());
         }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let text = response.text().await.unwrap();
-        Response {
-            status,
-            content_type,
-            text,
-        }
+        Response::read(request.send().await.unwrap()).await
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -198,10 +218,31 @@ impl Drop for Server {
 pub struct Response {
     pub status: StatusCode,
     pub content_type: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub text: String,
 }
 
 impl Response {
+    async fn read(response: reqwest::Response) -> Response {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = response.text().await.unwrap();
+        Response {
+            status,
+            content_type,
+            headers,
+            text,
+        }
+    }
+
+    /// The value of header `name`, if there is one.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
     /// The JSON body, after checking the status and that the body is JSON.
     pub fn json(&self, status: u16) -> Value {
         assert_eq!(self.status.as_u16(), status, "{self:?}");

@@ -49,7 +49,37 @@ pub(super) fn expand(types: &Types) -> TokenStream {
     for v in types.history().versions() {
         out.extend(phase_impls(types, v));
     }
+    if types.derive("JsonSchema").is_some() {
+        out.extend(version_schema(types));
+    }
     out
+}
+
+/// `VersionSchema for UserAny`: each version's JSON Schema, with the old name of a renamed
+/// field beside the new one in the versions that read it.
+fn version_schema(types: &Types) -> TokenStream {
+    let any = types.any_name();
+    let (older, numbers) = older_versions(types);
+    let tys = older.iter().map(|v| types.type_name(*v));
+    let latest_ty = types.type_name(types.latest());
+    quote! {
+        impl ::schema_core::api::schema::VersionSchema for #any {
+            fn json_schema(
+                api: u32,
+            ) -> ::core::result::Result<::schema_core::api::schema::Schema, ::schema_core::NotInVersion> {
+                let version = <Self as ::schema_core::AnyVersion>::type_version(api)?;
+                let schema = match version {
+                    #(#numbers => ::schema_core::api::schema::root_schema::<#tys>(),)*
+                    _ => ::schema_core::api::schema::root_schema::<#latest_ty>(),
+                };
+                ::core::result::Result::Ok(::schema_core::api::schema::with_renames(
+                    schema,
+                    <Self as ::schema_core::AnyVersion>::RENAMED,
+                    version,
+                ))
+            }
+        }
+    }
 }
 
 /// The serde derives of version `v` that its rename phases replace.
@@ -185,6 +215,49 @@ fn phase(types: &Types, field: &ParsedField, v: u32) -> Option<Phase> {
     })
 }
 
+/// `const RENAMED` of `AnyVersion for UserAny`: each renamed field under the names serde
+/// writes, for the deprecation headers and usage counters; nothing without renames.
+pub(super) fn renamed_const(types: &Types) -> TokenStream {
+    let renamed: Vec<TokenStream> = types
+        .parsed
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let history = types.field_history(field);
+            let (old, at) = history.renamed_from.as_ref()?;
+            let attrs = &field.field.attrs;
+            let (new, old) = (
+                wire_name(types, &history.column, attrs),
+                wire_name(types, old, attrs),
+            );
+            if new == old {
+                return None;
+            }
+            let option = |value: Option<TokenStream>| match value {
+                Some(v) => quote!(::core::option::Option::Some(#v)),
+                None => quote!(::core::option::Option::None),
+            };
+            let until = option(field.old_name_until.map(|u| quote!(#u)));
+            let sunset = option(field.sunset.as_ref().map(|s| quote!(#s)));
+            Some(quote! {
+                ::schema_core::RenamedField {
+                    name: #new,
+                    old_name: #old,
+                    renamed_at: #at,
+                    old_name_until: #until,
+                    sunset: #sunset,
+                }
+            })
+        })
+        .collect();
+    if renamed.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const RENAMED: &'static [::schema_core::RenamedField] = &[#(#renamed),*];
+    }
+}
+
 /// `Serialize for UserAny`: the value as the version it holds.
 fn any_serialize(types: &Types) -> TokenStream {
     let serde = support();
@@ -208,11 +281,8 @@ fn any_serialize(types: &Types) -> TokenStream {
     }
 }
 
-/// `DeserializeVersion for UserAny`: the input read as the version that serves an API
-/// version.
-fn any_deserialize(types: &Types) -> TokenStream {
-    let serde = support();
-    let any = types.any_name();
+/// The versions before the latest, and each as a literal for a `match` arm.
+fn older_versions(types: &Types) -> (Vec<u32>, Vec<proc_macro2::Literal>) {
     let latest = types.latest();
     let older: Vec<u32> = types
         .history()
@@ -221,7 +291,18 @@ fn any_deserialize(types: &Types) -> TokenStream {
         .collect();
     let numbers = older
         .iter()
-        .map(|v| proc_macro2::Literal::u32_unsuffixed(*v));
+        .map(|v| proc_macro2::Literal::u32_unsuffixed(*v))
+        .collect();
+    (older, numbers)
+}
+
+/// `DeserializeVersion for UserAny`: the input read as the version that serves an API
+/// version.
+fn any_deserialize(types: &Types) -> TokenStream {
+    let serde = support();
+    let any = types.any_name();
+    let latest = types.latest();
+    let (older, numbers) = older_versions(types);
     let variants = older.iter().map(|v| format_ident!("V{v}"));
     let tys = older.iter().map(|v| types.type_name(*v));
     let latest_variant = format_ident!("V{latest}");
