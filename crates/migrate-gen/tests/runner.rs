@@ -924,3 +924,46 @@ fn no_output_shows_a_password() {
         }
     }
 }
+
+/// A tracking table that another role created first (to mark a migration as applied, so that
+/// it never runs) is refused, naming its owner, before any file runs; one owned by a role the
+/// migrating role is a member of is accepted.
+#[test]
+fn a_tracking_table_owned_by_another_role_is_refused() {
+    let (_tmp, dir) = generate(PEOPLE, &[]);
+    let db = Db::new();
+    let role = format!("{}_forger", db.name);
+    let mut client = db.client();
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {role} NOLOGIN; GRANT CREATE ON DATABASE {db} TO {role};
+             SET ROLE {role};
+             CREATE SCHEMA migrate_gen;
+             CREATE TABLE migrate_gen.applied (number integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, phase text NOT NULL, release integer NOT NULL, started_at timestamptz NOT NULL, finished_at timestamptz, duration_ms bigint);
+             RESET ROLE",
+            db = db.name
+        ))
+        .unwrap();
+    let run = failed(apply(&db, &dir, &[]));
+    let refused = run.stderr.contains(&format!(
+        "the tracking schema migrate_gen belongs to {role}, not to the migrating role postgres"
+    ));
+    let tables: i64 = db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'people'");
+    // Owned by a role the migrating role belongs to: accepted.
+    client
+        .batch_execute(&format!(
+            "ALTER SCHEMA migrate_gen OWNER TO {role}; ALTER TABLE migrate_gen.applied OWNER TO {role}; GRANT {role} TO postgres"
+        ))
+        .unwrap();
+    let accepted = apply(&db, &dir, &[]);
+    drop(client);
+    let db_name = db.name.clone();
+    drop(db);
+    if let Ok(mut admin) = postgres::Client::connect(ADMIN, postgres::NoTls) {
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"));
+        let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
+    }
+    assert!(refused, "{run}");
+    assert_eq!(tables, 0, "nothing ran");
+    ok(accepted);
+}

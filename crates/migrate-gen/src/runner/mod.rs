@@ -135,7 +135,37 @@ pub(crate) fn setup(client: &mut Client) -> Result<(), Error> {
     if !tracking_exists(client)? {
         client.batch_execute(SETUP).map_err(db)?;
     }
-    Ok(())
+    check_tracking_owner(client)
+}
+
+/// The tracking schema and table decide which files run: another role that created them first
+/// could mark a migration as applied so that it never runs, or edit the records. They must
+/// belong to the migrating role or to a role it is a member of (a superuser counts as a member
+/// of no role here).
+fn check_tracking_owner(client: &mut Client) -> Result<(), Error> {
+    let rows = client
+        .query(
+            "WITH RECURSIVE mine AS (
+               SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user
+               UNION SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN mine ON m.member = mine.oid
+             )
+             SELECT what, pg_catalog.pg_get_userbyid(owner)::text, current_user::text FROM (
+               SELECT 'schema migrate_gen' AS what, nspowner AS owner FROM pg_catalog.pg_namespace WHERE nspname = 'migrate_gen'
+               UNION ALL
+               SELECT 'table migrate_gen.applied', relowner FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass('migrate_gen.applied')
+             ) o WHERE owner NOT IN (SELECT oid FROM mine)",
+            &[],
+        )
+        .map_err(db)?;
+    match rows.first() {
+        None => Ok(()),
+        Some(row) => {
+            let (what, owner, me): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+            Err(Error::msg(format!(
+                "the tracking {what} belongs to {owner}, not to the migrating role {me} or a role it is a member of: another role may have created it to mark migrations as applied; check its records, then drop it or give it to the migrating role (ALTER SCHEMA migrate_gen OWNER TO {me}; ALTER TABLE migrate_gen.applied OWNER TO {me}); nothing was run"
+            )))
+        }
+    }
 }
 
 fn tracking_exists(client: &mut Client) -> Result<bool, Error> {
