@@ -2,7 +2,7 @@
 //! then adds the `NOT VALID` helper checks of the NOT NULL columns it filled.
 
 use super::add_column::not_null_helper;
-use super::{Ctx, Fill, Impact, Part, Phase, PlannedFile, Risk, Sql};
+use super::{Ctx, Fill, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 
 pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
@@ -68,7 +68,7 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
         ),
         parts,
         impact: Impact {
-            lock: "ROW EXCLUSIVE; row locks one batch at a time",
+            lock: Lock::RowBatches,
             rewrites: false,
             scans: true,
             risk: Risk::Medium,

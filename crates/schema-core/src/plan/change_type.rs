@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use super::add_column::not_null;
 use super::rebuild;
 use super::{
-    Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages, constraint, index,
+    Ctx, Fill, Fragment, Impact, Lock, Phase, PlannedFile, Risk, Sql, Stages, constraint, index,
 };
 use crate::model::{Column, ForeignKey, Index};
 use crate::names;
@@ -465,7 +465,7 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
         )),
         parts: Vec::new(),
         impact: Impact {
-            lock: "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)",
+            lock: Lock::CatalogOnly,
             rewrites: false,
             scans: false,
             risk: Risk::Medium,

@@ -1,7 +1,7 @@
 //! A new table: `CREATE TABLE IF NOT EXISTS` with all its constraints, in one transaction.
 //! Its plain indexes are built in the same transaction: the table is new and empty.
 
-use super::{Ctx, Impact, Phase, PlannedFile, Risk, Sql};
+use super::{Ctx, Impact, Lock, Phase, PlannedFile, Risk, Sql};
 use crate::model::TableModel;
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
@@ -83,9 +83,9 @@ pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
         parts: Vec::new(),
         impact: Impact {
             lock: if references.is_empty() {
-                "none on existing tables"
+                Lock::NewTable
             } else {
-                "SHARE ROW EXCLUSIVE, brief, on the referenced tables"
+                Lock::NewTableWithReferences
             },
             rewrites: false,
             scans: false,

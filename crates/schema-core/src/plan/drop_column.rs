@@ -14,7 +14,7 @@
 //!   and names the rows to fix.
 
 use super::rebuild::{self, RERUNNABLE};
-use super::{Ctx, Fill, Impact, Phase, PlannedFile, Risk, Sql, Stages};
+use super::{Ctx, Fill, Impact, Lock, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::{Column, TableModel};
 use crate::names;
 use crate::sql::raw::{self, Verify};
@@ -192,7 +192,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         )),
         parts: Vec::new(),
         impact: Impact {
-            lock: "ACCESS SHARE while copying in batches (reads and writes continue); ACCESS EXCLUSIVE, brief, to drop",
+            lock: Lock::CopyThenDrop,
             rewrites: false,
             scans: true,
             risk: Risk::Medium,

@@ -11,7 +11,7 @@
 
 use super::add_column::not_null_helper;
 use super::rebuild::RERUNNABLE;
-use super::{Ctx, Fill, Impact, Part, Phase, PlannedFile, Risk, Sql, Stages};
+use super::{Ctx, Fill, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::Column;
 use crate::sql::raw::{self, Verify};
 
@@ -130,7 +130,7 @@ pub(super) fn relax_file(ctx: &Ctx, col: &Column, relax: Relax) -> PlannedFile {
         rollback_verify,
         rollback_note: Some(note),
         impact: Impact {
-            lock: "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)",
+            lock: Lock::CatalogOnly,
             rewrites: false,
             scans: false,
             risk: Risk::Low,

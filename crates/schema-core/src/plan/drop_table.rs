@@ -21,7 +21,7 @@
 //! foreign keys has a rollback that runs statement by statement, each one safe to run again,
 //! and the sqlx layout runs it as two migrations.
 
-use super::{Impact, Part, Phase, PlanOptions, PlannedFile, Risk, Sql, Step, rebuild};
+use super::{Impact, Lock, Part, Phase, PlanOptions, PlannedFile, Risk, Sql, Step, rebuild};
 use crate::model::TableModel;
 use crate::names;
 use crate::sql::raw::{self, ARCHIVE_SCHEMA, Verify};
@@ -239,9 +239,9 @@ pub fn plan(from: &TableModel, opts: &PlanOptions) -> Step {
         )),
         impact: Impact {
             lock: if in_one {
-                "ACCESS EXCLUSIVE, brief, on the table (catalog only, waits at most lock_timeout)"
+                Lock::MoveTable
             } else {
-                "ACCESS EXCLUSIVE, brief, on the table; a brief lock on the tables it references, to drop its foreign keys (catalog only, waits at most lock_timeout)"
+                Lock::MoveTableWithReferences
             },
             rewrites: false,
             scans: false,

@@ -3,7 +3,7 @@
 //! A unique constraint is a unique index built concurrently, then attached with
 //! `ADD CONSTRAINT ... UNIQUE USING INDEX` (a brief lock, no scan).
 
-use super::{Ctx, Impact, Part, Phase, PlannedFile, Risk, Sql};
+use super::{Ctx, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
 use crate::model::Index;
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
@@ -32,7 +32,7 @@ pub(super) fn plan_index(ctx: &Ctx, idx: &Index) -> PlannedFile {
         // The leftover check, then the build alone (undone by the concurrent drop).
         parts: vec![Part::new(0..1, 0..0, false, false), Part::new(1..2, 0..1, true, true)],
         impact: Impact {
-            lock: "SHARE UPDATE EXCLUSIVE (reads and writes continue)",
+            lock: Lock::ConcurrentBuild,
             rewrites: false,
             scans: true,
             risk: Risk::Low,
@@ -100,7 +100,7 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
             Part::new(2..3, 0..1, false, false),
         ],
         impact: Impact {
-            lock: "SHARE UPDATE EXCLUSIVE while building (reads and writes continue); ACCESS EXCLUSIVE, brief, to attach",
+            lock: Lock::ConcurrentBuildThenAttach,
             rewrites: false,
             scans: true,
             risk: Risk::Medium,

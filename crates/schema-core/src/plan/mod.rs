@@ -160,10 +160,105 @@ pub struct Fragment {
     pub rollback_verify: Vec<Verify>,
 }
 
+/// PostgreSQL's table lock modes that migrations take, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LockMode {
+    /// Nothing on tables that exist (a new table).
+    None,
+    AccessShare,
+    RowExclusive,
+    ShareUpdateExclusive,
+    ShareRowExclusive,
+    AccessExclusive,
+}
+
+/// The locks one file takes, as a kind of file: what `plan` and each file's header say, and
+/// the strongest mode it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// A new table without foreign keys.
+    NewTable,
+    /// A new table with foreign keys: a brief lock on the tables they reference.
+    NewTableWithReferences,
+    /// Catalog-only changes in one transaction.
+    CatalogOnly,
+    /// A batched fill: row locks one batch at a time.
+    RowBatches,
+    /// `CREATE INDEX CONCURRENTLY`.
+    ConcurrentBuild,
+    /// A unique index built concurrently, then attached as the constraint.
+    ConcurrentBuildThenAttach,
+    /// `VALIDATE CONSTRAINT`, then `SET NOT NULL` with no scan.
+    Validate,
+    /// A helper check added, validated, then `SET NOT NULL` with no scan.
+    AddValidateSetNotNull,
+    /// A dropped column's values copied in batches, then the column dropped.
+    CopyThenDrop,
+    /// A table moved to the archive schema.
+    MoveTable,
+    /// A table moved to the archive schema, its foreign keys dropped first.
+    MoveTableWithReferences,
+}
+
+impl Lock {
+    /// The strongest mode the file holds, however briefly.
+    pub fn strongest(self) -> LockMode {
+        match self {
+            Lock::NewTable => LockMode::None,
+            Lock::NewTableWithReferences => LockMode::ShareRowExclusive,
+            Lock::RowBatches => LockMode::RowExclusive,
+            Lock::ConcurrentBuild => LockMode::ShareUpdateExclusive,
+            Lock::CatalogOnly
+            | Lock::ConcurrentBuildThenAttach
+            | Lock::Validate
+            | Lock::AddValidateSetNotNull
+            | Lock::CopyThenDrop
+            | Lock::MoveTable
+            | Lock::MoveTableWithReferences => LockMode::AccessExclusive,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Lock::NewTable => "none on existing tables",
+            Lock::NewTableWithReferences => "SHARE ROW EXCLUSIVE, brief, on the referenced tables",
+            Lock::CatalogOnly => {
+                "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)"
+            }
+            Lock::RowBatches => "ROW EXCLUSIVE; row locks one batch at a time",
+            Lock::ConcurrentBuild => "SHARE UPDATE EXCLUSIVE (reads and writes continue)",
+            Lock::ConcurrentBuildThenAttach => {
+                "SHARE UPDATE EXCLUSIVE while building (reads and writes continue); ACCESS EXCLUSIVE, brief, to attach"
+            }
+            Lock::Validate => {
+                "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue); ACCESS EXCLUSIVE, brief, for SET NOT NULL"
+            }
+            Lock::AddValidateSetNotNull => {
+                "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue); ACCESS EXCLUSIVE, brief, to add the check and to set NOT NULL"
+            }
+            Lock::CopyThenDrop => {
+                "ACCESS SHARE while copying in batches (reads and writes continue); ACCESS EXCLUSIVE, brief, to drop"
+            }
+            Lock::MoveTable => {
+                "ACCESS EXCLUSIVE, brief, on the table (catalog only, waits at most lock_timeout)"
+            }
+            Lock::MoveTableWithReferences => {
+                "ACCESS EXCLUSIVE, brief, on the table; a brief lock on the tables it references, to drop its foreign keys (catalog only, waits at most lock_timeout)"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
 /// How a file treats the table, for `plan`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Impact {
-    pub lock: &'static str,
+    pub lock: Lock,
     pub rewrites: bool,
     pub scans: bool,
     pub risk: Risk,
@@ -343,7 +438,7 @@ pub fn plan_step(
             Some(opts.statement_timeout.clone()),
             stages.expand,
             Impact {
-                lock: "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)",
+                lock: Lock::CatalogOnly,
                 rewrites: false,
                 scans: false,
                 risk: Risk::Low,
@@ -363,11 +458,12 @@ pub fn plan_step(
             None,
             stages.validate,
             Impact {
-                lock: "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue); ACCESS EXCLUSIVE, brief, for SET NOT NULL",
+                lock: Lock::Validate,
                 rewrites: false,
                 scans: true,
                 risk: Risk::Medium,
-                why: "scans the table; fails, changing nothing, if a row breaks the constraint".into(),
+                why: "scans the table; fails, changing nothing, if a row breaks the constraint"
+                    .into(),
             },
         ));
     }
@@ -379,7 +475,7 @@ pub fn plan_step(
             Some(opts.statement_timeout.clone()),
             stages.contract,
             Impact {
-                lock: "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)",
+                lock: Lock::CatalogOnly,
                 rewrites: false,
                 scans: false,
                 risk: Risk::Low,
@@ -497,6 +593,23 @@ mod tests {
                 ("contract".into(), Phase::Contract, true),
             ]
         );
+        // The locks are data: the strongest mode of each file, weakest first.
+        let strongest: Vec<LockMode> = step
+            .files
+            .iter()
+            .map(|f| f.impact.lock.strongest())
+            .collect();
+        assert_eq!(
+            strongest,
+            [
+                LockMode::AccessExclusive,
+                LockMode::RowExclusive,
+                LockMode::ShareUpdateExclusive,
+                LockMode::AccessExclusive,
+                LockMode::AccessExclusive,
+            ]
+        );
+        assert!(LockMode::RowExclusive < LockMode::ShareUpdateExclusive);
         let validate = &step.files[3];
         assert!(
             validate

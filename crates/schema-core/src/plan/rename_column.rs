@@ -15,7 +15,7 @@
 
 use super::add_column::not_null;
 use super::rebuild::{self, RERUNNABLE};
-use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
+use super::{Ctx, Fill, Fragment, Impact, Lock, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::Column;
 use crate::names;
 use crate::sql::raw::{self, Verify};
@@ -155,7 +155,7 @@ pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
         )),
         parts: Vec::new(),
         impact: Impact {
-            lock: "ACCESS EXCLUSIVE, brief (catalog only, waits at most lock_timeout)",
+            lock: Lock::CatalogOnly,
             rewrites: false,
             scans: false,
             risk: Risk::Medium,

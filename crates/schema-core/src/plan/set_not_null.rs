@@ -15,7 +15,7 @@
 
 use super::add_column::{fill_trigger, not_null, not_null_helper};
 use super::rebuild::RERUNNABLE;
-use super::{Ctx, Fill, Fragment, Impact, Phase, PlannedFile, Risk, Sql, Stages};
+use super::{Ctx, Fill, Fragment, Impact, Lock, Phase, PlannedFile, Risk, Sql, Stages};
 use crate::model::Column;
 use crate::sql::raw::{self, Verify};
 
@@ -81,7 +81,7 @@ fn prove_in_contract(ctx: &Ctx, col: &Column) -> PlannedFile {
         rollback_verify: vec![Verify::column(schema, table, col, false)],
         rollback_note: None,
         impact: Impact {
-            lock: "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue); ACCESS EXCLUSIVE, brief, to add the check and to set NOT NULL",
+            lock: Lock::AddValidateSetNotNull,
             rewrites: false,
             scans: true,
             risk: Risk::Medium,
