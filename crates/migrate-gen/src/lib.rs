@@ -243,6 +243,10 @@ pub struct ApplyCmd {
     /// Stop after migration number N.
     #[arg(long)]
     pub to: Option<u32>,
+    /// Run contract files even while sessions tagged with an older schema version
+    /// (`Versioned::application_name`) are connected.
+    #[arg(long)]
+    pub ignore_sessions: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -301,6 +305,7 @@ fn target(db: DatabaseArgs, run: Option<RunArgs>) -> runner::Target {
         no_wait: run.no_wait,
         accept_edited: run.accept_edited,
         lock_retry_budget: run.lock_retry_budget,
+        ignore_sessions: false,
     }
 }
 
@@ -429,7 +434,9 @@ pub fn run(cli: Cli) -> Result<String, Error> {
                 PhaseArg::Contract => runner::Selection::Contract,
                 PhaseArg::All => runner::Selection::All,
             };
-            runner::apply(&target(cmd.db, Some(cmd.run)), selection, cmd.to)
+            let mut target = target(cmd.db, Some(cmd.run));
+            target.ignore_sessions = cmd.ignore_sessions;
+            runner::apply(&target, selection, cmd.to)
         }
         Some(Command::Rollback(cmd)) => runner::rollback(&target(cmd.db, Some(cmd.run)), cmd.to),
         Some(Command::Lint(cmd)) => {

@@ -967,3 +967,62 @@ fn a_tracking_table_owned_by_another_role_is_refused() {
     assert_eq!(tables, 0, "nothing ran");
     ok(accepted);
 }
+
+/// The contract gate: while a session of version 1's code (tagged by
+/// `Versioned::application_name`) is connected, the contract of version 2 is refused, naming
+/// the session, and nothing runs; a session of version 2 does not hold it back; once the old
+/// session is gone (or with `--ignore-sessions`) it runs.
+#[test]
+fn the_contract_waits_until_no_session_of_older_code_is_connected() {
+    let (_tmp, dir) = generate(PEOPLE, &[]);
+    let db = Db::new();
+    ok(apply(&db, &dir, &["--phase", "expand"]));
+    let connect = |version: u32| {
+        let mut config: postgres::Config =
+            format!("host=127.0.0.1 user=postgres dbname={}", db.name)
+                .parse()
+                .unwrap();
+        config.application_name(&schema_core::runtime::application_name(
+            "billing-api",
+            version,
+        ));
+        config.connect(postgres::NoTls).unwrap()
+    };
+    let old = connect(1);
+    let new = connect(2);
+    let run = failed(apply(&db, &dir, &["--phase", "contract"]));
+    assert!(
+        run.stderr
+            .contains("but 1 session of older code is connected: pid")
+            && run
+                .stderr
+                .contains("`billing-api (schema v1)` from 127.0.0.1")
+            && run.stderr.contains("nothing was run"),
+        "{run}"
+    );
+    assert!(!run.stderr.contains("schema v2"), "{run}");
+    let contract_applied =
+        db.count("SELECT count(*) FROM migrate_gen.applied WHERE phase = 'contract'");
+    assert_eq!(contract_applied, 0);
+    drop(old);
+    // pg_stat_activity forgets a closed session at once, but give it a moment.
+    std::thread::sleep(Duration::from_millis(200));
+    ok(apply(&db, &dir, &["--phase", "contract"]));
+    drop(new);
+
+    // With --ignore-sessions, the operator takes the responsibility.
+    let (_tmp2, dir2) = generate(PEOPLE, &[]);
+    let db2 = Db::new();
+    ok(apply(&db2, &dir2, &["--phase", "expand"]));
+    let mut config: postgres::Config = format!("host=127.0.0.1 user=postgres dbname={}", db2.name)
+        .parse()
+        .unwrap();
+    config.application_name("billing-api (schema v1)");
+    let _old = config.connect(postgres::NoTls).unwrap();
+    failed(apply(&db2, &dir2, &["--phase", "contract"]));
+    ok(apply(
+        &db2,
+        &dir2,
+        &["--phase", "contract", "--ignore-sessions"],
+    ));
+}

@@ -51,6 +51,27 @@ pub trait Versioned: Sized {
             crate::sql::raw::ident(&schema)
         )
     }
+
+    /// The `application_name` for the connections of `app` running this version's code:
+    /// `billing-api (schema v3)`. `apply` refuses to run a contract file of version K while a
+    /// session tagged with a version below K is connected: the old code's last instance must
+    /// be gone first (versions are one timeline per crate, so any of its types gives the tag).
+    fn application_name(app: &str) -> String {
+        crate::runtime::application_name(app, Self::VERSION)
+    }
+}
+
+/// `app (schema vN)`: see [`Versioned::application_name`]; parsed back by
+/// [`application_version`].
+pub fn application_name(app: &str, version: u32) -> String {
+    format!("{app} (schema v{version})")
+}
+
+/// The version in an `application_name` made by [`application_name`].
+pub fn application_version(name: &str) -> Option<u32> {
+    let rest = name.strip_suffix(')')?;
+    let at = rest.rfind(" (schema v")?;
+    rest[at + " (schema v".len()..].parse().ok()
 }
 
 /// A conversion to another version of the same struct, through every version in between:
@@ -185,3 +206,17 @@ impl fmt::Display for NotInVersion {
 }
 
 impl std::error::Error for NotInVersion {}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::{application_name, application_version};
+
+    #[test]
+    fn application_names_carry_their_version() {
+        assert_eq!(application_name("billing-api", 3), "billing-api (schema v3)");
+        assert_eq!(application_version("billing-api (schema v3)"), Some(3));
+        assert_eq!(application_version("a (b) (schema v12)"), Some(12));
+        assert_eq!(application_version("psql"), None);
+        assert_eq!(application_version("x (schema vX)"), None);
+    }
+}

@@ -56,6 +56,8 @@ pub struct Target {
     pub accept_edited: bool,
     /// How long lock timeouts are retried, in all, per file.
     pub lock_retry_budget: Duration,
+    /// Run contract files even while sessions of older code are connected.
+    pub ignore_sessions: bool,
 }
 
 /// Which files `apply` runs (SPEC section 7).
@@ -468,6 +470,50 @@ pub fn apply(target: &Target, selection: Selection, to: Option<u32>) -> Result<S
     result
 }
 
+/// The contract gate: a contract file of version K runs only once no session tagged (by
+/// `Versioned::application_name`) with a version below K is connected to the database.
+fn contract_gate(client: &mut Client, files: &[&FileEntry]) -> Result<(), Error> {
+    let Some(first) = files
+        .iter()
+        .find(|f| f.phase == schema_core::plan::Phase::Contract)
+    else {
+        return Ok(());
+    };
+    let rows = client
+        .query(
+            "SELECT pid, application_name, coalesce(host(client_addr), 'local'), backend_start::text
+             FROM pg_catalog.pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_catalog.pg_backend_pid() AND application_name LIKE '% (schema v%)'
+             ORDER BY backend_start",
+            &[],
+        )
+        .map_err(db)?;
+    let old: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            let name: String = r.get(1);
+            let version = schema_core::runtime::application_version(&name)?;
+            (version < first.version).then(|| {
+                let (pid, from, since): (i32, String, String) = (r.get(0), r.get(2), r.get(3));
+                format!("pid {pid} `{name}` from {from} since {since}")
+            })
+        })
+        .collect();
+    if old.is_empty() {
+        return Ok(());
+    }
+    Err(Error::msg(format!(
+        "{} is a contract file of version {}, but {} session{} of older code {} connected: {}; the contract would break {}. Wait until the old code is gone (or pass --ignore-sessions if these sessions do not use the table); nothing was run",
+        first.stem,
+        first.version,
+        old.len(),
+        if old.len() == 1 { "" } else { "s" },
+        if old.len() == 1 { "is" } else { "are" },
+        old.join(", "),
+        if old.len() == 1 { "it" } else { "them" },
+    )))
+}
+
 fn apply_locked(
     client: &mut Client,
     target: &Target,
@@ -485,6 +531,9 @@ fn apply_locked(
         )));
     }
     let files = select(manifest, &applied, selection, to)?;
+    if !target.ignore_sessions {
+        contract_gate(client, &files)?;
+    }
     for f in &files {
         let name = format!("{}.sql", f.stem);
         let text = read(&target.dir, &name)?;
