@@ -213,7 +213,10 @@ mod gate_tests {
 
     #[test]
     fn application_names_carry_their_version() {
-        assert_eq!(application_name("billing-api", 3), "billing-api (schema v3)");
+        assert_eq!(
+            application_name("billing-api", 3),
+            "billing-api (schema v3)"
+        );
         assert_eq!(application_version("billing-api (schema v3)"), Some(3));
         assert_eq!(application_version("a (b) (schema v12)"), Some(12));
         assert_eq!(application_version("psql"), None);
