@@ -47,16 +47,18 @@ fn plant(schema: &str, attacker: &str) -> String {
 struct Hostile {
     db: TestDb,
     attacker: String,
+    /// Drops the database and the attacker's role when the test ends.
+    _role: Role,
 }
 
 impl Hostile {
     fn new(label: &str) -> Hostile {
         let db = TestDb::new(label);
-        let attacker = format!("{}_attacker", db.name);
+        let role = Role::new(&db, "attacker");
+        let attacker = role.name.clone();
         let mut c = db.client();
         c.batch_execute(&format!(
-            "CREATE ROLE \"{attacker}\" NOLOGIN;
-             CREATE SCHEMA app;
+            "CREATE SCHEMA app;
              GRANT USAGE, CREATE ON SCHEMA public, app TO \"{attacker}\";
              SET ROLE \"{attacker}\";
              CREATE TABLE public.mg_hijack_log (what text, called_by text);
@@ -68,7 +70,11 @@ impl Hostile {
             plant("app", &attacker)
         ))
         .unwrap();
-        let hostile = Hostile { db, attacker };
+        let hostile = Hostile {
+            db,
+            attacker,
+            _role: role,
+        };
         // The plants work where the path reaches them: this test can fail.
         c.batch_execute(
             "SET search_path = app, public;
@@ -118,20 +124,6 @@ impl Hostile {
             "{how}: a planted object was called"
         );
         assert!(!self.is_superuser(&mut c), "{how}: the attacker escalated");
-    }
-}
-
-impl Drop for Hostile {
-    fn drop(&mut self) {
-        if let Ok(mut c) = Client::connect(
-            "host=127.0.0.1 user=postgres dbname=postgres",
-            postgres::NoTls,
-        ) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE); DROP ROLE IF EXISTS \"{}\"",
-                self.db.name, self.attacker
-            ));
-        }
     }
 }
 
@@ -336,10 +328,12 @@ impl Drop for Role {
             "host=127.0.0.1 user=postgres dbname=postgres",
             postgres::NoTls,
         ) {
+            // Two messages: DROP DATABASE cannot run in a multi-statement one.
             let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE); DROP ROLE IF EXISTS \"{}\"",
-                self.db, self.name
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.db
             ));
+            let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS \"{}\"", self.name));
         }
     }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use common::*;
 
 fn squawk(dir: &Path) {
-    let findings = migrate_gen::lint::lint(&[dir.to_owned()]).unwrap();
+    let findings = migrate_gen::lint::lint(&[dir.to_owned()]).unwrap().findings;
     assert!(
         findings.is_empty(),
         "squawk's rules found issues in {}:\n{}",
@@ -45,6 +45,7 @@ fn the_lint_finds_what_it_should() {
     .unwrap();
     let rules: Vec<(usize, String)> = migrate_gen::lint::lint(&[dir.path().to_owned()])
         .unwrap()
+        .findings
         .into_iter()
         .map(|f| (f.line, f.rule))
         .collect();

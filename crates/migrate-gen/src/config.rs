@@ -56,19 +56,16 @@ pub fn find(start: &Path) -> Result<Vec<Target>, Error> {
 /// `[package.metadata.migrate-gen]` of a crate outside this workspace: the crate itself, with
 /// `out`, `author` and `layout` as in a `crates` entry.
 fn package_target(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target>, Error> {
-    let mut entry = cfg.clone();
-    if let Some(table) = entry.as_table_mut() {
-        if table.contains_key("src") || table.contains_key("crates") {
-            return Err(Error::msg(format!(
-                "{}: [package.metadata.migrate-gen] describes this crate: it takes `out`, `author` and `layout`, not `src` or `crates`",
-                manifest.display()
-            )));
-        }
-        table.insert("src".into(), toml::Value::String(".".into()));
+    let bad = |what: &str| {
+        Error::msg(format!(
+            "{}: [package.metadata.migrate-gen] {what}; it describes this crate: out = \"DIR\", author = \"NAME\", layout = \"plain\" or \"sqlx\"",
+            manifest.display()
+        ))
+    };
+    if cfg.get("src").is_some() || cfg.get("crates").is_some() {
+        return Err(bad("names `src` or `crates`"));
     }
-    let mut list = toml::Table::new();
-    list.insert("crates".into(), toml::Value::Array(vec![entry]));
-    targets(root, manifest, &toml::Value::Table(list))
+    Ok(vec![target(root, ".", cfg, &bad)?])
 }
 
 fn targets(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target>, Error> {
@@ -85,22 +82,67 @@ fn targets(root: &Path, manifest: &Path, cfg: &toml::Value) -> Result<Vec<Target
     crates
         .iter()
         .map(|c| {
-            let get = |k: &str| c.get(k).and_then(|v| v.as_str());
-            let src = get("src").ok_or_else(|| bad("has a crate without `src`"))?;
-            let out = get("out").map_or_else(|| root.join(src).join("sql"), |o| root.join(o));
-            let layout = match get("layout") {
-                None | Some("plain") => crate::Layout::Plain,
-                Some("sqlx") => crate::Layout::Sqlx,
-                Some(other) => {
-                    return Err(bad(&format!("has layout = \"{other}\" (plain or sqlx)")));
-                }
-            };
-            Ok(Target {
-                src: root.join(src),
-                out,
-                author: get("author").map(str::to_owned),
-                layout,
-            })
+            let src = c
+                .get("src")
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| bad("has a crate without `src`"))?;
+            target(root, src, c, &bad)
         })
         .collect()
+}
+
+/// One crate's target: its `src` below `root`, and `out`, `author` and `layout` from `entry`.
+fn target(
+    root: &Path,
+    src: &str,
+    entry: &toml::Value,
+    bad: &dyn Fn(&str) -> Error,
+) -> Result<Target, Error> {
+    let get = |k: &str| entry.get(k).and_then(|v| v.as_str());
+    let out = get("out").map_or_else(|| root.join(src).join("sql"), |o| root.join(o));
+    let layout = match get("layout") {
+        None | Some("plain") => crate::Layout::Plain,
+        Some("sqlx") => crate::Layout::Sqlx,
+        Some(other) => return Err(bad(&format!("has layout = \"{other}\" (plain or sqlx)"))),
+    };
+    Ok(Target {
+        src: root.join(src),
+        out,
+        author: get("author").map(str::to_owned),
+        layout,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(text: &str) -> Result<Vec<Target>, Error> {
+        let dir = std::env::temp_dir().join(format!("mg_config_{}", std::process::id()));
+        let cfg: toml::Table = text.parse().unwrap();
+        package_target(&dir, &dir.join("Cargo.toml"), &toml::Value::Table(cfg))
+    }
+
+    #[test]
+    fn a_package_describes_itself() {
+        let t = package("out = \"migrations\"\nauthor = \"team\"\nlayout = \"sqlx\"").unwrap();
+        assert_eq!(t.len(), 1);
+        assert!(t[0].out.ends_with("migrations"));
+        assert_eq!(t[0].author.as_deref(), Some("team"));
+        assert_eq!(t[0].layout, crate::Layout::Sqlx);
+    }
+
+    #[test]
+    fn a_package_error_names_the_package_table() {
+        let e = package("layout = \"bogus\"").unwrap_err().to_string();
+        assert!(
+            e.contains("[package.metadata.migrate-gen] has layout = \"bogus\" (plain or sqlx)"),
+            "{e}"
+        );
+        let e = package("src = \"x\"").unwrap_err().to_string();
+        assert!(
+            e.contains("[package.metadata.migrate-gen] names `src` or `crates`"),
+            "{e}"
+        );
+    }
 }

@@ -53,7 +53,8 @@ impl std::error::Error for Error {}
     about = "Zero-downtime PostgreSQL migrations from #[versioned] Rust structs",
     long_about = "Zero-downtime PostgreSQL migrations from #[versioned] Rust structs.\n\n\
                   Without a command, generates for the crates listed in the workspace's \
-                  [workspace.metadata.migrate-gen] and says whether everything is up to date."
+                  [workspace.metadata.migrate-gen] (or for this crate, with its \
+                  [package.metadata.migrate-gen]) and says whether everything is up to date."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -440,8 +441,7 @@ pub fn run(cli: Cli) -> Result<String, Error> {
         }
         Some(Command::Rollback(cmd)) => runner::rollback(&target(cmd.db, Some(cmd.run)), cmd.to),
         Some(Command::Lint(cmd)) => {
-            let findings = lint::lint(&cmd.paths)?;
-            let files = lint::files(&cmd.paths)?.len();
+            let lint::Report { files, findings } = lint::lint(&cmd.paths)?;
             if findings.is_empty() {
                 return Ok(format!("{files} files: no findings"));
             }

@@ -132,14 +132,25 @@ pub fn lint_text(file: &Path, text: &str) -> Vec<Finding> {
     out
 }
 
+/// What `lint` found in the files it read.
+#[derive(Debug)]
+pub struct Report {
+    pub files: usize,
+    pub findings: Vec<Finding>,
+}
+
 /// Every finding in `paths`; an error when a path cannot be read.
-pub fn lint(paths: &[PathBuf]) -> Result<Vec<Finding>, Error> {
-    let mut out = Vec::new();
-    for file in files(paths)? {
-        let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
-        out.extend(lint_text(&file, &text));
+pub fn lint(paths: &[PathBuf]) -> Result<Report, Error> {
+    let files = files(paths)?;
+    let mut findings = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        findings.extend(lint_text(file, &text));
     }
-    Ok(out)
+    Ok(Report {
+        files: files.len(),
+        findings,
+    })
 }
 
 #[cfg(test)]

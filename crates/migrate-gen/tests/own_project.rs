@@ -4,13 +4,12 @@
 //! `migrate-gen` with no arguments, run in that crate, generates its migrations, and `apply`
 //! and `rollback` run them on a fresh database.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-use postgres::{Client, NoTls};
-
-const BIN: &str = env!("CARGO_BIN_EXE_migrate-gen");
-const ADMIN: &str = "host=127.0.0.1 user=postgres dbname=postgres";
+use support::{BIN, Db};
 
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -109,15 +108,8 @@ author = "notes team"
     let header = std::fs::read_to_string(root.join("migrations/001_notes_create.sql")).unwrap();
     assert!(header.contains("-- Author: notes team"), "{header}");
 
-    let name = format!("mg_own_project_{}", std::process::id());
-    let mut admin = Client::connect(ADMIN, NoTls).unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let db = Db::new();
+    let url = db.url();
     let run = |args: &[&str]| {
         ok(
             &format!("migrate-gen {args:?}"),
@@ -130,23 +122,18 @@ author = "notes team"
         )
     };
     let columns = || -> Vec<String> {
-        let mut c = Client::connect(
-            &format!("host=127.0.0.1 user=postgres dbname={name}"),
-            NoTls,
-        )
-        .unwrap();
-        c.query(
-            "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'notes' ORDER BY 1",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
+        db.client()
+            .query(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'notes' ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
     };
     run(&["apply"]);
     assert_eq!(columns(), ["body", "id", "size"]);
     run(&["rollback", "--to", "0"]);
     assert_eq!(columns(), Vec::<String>::new());
-    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }

@@ -208,7 +208,7 @@ impl fmt::Display for NotInVersion {
 impl std::error::Error for NotInVersion {}
 
 #[cfg(test)]
-mod gate_tests {
+mod tests {
     use super::{application_name, application_version};
 
     #[test]

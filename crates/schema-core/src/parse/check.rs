@@ -743,6 +743,40 @@ fn check_nullability_change(
         );
         return None;
     }
+    if change_in_range(f, key, at, since, version, table_until, errors) {
+        return None;
+    }
+    if f.retyped_at.is_some() {
+        errors.push(
+            at.span,
+            format!("a field cannot both change its type (`retyped_at`) and its nullability (`{key}`); use a new field for one of them"),
+        );
+    }
+    same_version(
+        at,
+        key,
+        &[
+            (symbol::RENAMED_AT, &f.renamed_at),
+            (symbol::DEFAULT_AT, &f.default_at),
+        ],
+        "its nullability",
+        errors,
+    );
+    Some(at.value)
+}
+
+/// A column change `key = at` (`default_at`, `optional_at`, `required_at`): above the column's
+/// first version, at most the struct's, before the table's and the column's `until`. `true`
+/// when `at` is out of range (nothing more to check).
+fn change_in_range(
+    f: &RawField,
+    key: &str,
+    at: &Sp<u32>,
+    since: &Sp<u32>,
+    version: &Sp<u32>,
+    table_until: Option<u32>,
+    errors: &mut Errors,
+) -> bool {
     if at.value <= since.value || at.value > version.value {
         errors.push(
             at.span,
@@ -751,7 +785,7 @@ fn check_nullability_change(
                 at.value, since.value, version.value
             ),
         );
-        return None;
+        return true;
     }
     after_drop(key, at, table_until, errors);
     if let Some(until) = &f.until
@@ -765,27 +799,28 @@ fn check_nullability_change(
             ),
         );
     }
-    for (other_key, other) in [
-        (symbol::RENAMED_AT, &f.renamed_at),
-        (symbol::RETYPED_AT, &f.retyped_at),
-        (symbol::DEFAULT_AT, &f.default_at),
-    ] {
-        if other.is_some() && other_key == symbol::RETYPED_AT {
-            errors.push(
-                at.span,
-                format!("a field cannot both change its type (`retyped_at`) and its nullability (`{key}`); use a new field for one of them"),
-            );
-        } else if other.as_ref().is_some_and(|o| o.value == at.value) {
+    false
+}
+
+/// `key = at` falls on the version of another change of the column: one change per version.
+fn same_version(
+    at: &Sp<u32>,
+    key: &str,
+    others: &[(&str, &Option<Sp<u32>>)],
+    what: &str,
+    errors: &mut Errors,
+) {
+    for (other_key, other) in others {
+        if other.as_ref().is_some_and(|o| o.value == at.value) {
             errors.push(
                 at.span,
                 format!(
-                    "{key} = {} is also the column's {other_key}; change its nullability in another version",
+                    "{key} = {} is also the column's {other_key}; change {what} in another version",
                     at.value
                 ),
             );
         }
     }
-    Some(at.value)
 }
 
 /// `default_at = K` and `old_default`: the default changes at K, inside the column's life, in
@@ -806,42 +841,27 @@ fn check_default_change(
         }
         return None;
     };
-    if at.value <= since.value || at.value > version.value {
-        errors.push(
-            at.span,
-            format!(
-                "default_at = {} must be above since = {} and at most version = {}",
-                at.value, since.value, version.value
-            ),
-        );
+    if change_in_range(
+        f,
+        symbol::DEFAULT_AT,
+        at,
+        since,
+        version,
+        table_until,
+        errors,
+    ) {
         return None;
     }
-    after_drop(symbol::DEFAULT_AT, at, table_until, errors);
-    if let Some(until) = &f.until
-        && at.value >= until.value
-    {
-        errors.push(
-            at.span,
-            format!(
-                "default_at = {} is not below the column's until = {}; the column is gone by then",
-                at.value, until.value
-            ),
-        );
-    }
-    for (key, other) in [
-        (symbol::RENAMED_AT, &f.renamed_at),
-        (symbol::RETYPED_AT, &f.retyped_at),
-    ] {
-        if other.as_ref().is_some_and(|o| o.value == at.value) {
-            errors.push(
-                at.span,
-                format!(
-                    "default_at = {} is also the column's {key}; change the default in another version",
-                    at.value
-                ),
-            );
-        }
-    }
+    same_version(
+        at,
+        symbol::DEFAULT_AT,
+        &[
+            (symbol::RENAMED_AT, &f.renamed_at),
+            (symbol::RETYPED_AT, &f.retyped_at),
+        ],
+        "the default",
+        errors,
+    );
     if f.default.is_none() && f.old_default.is_none() {
         errors.push(
             at.span,

@@ -269,6 +269,99 @@ mod tests {
     }
 
     #[test]
+    fn everyday_postgres_expressions_parse_and_name_only_their_columns() {
+        let mut bad = Vec::new();
+        for text in [
+            "now() AT TIME ZONE 'utc'",
+            "jsonb_build_object('a', 1)",
+            "'{}'::jsonb",
+            "ARRAY['a', 'b']",
+            "'{}'::text[]",
+            "interval '1 day' * 2",
+            "coalesce(name, '')",
+            "substring(name from 1 for 3)",
+            "EXTRACT(epoch FROM created_at)",
+            "name ILIKE '%a'",
+            "name ~* 'a'",
+            "md5(email)",
+            "lower(email) = ANY(ARRAY['a'])",
+            "data->>'name'",
+            "data #>> '{a,b}'",
+            "data @> '{\"a\": 1}'",
+            "position('@' in email)",
+            "trim(both ' ' from name)",
+            "x IS NOT DISTINCT FROM y",
+            "CASE WHEN a > 0 THEN 'p' ELSE 'n' END",
+            "E'a\\nb'",
+            "length(name) > 0 AND name !~ '^ '",
+            "date_trunc('day', created_at)",
+            "to_char(created_at, 'YYYY')",
+            "(price * 100)::numeric(12,2)",
+            "CAST(price AS bigint)",
+            "gen_random_uuid()",
+            "current_timestamp",
+            "localtimestamp",
+            "NOT deleted",
+            "a IS NULL OR b IS NOT NULL",
+            "score BETWEEN 0 AND 100",
+            "tags && ARRAY['x']",
+            "array_length(tags, 1) > 0",
+            "num_nonnulls(a, b) = 1",
+            "greatest(a, b)",
+            "nullif(name, '')",
+            "upper(left(name, 1)) || right(name, -1)",
+            "split_part(email, '@', 2) <> ''",
+            "octet_length(body) < 1048576",
+            "'2024-01-01'::date",
+            "DATE '2024-01-01'",
+            "TIMESTAMPTZ '2024-01-01 00:00+00'",
+            "B'101'",
+            "x'1F'",
+            "1e3",
+            "-1",
+            "price % 2 = 0",
+            "2 ^ 3",
+            "|/ 16",
+            "a <-> b",
+            "to_tsvector('english', body)",
+            "name COLLATE \"C\"",
+            "row(a, b) IS NOT NULL",
+            "(a, b) < (1, 2)",
+            "EXISTS (SELECT 1 FROM public.users u WHERE u.id = owner_id)",
+        ] {
+            match expression(text, "f") {
+                Err(e) => bad.push(format!("{text}: {e}")),
+                Ok(refs) => {
+                    let columns = [
+                        "created_at",
+                        "name",
+                        "email",
+                        "data",
+                        "x",
+                        "y",
+                        "a",
+                        "b",
+                        "deleted",
+                        "score",
+                        "tags",
+                        "price",
+                        "body",
+                        "owner_id",
+                    ];
+                    for c in refs
+                        .columns
+                        .iter()
+                        .filter(|c| !columns.contains(&c.as_str()))
+                    {
+                        bad.push(format!("{text}: `{c}` taken for a column"));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    #[test]
     fn columns_and_functions_are_found_outside_subqueries() {
         let refs = ok("split_part(Email, '@', 1) || \"Nick\" || (SELECT max(x) FROM t)");
         assert_eq!(refs.columns, ["email", "Nick"]);
