@@ -45,6 +45,9 @@ pub enum Change {
         column: Column,
         old: Option<String>,
     },
+    /// `until` on the struct: the table (here at its last version) is moved whole to the
+    /// archive once the old code is gone.
+    DropTable(TableModel),
 }
 
 /// A change the planner cannot make safely.

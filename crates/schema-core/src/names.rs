@@ -40,6 +40,12 @@ pub fn shadow_column(column: &str, version: u32) -> String {
     shorten(&format!("{column}__v{version}"))
 }
 
+/// The name of the helper `CHECK (col IS NOT NULL)` constraint that proves a NOT NULL before it
+/// is set without a scan.
+pub fn not_null_helper(table: &str, column: &str) -> String {
+    object_name(&[table, column], "not_null")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! The backfill file: fills existing rows in batches by primary key, one commit per batch,
 //! then adds the `NOT VALID` helper checks of the NOT NULL columns it filled.
 
-use super::add_column::not_null_helper;
 use super::{Ctx, Fill, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
+use crate::names::not_null_helper;
 use crate::sql::raw::{self, Verify};
 
 pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {

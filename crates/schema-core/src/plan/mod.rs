@@ -12,27 +12,22 @@
 //! 5. `contract` (one transaction, after the deploy): helpers the old code needed are dropped;
 //!    renames, type changes and drops have contract files of their own.
 //!
-//! A table dropped at a version (`until` on the struct) is a step of its own, with one contract
-//! file ([`drop_table`]): there is no model at that version to diff against.
+//! Each change kind is one file of [`kinds`], implementing [`kinds::ChangeKind`] with a method
+//! per stage. A table dropped at a version (`until` on the struct) is a step of its own
+//! ([`plan_drop`]), whose one change is [`Change::DropTable`]: there is no model at that
+//! version to diff against.
 
-mod add_column;
 mod backfill;
-mod change_default;
-mod change_type;
-mod constraint;
-mod create_table;
-pub mod drop_column;
-mod drop_not_null;
-pub mod drop_table;
-mod index;
+pub mod kinds;
+mod not_valid;
 pub mod order;
 mod rebuild;
-mod rename_column;
-mod set_not_null;
 #[cfg(all(test, feature = "parser"))]
 mod test_utils;
 
 use std::fmt;
+
+pub use kinds::{drop_column, drop_table};
 
 use crate::diff::{self, Change, Refusal};
 use crate::model::TableModel;
@@ -384,20 +379,6 @@ impl Ctx<'_> {
 /// the SQL layer below the planner).
 pub use crate::sql::raw::Fill;
 
-/// What each change adds to the stages of its step.
-#[derive(Default)]
-struct Stages {
-    expand: Vec<Fragment>,
-    fills: Vec<Fill>,
-    builds: Vec<PlannedFile>,
-    validate: Vec<Fragment>,
-    contract: Vec<Fragment>,
-    /// Contract files of their own (their rollback cannot share one transaction).
-    contract_files: Vec<PlannedFile>,
-    /// Type changes through a shadow column: they share the step's view and contract file.
-    shadowed: Vec<change_type::Shadowed>,
-}
-
 /// Plans the step that turns `from` into `to`.
 pub fn plan_step(
     from: Option<&TableModel>,
@@ -406,37 +387,64 @@ pub fn plan_step(
 ) -> Result<Step, Refusal> {
     let changes = diff::diff(from, to)?;
     let ctx = Ctx { from, to, opts };
-    let mut stages = Stages::default();
-    let mut files = Vec::new();
-    for change in &changes {
-        match change {
-            Change::CreateTable(model) => files.push(create_table::plan(&ctx, model)),
-            Change::AddColumn(column) => add_column::plan(&ctx, column, &mut stages),
-            Change::RenameColumn { old, new } => rename_column::plan(&ctx, old, new, &mut stages),
-            Change::DropColumn(column) => drop_column::plan(&ctx, column, &mut stages),
-            Change::ChangeType { old, new, in_place } => {
-                change_type::plan(&ctx, old, new, *in_place, &mut stages)
-            }
-            Change::AddIndex(idx) => stages.builds.push(index::plan_index(&ctx, idx)),
-            Change::AddUnique(idx) => stages.builds.push(index::plan_unique(&ctx, idx)),
-            Change::AddForeignKey(fk) => constraint::plan_foreign_key(&ctx, fk, &mut stages),
-            Change::AddCheck(check) => constraint::plan_check(&ctx, check, &mut stages),
-            Change::DropNotNull(column) => drop_not_null::plan(&ctx, column, &mut stages),
-            Change::SetNotNull(column) => set_not_null::plan(&ctx, column, &mut stages),
-            Change::ChangeDefault { column, old } => {
-                change_default::plan(&ctx, column, old.as_deref(), &mut stages)
-            }
-        }
+    let (files, view_schema) = assemble(&ctx, &changes);
+    Ok(Step {
+        schema: to.schema.clone(),
+        table: to.name.clone(),
+        from: from.map(|f| f.version),
+        to: to.version,
+        fingerprint: fingerprint(from, to),
+        files,
+        view_schema,
+    })
+}
+
+/// The step that drops `from` (the table at its last version) at the next version.
+pub fn plan_drop(from: &TableModel, opts: &PlanOptions) -> Step {
+    let ctx = Ctx {
+        from: Some(from),
+        to: from,
+        opts,
+    };
+    let (files, _) = assemble(&ctx, &[Change::DropTable(from.clone())]);
+    Step {
+        schema: from.schema.clone(),
+        table: from.name.clone(),
+        from: Some(from.version),
+        to: from.version + 1,
+        fingerprint: format!("{}-dropped", from.fingerprint()),
+        files,
+        view_schema: None,
     }
-    let view_schema = change_type::finish(&ctx, &mut stages);
+}
+
+/// The files of a step: each stage asks every change in turn, and the stages that share a
+/// transaction become one file each. Also the schema of the step's view, when it has one.
+fn assemble(ctx: &Ctx, changes: &[Change]) -> (Vec<PlannedFile>, Option<String>) {
+    let kinds: Vec<_> = changes.iter().map(kinds::of).collect();
+    let collect = |stage: &dyn Fn(&dyn kinds::ChangeKind) -> Vec<Fragment>| -> Vec<Fragment> {
+        kinds.iter().flat_map(|k| stage(k.as_ref())).collect()
+    };
+    let mut expand = collect(&|k| k.expand(ctx));
+    let fills: Vec<Fill> = kinds.iter().flat_map(|k| k.fill(ctx)).collect();
+    let mut builds: Vec<PlannedFile> = kinds.iter().flat_map(|k| k.build(ctx)).collect();
+    let validate = collect(&|k| k.validate(ctx));
+    let contract = collect(&|k| k.contract(ctx));
+    let mut contract_files: Vec<PlannedFile> =
+        kinds.iter().flat_map(|k| k.contract_files(ctx)).collect();
+    let shadowed: Vec<kinds::Shadowed> = kinds.iter().filter_map(|k| k.shadow(ctx)).collect();
+    let view_schema = kinds::finish_shadowed(ctx, shadowed, &mut expand, &mut contract_files);
+
     let label = ctx.step_label();
-    if !stages.expand.is_empty() {
+    let opts = ctx.opts;
+    let mut files = Vec::new();
+    if !expand.is_empty() {
         files.push(merge(
             "expand",
             &label,
             Phase::Expand,
             Some(opts.statement_timeout.clone()),
-            stages.expand,
+            expand,
             Impact {
                 lock: Lock::CatalogOnly,
                 rewrites: false,
@@ -446,17 +454,17 @@ pub fn plan_step(
             },
         ));
     }
-    if !stages.fills.is_empty() {
-        files.push(backfill::plan(&ctx, &stages.fills));
+    if !fills.is_empty() {
+        files.push(backfill::plan(ctx, &fills));
     }
-    files.append(&mut stages.builds);
-    if !stages.validate.is_empty() {
+    files.append(&mut builds);
+    if !validate.is_empty() {
         files.push(merge(
             "validate",
             &label,
             Phase::Expand,
             None,
-            stages.validate,
+            validate,
             Impact {
                 lock: Lock::Validate,
                 rewrites: false,
@@ -467,13 +475,13 @@ pub fn plan_step(
             },
         ));
     }
-    if !stages.contract.is_empty() {
+    if !contract.is_empty() {
         files.push(merge(
             "contract",
             &label,
             Phase::Contract,
             Some(opts.statement_timeout.clone()),
-            stages.contract,
+            contract,
             Impact {
                 lock: Lock::CatalogOnly,
                 rewrites: false,
@@ -483,16 +491,8 @@ pub fn plan_step(
             },
         ));
     }
-    files.append(&mut stages.contract_files);
-    Ok(Step {
-        schema: to.schema.clone(),
-        table: to.name.clone(),
-        from: from.map(|f| f.version),
-        to: to.version,
-        fingerprint: fingerprint(from, to),
-        files,
-        view_schema,
-    })
+    files.append(&mut contract_files);
+    (files, view_schema)
 }
 
 /// The step's identity for the manifest: both models' digests.

@@ -194,7 +194,7 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
                 Some(to) => {
                     steps.push(plan_step(from.as_ref(), &to, opts).map_err(OrderError::Refused)?)
                 }
-                None => steps.push(drop_table::plan(
+                None => steps.push(super::plan_drop(
                     &from.expect("a dropped table existed the version before"),
                     opts,
                 )),

@@ -4,9 +4,9 @@
 //! Every statement can run again: these rollbacks run outside a transaction.
 
 use super::Sql;
-use super::add_column::not_null_helper;
 use crate::model::TableModel;
 use crate::names;
+use crate::names::not_null_helper;
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
 

@@ -1,12 +1,27 @@
 //! A new table: `CREATE TABLE IF NOT EXISTS` with all its constraints, in one transaction.
 //! Its plain indexes are built in the same transaction: the table is new and empty.
 
-use super::{Ctx, Impact, Lock, Phase, PlannedFile, Risk, Sql};
+use super::ChangeKind;
 use crate::model::TableModel;
+use crate::plan::{Ctx, Impact, Lock, Phase, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
 
-pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
+/// `CreateTable(model)`: the table's first version.
+pub(super) struct CreateTable<'a>(pub &'a TableModel);
+
+impl ChangeKind for CreateTable<'_> {
+    fn describe(&self) -> String {
+        format!("create table {}", self.0.qualified())
+    }
+
+    /// The step's only file: a create step has no other change.
+    fn build(&self, ctx: &Ctx) -> Vec<PlannedFile> {
+        vec![plan(ctx, self.0)]
+    }
+}
+
+fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
     let (schema, table) = (model.schema.as_str(), model.name.as_str());
     let mut forward = Vec::new();
     if schema != "public" {
@@ -101,7 +116,7 @@ pub(super) fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use super::super::test_utils::plan_source;
+    use crate::plan::test_utils::plan_source;
 
     /// A table created with its primary key, unique, foreign key, check and index.
     #[test]

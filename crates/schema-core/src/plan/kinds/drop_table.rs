@@ -21,9 +21,10 @@
 //! foreign keys has a rollback that runs statement by statement, each one safe to run again,
 //! and the sqlx layout runs it as two migrations.
 
-use super::{Impact, Lock, Part, Phase, PlanOptions, PlannedFile, Risk, Sql, Step, rebuild};
+use super::ChangeKind;
 use crate::model::TableModel;
 use crate::names;
+use crate::plan::{Ctx, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql, rebuild};
 use crate::sql::raw::{self, ARCHIVE_SCHEMA, Verify};
 use crate::sql::statements;
 
@@ -47,8 +48,22 @@ fn archived_index(table: &str, archive: &str, index: &str) -> String {
     names::shorten(&format!("{archive}_{rest}"))
 }
 
-/// The step that drops `from` (the table at its last version) at the next version.
-pub fn plan(from: &TableModel, opts: &PlanOptions) -> Step {
+/// `DropTable(model)`: the table, here at its last version, goes at the next one.
+pub(super) struct DropTable<'a>(pub &'a TableModel);
+
+impl ChangeKind for DropTable<'_> {
+    fn describe(&self) -> String {
+        format!("drop table {}", self.0.qualified())
+    }
+
+    fn contract_files(&self, ctx: &Ctx) -> Vec<PlannedFile> {
+        vec![move_to_archive(ctx, self.0)]
+    }
+}
+
+/// The contract file that moves `from` (the table at its last version) to the archive.
+fn move_to_archive(ctx: &Ctx, from: &TableModel) -> PlannedFile {
+    let opts = ctx.opts;
     let (schema, table) = (from.schema.as_str(), from.name.as_str());
     let version = from.version + 1;
     let archive = archive_name(schema, table, version);
@@ -219,7 +234,7 @@ pub fn plan(from: &TableModel, opts: &PlanOptions) -> Step {
                 .join(", ")
         )
     };
-    let file = PlannedFile {
+    PlannedFile {
         slug: "drop".into(),
         title: format!(
             "{table} v{} -> v{version}: drop {table}: move it, with every row and index, to {qualified_archive} (kept {}); the rollback moves it back",
@@ -251,21 +266,12 @@ pub fn plan(from: &TableModel, opts: &PlanOptions) -> Step {
             ),
         },
         parts,
-    };
-    Step {
-        schema: schema.into(),
-        table: table.into(),
-        from: Some(from.version),
-        to: version,
-        fingerprint: format!("{}-dropped", from.fingerprint()),
-        files: vec![file],
-        view_schema: None,
     }
 }
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use super::super::test_utils::plan_source;
+    use crate::plan::test_utils::plan_source;
 
     /// The table moves to the archive schema, sealed; the rollback moves it back with its grants.
     #[test]

@@ -9,9 +9,10 @@
 //! - a nullable column with `backfill`: added, and its existing rows filled in batches; no
 //!   trigger (NULL is a value the new code may mean) and no NOT NULL steps.
 
-use super::{Ctx, Fill, Fragment, Sql, Stages};
+use super::ChangeKind;
 use crate::model::Column;
 use crate::names;
+use crate::plan::{Ctx, Fill, Fragment, Sql};
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
 use crate::volatility;
@@ -20,107 +21,146 @@ const DROP_FILL_FUNCTION: &str =
     "Drops the fill function its expand migration created; only the fill trigger used it.";
 const DROP_ADDED_COLUMN: &str = "Rollback: drops only the column its migration added.";
 
-/// The name of the helper `CHECK (col IS NOT NULL)` constraint.
-pub(super) fn not_null_helper(table: &str, column: &str) -> String {
-    names::object_name(&[table, column], "not_null")
+use crate::names::not_null_helper;
+
+/// `AddColumn(column)`: a column new at this version.
+pub(super) struct AddColumn<'a>(pub &'a Column);
+
+impl AddColumn<'_> {
+    /// The value that fills the column for existing rows (and the old code's, when NOT NULL),
+    /// when it is not added in place.
+    fn fill_expr(&self) -> Option<&String> {
+        let col = self.0;
+        let default_in_place = col
+            .default
+            .as_deref()
+            .is_none_or(volatility::is_non_volatile);
+        if col.backfill.is_none() && default_in_place {
+            return None;
+        }
+        Some(
+            col.backfill
+                .as_ref()
+                .or(col.default.as_ref())
+                .expect("a filled column has a backfill or a default"),
+        )
+    }
+
+    /// A NOT NULL column without a default takes the old code's rows through a trigger; a
+    /// nullable one is filled for the rows that exist only: a trigger could not tell a row of
+    /// the old code from one in which the new code means NULL.
+    fn needs_trigger(&self) -> bool {
+        self.0.default.is_none() && !self.0.nullable
+    }
 }
 
-pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
-    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
-    let default_in_place = col
-        .default
-        .as_deref()
-        .is_none_or(volatility::is_non_volatile);
-    let absent = Verify::ColumnAbsent {
-        schema: schema.into(),
-        table: table.into(),
-        column: col.name.clone(),
-    };
-    let drop = Sql::ignoring(
-        statements::drop_column_if_exists(schema, table, &col.name),
-        "ban-drop-column",
-        DROP_ADDED_COLUMN,
-    );
+impl ChangeKind for AddColumn<'_> {
+    fn describe(&self) -> String {
+        format!("add column {}", self.0.name)
+    }
 
-    if col.backfill.is_none() && default_in_place {
-        stages.expand.push(Fragment {
-            summary: match &col.default {
-                Some(d) => format!("add {} (default {d})", col.name),
-                None => format!("add {}", col.name),
-            },
-            forward: vec![
-                Sql::new(statements::add_column(
-                    schema,
-                    table,
-                    col,
-                    true,
-                    !col.nullable,
-                ))
+    fn expand(&self, ctx: &Ctx) -> Vec<Fragment> {
+        let col = self.0;
+        let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+        let absent = Verify::ColumnAbsent {
+            schema: schema.into(),
+            table: table.into(),
+            column: col.name.clone(),
+        };
+        let drop = Sql::ignoring(
+            statements::drop_column_if_exists(schema, table, &col.name),
+            "ban-drop-column",
+            DROP_ADDED_COLUMN,
+        );
+
+        let Some(expr) = self.fill_expr() else {
+            return vec![Fragment {
+                summary: match &col.default {
+                    Some(d) => format!("add {} (default {d})", col.name),
+                    None => format!("add {}", col.name),
+                },
+                forward: vec![
+                    Sql::new(statements::add_column(
+                        schema,
+                        table,
+                        col,
+                        true,
+                        !col.nullable,
+                    ))
+                    .declaring([col.sql_type.as_str()]),
+                ],
+                verify: vec![Verify::column(schema, table, col, !col.nullable)],
+                rollback: vec![drop],
+                rollback_verify: vec![absent],
+            }];
+        };
+
+        // A filled column.
+        let mut forward = vec![
+            Sql::new(statements::add_column(schema, table, col, false, false))
                 .declaring([col.sql_type.as_str()]),
-            ],
-            verify: vec![Verify::column(schema, table, col, !col.nullable)],
-            rollback: vec![drop],
-            rollback_verify: vec![absent],
-        });
-        return;
+        ];
+        let mut verify = vec![Verify::column(schema, table, col, false)];
+        let mut rollback = Vec::new();
+        let mut rollback_verify = vec![absent];
+        if let Some(default) = &col.default {
+            forward.push(Sql::new(raw::set_default(
+                schema, table, &col.name, default,
+            )));
+        }
+        if self.needs_trigger() {
+            let (expand, _) = fill_trigger(schema, table, &col.name, expr);
+            forward.extend(expand.forward);
+            verify.extend(expand.verify);
+            rollback.extend(expand.rollback);
+            rollback_verify.extend(expand.rollback_verify);
+        }
+        rollback.push(drop);
+        vec![Fragment {
+            summary: format!(
+                "add {} (backfilled{})",
+                col.name,
+                if col.nullable { "" } else { ", NOT NULL later" }
+            ),
+            forward,
+            verify,
+            rollback,
+            rollback_verify,
+        }]
     }
 
-    // A filled column.
-    let expr = col
-        .backfill
-        .clone()
-        .or_else(|| col.default.clone())
-        .expect("a filled column has a backfill or a default");
-    let mut forward = vec![
-        Sql::new(statements::add_column(schema, table, col, false, false))
-            .declaring([col.sql_type.as_str()]),
-    ];
-    let mut verify = vec![Verify::column(schema, table, col, false)];
-    let mut rollback = Vec::new();
-    let mut rollback_verify = vec![absent];
-    if let Some(default) = &col.default {
-        forward.push(Sql::new(raw::set_default(
-            schema, table, &col.name, default,
-        )));
+    fn fill(&self, _ctx: &Ctx) -> Vec<Fill> {
+        self.fill_expr()
+            .map(|expr| Fill {
+                column: self.0.name.clone(),
+                expr: expr.clone(),
+                not_null: !self.0.nullable,
+            })
+            .into_iter()
+            .collect()
     }
-    // A nullable column is filled for the rows that exist only: a trigger could not tell a
-    // row of the old code from one in which the new code means NULL.
-    let needs_trigger = col.default.is_none() && !col.nullable;
-    if needs_trigger {
-        let (expand, contract) = fill_trigger(schema, table, &col.name, &expr);
-        forward.extend(expand.forward);
-        verify.extend(expand.verify);
-        rollback.extend(expand.rollback);
-        rollback_verify.extend(expand.rollback_verify);
-        stages.contract.push(contract);
-    }
-    rollback.push(drop);
-    stages.expand.push(Fragment {
-        summary: format!(
-            "add {} (backfilled{})",
-            col.name,
-            if col.nullable { "" } else { ", NOT NULL later" }
-        ),
-        forward,
-        verify,
-        rollback,
-        rollback_verify,
-    });
-    stages.fills.push(Fill {
-        column: col.name.clone(),
-        expr,
-        not_null: !col.nullable,
-    });
 
-    if !col.nullable {
-        stages.validate.push(not_null(schema, table, col));
+    fn validate(&self, ctx: &Ctx) -> Vec<Fragment> {
+        if self.fill_expr().is_none() || self.0.nullable {
+            return Vec::new();
+        }
+        vec![not_null(&ctx.to.schema, &ctx.to.name, self.0)]
+    }
+
+    fn contract(&self, ctx: &Ctx) -> Vec<Fragment> {
+        match self.fill_expr() {
+            Some(expr) if self.needs_trigger() => {
+                vec![fill_trigger(&ctx.to.schema, &ctx.to.name, &self.0.name, expr).1]
+            }
+            _ => Vec::new(),
+        }
     }
 }
 
 /// The trigger that fills `column` with `expr` in rows written without a value (the old code's,
 /// while a column is being made NOT NULL): what the expand adds (statements, checks and their
 /// undoing; no summary) and the contract fragment that drops it.
-pub(super) fn fill_trigger(
+pub(crate) fn fill_trigger(
     schema: &str,
     table: &str,
     column: &str,
@@ -169,7 +209,7 @@ pub(super) fn fill_trigger(
 
 /// After a backfill: validate the helper `CHECK (col IS NOT NULL)`, set the column NOT NULL
 /// (no scan: the valid check proves it) and drop the helper.
-pub(super) fn not_null(schema: &str, table: &str, col: &Column) -> Fragment {
+pub(crate) fn not_null(schema: &str, table: &str, col: &Column) -> Fragment {
     let helper = not_null_helper(table, &col.name);
     Fragment {
         summary: format!("set {} NOT NULL", col.name),
@@ -217,7 +257,7 @@ pub(super) fn not_null(schema: &str, table: &str, col: &Column) -> Fragment {
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use super::super::test_utils::plan_source;
+    use crate::plan::test_utils::plan_source;
 
     /// A nullable column and one with a constant default in place; a backfilled NOT NULL column through the fill trigger, the batched backfill, the helper check and SET NOT NULL.
     #[test]

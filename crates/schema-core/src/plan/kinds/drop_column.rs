@@ -13,10 +13,12 @@
 //!   the field), else the default; with neither, the rollback stops before changing anything
 //!   and names the rows to fix.
 
-use super::rebuild::{self, RERUNNABLE};
-use super::{Ctx, Fill, Impact, Lock, Phase, PlannedFile, Risk, Sql, Stages};
+use super::ChangeKind;
+use super::drop_not_null::{Relax, relax_file};
 use crate::model::{Column, TableModel};
 use crate::names;
+use crate::plan::rebuild::{self, RERUNNABLE};
+use crate::plan::{Ctx, Fill, Impact, Lock, Phase, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
 
@@ -25,17 +27,30 @@ pub fn archive_name(table: &str, column: &str, version: u32) -> String {
     names::object_name(&[table, column], &format!("v{version}"))
 }
 
-pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
-    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
-    let from = ctx.from.expect("a dropped column has a previous version");
-    let must_relax = !col.nullable && col.default.is_none();
-    if must_relax {
-        // A file of its own: its rollback gives values in batches and validates the NOT NULL
-        // proof apart from adding it, which one transaction cannot do without blocking reads.
-        stages.builds.push(super::drop_not_null::relax_file(
+/// `DropColumn(column)` (`until` on the field).
+pub struct DropColumn<'a>(pub &'a Column);
+
+/// A NOT NULL column without a default must let the new code leave it out before the deploy.
+fn must_relax(col: &Column) -> bool {
+    !col.nullable && col.default.is_none()
+}
+
+impl ChangeKind for DropColumn<'_> {
+    fn describe(&self) -> String {
+        format!("drop column {}", self.0.name)
+    }
+
+    /// A file of its own: its rollback gives values in batches and validates the NOT NULL
+    /// proof apart from adding it, which one transaction cannot do without blocking reads.
+    fn build(&self, ctx: &Ctx) -> Vec<PlannedFile> {
+        let col = self.0;
+        if !must_relax(col) {
+            return Vec::new();
+        }
+        vec![relax_file(
             ctx,
             col,
-            super::drop_not_null::Relax {
+            Relax {
                 slug: format!("relax_{}", col.name),
                 title: format!(
                     "{}: let new code leave {} out (drop NOT NULL; the column goes at contract)",
@@ -46,8 +61,19 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
                 reason: "The new code no longer writes this column, which is dropped in the contract phase.",
                 why: "catalog only; the new code may leave the column out from here on".into(),
             },
-        ));
+        )]
     }
+
+    fn contract_files(&self, ctx: &Ctx) -> Vec<PlannedFile> {
+        vec![archive_then_drop(ctx, self.0)]
+    }
+}
+
+/// The contract file: the values copied to the archive in batches, then the column dropped.
+fn archive_then_drop(ctx: &Ctx, col: &Column) -> PlannedFile {
+    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    let from = ctx.from.expect("a dropped column has a previous version");
+    let must_relax = must_relax(col);
 
     let archive = archive_name(table, &col.name, ctx.to.version);
     let archive_model = TableModel {
@@ -163,7 +189,7 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         &mut rollback,
         &mut rollback_verify,
     );
-    stages.contract_files.push(PlannedFile {
+    PlannedFile {
         slug: format!("drop_{}", col.name),
         title: format!(
             "{}: archive {} to {}.{} (kept {}), then drop it",
@@ -179,8 +205,16 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
         statement_timeout: None,
         forward,
         verify: vec![
-            Verify::ColumnAbsent { schema: schema.into(), table: table.into(), column: col.name.clone() },
-            Verify::Table { schema: raw::ARCHIVE_SCHEMA.into(), table: archive.clone(), exists: true },
+            Verify::ColumnAbsent {
+                schema: schema.into(),
+                table: table.into(),
+                column: col.name.clone(),
+            },
+            Verify::Table {
+                schema: raw::ARCHIVE_SCHEMA.into(),
+                table: archive.clone(),
+                exists: true,
+            },
         ],
         rollback,
         rollback_verify,
@@ -196,14 +230,17 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
             rewrites: false,
             scans: true,
             risk: Risk::Medium,
-            why: format!("old code that still reads {} fails from here on: run it only once the old code is gone", col.name),
+            why: format!(
+                "old code that still reads {} fails from here on: run it only once the old code is gone",
+                col.name
+            ),
         },
-    });
+    }
 }
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use super::super::test_utils::plan_source;
+    use crate::plan::test_utils::plan_source;
 
     /// A NOT NULL column without a default becomes nullable in the expand; the contract copies it to the archive (checked and sealed) before dropping it; the rollback refills it.
     #[test]

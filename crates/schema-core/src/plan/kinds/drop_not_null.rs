@@ -9,10 +9,11 @@
 //! `SET NOT NULL` (no scan: the valid check proves it) and the helper check is dropped. It
 //! runs statement by statement outside a transaction, each step safe to run again.
 
-use super::add_column::not_null_helper;
-use super::rebuild::RERUNNABLE;
-use super::{Ctx, Fill, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql, Stages};
+use super::ChangeKind;
 use crate::model::Column;
+use crate::names::not_null_helper;
+use crate::plan::rebuild::RERUNNABLE;
+use crate::plan::{Ctx, Fill, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 
 /// The statements that make `col` NOT NULL again after the new code may have left it NULL
@@ -139,8 +140,21 @@ pub(super) fn relax_file(ctx: &Ctx, col: &Column, relax: Relax) -> PlannedFile {
     }
 }
 
-pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
-    stages.contract_files.push(relax_file(
+/// `DropNotNull(column)` (`optional_at`).
+pub(super) struct DropNotNull<'a>(pub &'a Column);
+
+impl ChangeKind for DropNotNull<'_> {
+    fn describe(&self) -> String {
+        format!("{} becomes nullable", self.0.name)
+    }
+
+    fn contract_files(&self, ctx: &Ctx) -> Vec<PlannedFile> {
+        vec![relax(ctx, self.0)]
+    }
+}
+
+fn relax(ctx: &Ctx, col: &Column) -> PlannedFile {
+    relax_file(
         ctx,
         col,
         Relax {
@@ -153,12 +167,12 @@ pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
                 col.name
             ),
         },
-    ));
+    )
 }
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use super::super::test_utils::plan_source;
+    use crate::plan::test_utils::plan_source;
 
     /// NOT NULL dropped in a contract file of its own; its rollback gives `down` to the rows
     /// left NULL, in batches, then proves NOT NULL the safe way.

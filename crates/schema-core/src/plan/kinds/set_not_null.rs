@@ -13,34 +13,86 @@
 //!
 //! The rollbacks drop NOT NULL again (the old code's type can hold NULL).
 
-use super::add_column::{fill_trigger, not_null, not_null_helper};
-use super::rebuild::RERUNNABLE;
-use super::{Ctx, Fill, Fragment, Impact, Lock, Phase, PlannedFile, Risk, Sql, Stages};
+use super::ChangeKind;
+use super::add_column::{fill_trigger, not_null};
 use crate::model::Column;
+use crate::names::not_null_helper;
+use crate::plan::rebuild::RERUNNABLE;
+use crate::plan::{Ctx, Fill, Fragment, Impact, Lock, Phase, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 
 const BACK_TO_NULLABLE: &str = "Rollback: the column was nullable before its migration.";
 
-pub(super) fn plan(ctx: &Ctx, col: &Column, stages: &mut Stages) {
-    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
-    match col.backfill.as_ref().or(col.default.as_ref()) {
-        Some(expr) => {
-            let (mut expand, contract) = fill_trigger(schema, table, &col.name, expr);
-            expand.summary = format!("fill the NULLs written to {} (NOT NULL later)", col.name);
-            stages.expand.push(expand);
-            stages.fills.push(Fill {
-                column: col.name.clone(),
-                expr: expr.clone(),
-                not_null: true,
-            });
-            stages.validate.push(not_null(schema, table, col));
-            stages.contract.push(contract);
-        }
-        None => stages.contract_files.push(prove_in_contract(ctx, col)),
+/// `SetNotNull(column)` (`required_at`).
+pub(super) struct SetNotNull<'a>(pub &'a Column);
+
+impl SetNotNull<'_> {
+    /// What fills the NULLs: `backfill`, else the default; none: the contract proves there
+    /// are none left.
+    fn fill_expr(&self) -> Option<&String> {
+        self.0.backfill.as_ref().or(self.0.default.as_ref())
+    }
+
+    fn trigger(&self, ctx: &Ctx) -> Option<(Fragment, Fragment)> {
+        let expr = self.fill_expr()?;
+        Some(fill_trigger(
+            &ctx.to.schema,
+            &ctx.to.name,
+            &self.0.name,
+            expr,
+        ))
     }
 }
 
-/// Without a fill: NOT NULL proven once the old code, which may write NULL, is gone.
+impl ChangeKind for SetNotNull<'_> {
+    fn describe(&self) -> String {
+        format!("{} becomes NOT NULL", self.0.name)
+    }
+
+    fn expand(&self, ctx: &Ctx) -> Vec<Fragment> {
+        self.trigger(ctx)
+            .map(|(mut expand, _)| {
+                expand.summary =
+                    format!("fill the NULLs written to {} (NOT NULL later)", self.0.name);
+                expand
+            })
+            .into_iter()
+            .collect()
+    }
+
+    fn fill(&self, _ctx: &Ctx) -> Vec<Fill> {
+        self.fill_expr()
+            .map(|expr| Fill {
+                column: self.0.name.clone(),
+                expr: expr.clone(),
+                not_null: true,
+            })
+            .into_iter()
+            .collect()
+    }
+
+    fn validate(&self, ctx: &Ctx) -> Vec<Fragment> {
+        match self.fill_expr() {
+            Some(_) => vec![not_null(&ctx.to.schema, &ctx.to.name, self.0)],
+            None => Vec::new(),
+        }
+    }
+
+    fn contract(&self, ctx: &Ctx) -> Vec<Fragment> {
+        self.trigger(ctx)
+            .map(|(_, contract)| contract)
+            .into_iter()
+            .collect()
+    }
+
+    fn contract_files(&self, ctx: &Ctx) -> Vec<PlannedFile> {
+        match self.fill_expr() {
+            Some(_) => Vec::new(),
+            None => vec![prove_in_contract(ctx, self.0)],
+        }
+    }
+}
+
 fn prove_in_contract(ctx: &Ctx, col: &Column) -> PlannedFile {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
     let helper = not_null_helper(table, &col.name);
@@ -96,7 +148,7 @@ fn prove_in_contract(ctx: &Ctx, col: &Column) -> PlannedFile {
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use super::super::test_utils::plan_source;
+    use crate::plan::test_utils::plan_source;
 
     /// One column made NOT NULL with a backfill (trigger, batches, validate before the deploy)
     /// and one without (proven in the contract, once the old code is gone).

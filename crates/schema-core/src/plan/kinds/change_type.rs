@@ -27,19 +27,21 @@
 
 use std::collections::BTreeMap;
 
+use super::ChangeKind;
 use super::add_column::not_null;
-use super::rebuild;
-use super::{
-    Ctx, Fill, Fragment, Impact, Lock, Phase, PlannedFile, Risk, Sql, Stages, constraint, index,
-};
+use super::add_foreign_key::AddForeignKey;
+use super::add_index::plan_index;
+use super::add_unique::plan_unique;
 use crate::model::{Column, ForeignKey, Index};
 use crate::names;
+use crate::plan::rebuild;
+use crate::plan::{Ctx, Fill, Fragment, Impact, Lock, Phase, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
 
 /// A type change through a shadow column, for the step's view and contract.
 #[derive(Debug, Clone)]
-pub(super) struct Shadowed {
+pub struct Shadowed {
     old: Column,
     new: Column,
     shadow: String,
@@ -48,11 +50,62 @@ pub(super) struct Shadowed {
     objects: Vec<(String, String, bool)>,
 }
 
-pub(super) fn plan(ctx: &Ctx, old: &Column, new: &Column, in_place: bool, stages: &mut Stages) {
-    if in_place {
-        stages.expand.push(in_place_fragment(ctx, old, new));
-    } else {
-        expand(ctx, old, new, stages);
+/// `ChangeType { old, new, in_place }`.
+pub(super) struct ChangeType<'a> {
+    pub old: &'a Column,
+    pub new: &'a Column,
+    pub in_place: bool,
+}
+
+/// What a type change through a shadow column adds to the stages before the deploy; the
+/// step's view and contract come from every [`Shadowed`] of the step ([`finish`]).
+#[derive(Default)]
+struct ThroughShadow {
+    expand: Vec<Fragment>,
+    fills: Vec<Fill>,
+    builds: Vec<PlannedFile>,
+    validate: Vec<Fragment>,
+    shadowed: Option<Shadowed>,
+}
+
+impl ChangeType<'_> {
+    fn through_shadow(&self, ctx: &Ctx) -> ThroughShadow {
+        if self.in_place {
+            return ThroughShadow::default();
+        }
+        expand(ctx, self.old, self.new)
+    }
+}
+
+impl ChangeKind for ChangeType<'_> {
+    fn describe(&self) -> String {
+        format!(
+            "change the type of {} from {} to {}",
+            self.new.name, self.old.sql_type, self.new.sql_type
+        )
+    }
+
+    fn expand(&self, ctx: &Ctx) -> Vec<Fragment> {
+        if self.in_place {
+            return vec![in_place_fragment(ctx, self.old, self.new)];
+        }
+        self.through_shadow(ctx).expand
+    }
+
+    fn fill(&self, ctx: &Ctx) -> Vec<Fill> {
+        self.through_shadow(ctx).fills
+    }
+
+    fn build(&self, ctx: &Ctx) -> Vec<PlannedFile> {
+        self.through_shadow(ctx).builds
+    }
+
+    fn validate(&self, ctx: &Ctx) -> Vec<Fragment> {
+        self.through_shadow(ctx).validate
+    }
+
+    fn shadow(&self, ctx: &Ctx) -> Option<Shadowed> {
+        self.through_shadow(ctx).shadowed
     }
 }
 
@@ -89,7 +142,8 @@ fn in_place_fragment(ctx: &Ctx, old: &Column, new: &Column) -> Fragment {
     }
 }
 
-fn expand(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
+fn expand(ctx: &Ctx, old: &Column, new: &Column) -> ThroughShadow {
+    let mut stages = ThroughShadow::default();
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
     let version = ctx.to.version;
     let change = new
@@ -188,9 +242,9 @@ fn expand(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
             unique: idx.unique,
         };
         stages.builds.push(if idx.unique {
-            index::plan_unique(ctx, &shadow_idx)
+            plan_unique(ctx, &shadow_idx)
         } else {
-            index::plan_index(ctx, &shadow_idx)
+            plan_index(ctx, &shadow_idx)
         });
         objects.push((shadow_idx.name, idx.name.clone(), true));
     }
@@ -200,16 +254,19 @@ fn expand(ctx: &Ctx, old: &Column, new: &Column, stages: &mut Stages) {
             columns: swap(&fk.columns),
             ..fk.clone()
         };
-        constraint::plan_foreign_key(ctx, &shadow_fk, stages);
+        let kind = AddForeignKey(&shadow_fk);
+        stages.expand.extend(kind.expand(ctx));
+        stages.validate.extend(kind.validate(ctx));
         objects.push((shadow_fk.name, fk.name.clone(), false));
     }
-    stages.shadowed.push(Shadowed {
+    stages.shadowed = Some(Shadowed {
         old: old.clone(),
         new: new.clone(),
         shadow,
         sync,
         objects,
     });
+    stages
 }
 
 const DROP_SYNC: &str = "Drops the conversion function of a type change; only its trigger used it.";
@@ -251,8 +308,12 @@ fn view_columns(ctx: &Ctx, shadowed: &[Shadowed]) -> Vec<(String, String)> {
 /// transaction, when all its columns exist) and the one contract file of the step's type
 /// changes.
 /// Returns the view's schema.
-pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
-    let shadowed = std::mem::take(&mut stages.shadowed);
+pub(crate) fn finish(
+    ctx: &Ctx,
+    shadowed: Vec<Shadowed>,
+    expand: &mut Vec<Fragment>,
+    contract_files: &mut Vec<PlannedFile>,
+) -> Option<String> {
     if shadowed.is_empty() {
         return None;
     }
@@ -276,7 +337,7 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
         ),
         Sql::new(raw::drop_schema_if_empty(&view_schema)),
     ];
-    stages.expand.push(Fragment {
+    expand.push(Fragment {
         summary: format!(
             "view {view_schema}.{table}: version {}'s columns for the new code",
             ctx.to.version
@@ -444,7 +505,7 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
         .iter()
         .map(|s| format!("{} {} -> {}", s.new.name, s.old.sql_type, s.new.sql_type))
         .collect();
-    stages.contract_files.push(PlannedFile {
+    contract_files.push(PlannedFile {
         slug: "contract_types".into(),
         title: format!(
             "{}: {} take the new types; drop the old columns, their triggers and the view {view_schema}.{table}",
@@ -485,7 +546,7 @@ pub(super) fn finish(ctx: &Ctx, stages: &mut Stages) -> Option<String> {
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use super::super::test_utils::plan_source;
+    use crate::plan::test_utils::plan_source;
 
     /// A varchar widened in place; an integer to bigint through a shadow column, its view and its contract.
     #[test]

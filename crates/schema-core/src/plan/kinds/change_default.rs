@@ -10,8 +10,9 @@
 //!
 //! Each rollback puts the old default back, or drops the one its migration set.
 
-use super::{Ctx, Fragment, Sql, Stages};
+use super::ChangeKind;
 use crate::model::Column;
+use crate::plan::{Ctx, Fragment, Sql};
 use crate::sql::raw::{self, Verify};
 
 const ROLLBACK_DROP: &str = "Rollback: the column had no default before this migration; the old code, which runs again, does not count on one.";
@@ -42,35 +43,62 @@ fn set(
     (sql, verify)
 }
 
-pub(super) fn plan(ctx: &Ctx, col: &Column, old: Option<&str>, stages: &mut Stages) {
-    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
-    let (forward, verify) = set(
-        schema,
-        table,
-        &col.name,
-        col.default.as_deref(),
-        CONTRACT_DROP,
-    );
-    let (rollback, rollback_verify) = set(schema, table, &col.name, old, ROLLBACK_DROP);
-    let fragment = Fragment {
-        summary: match &col.default {
-            Some(d) => format!("set the default of {} to {d}", col.name),
-            None => format!("drop the default of {}", col.name),
-        },
-        forward: vec![forward],
-        verify: vec![verify],
-        rollback: vec![rollback],
-        rollback_verify: vec![rollback_verify],
-    };
-    match col.default {
-        Some(_) => stages.expand.push(fragment),
-        None => stages.contract.push(fragment),
+/// `ChangeDefault { column, old }`: the column's default becomes `column.default`.
+pub(super) struct ChangeDefault<'a> {
+    pub column: &'a Column,
+    pub old: Option<&'a str>,
+}
+
+impl ChangeDefault<'_> {
+    fn fragment(&self, ctx: &Ctx) -> Fragment {
+        let (col, old) = (self.column, self.old);
+        let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+        let (forward, verify) = set(
+            schema,
+            table,
+            &col.name,
+            col.default.as_deref(),
+            CONTRACT_DROP,
+        );
+        let (rollback, rollback_verify) = set(schema, table, &col.name, old, ROLLBACK_DROP);
+        Fragment {
+            summary: match &col.default {
+                Some(d) => format!("set the default of {} to {d}", col.name),
+                None => format!("drop the default of {}", col.name),
+            },
+            forward: vec![forward],
+            verify: vec![verify],
+            rollback: vec![rollback],
+            rollback_verify: vec![rollback_verify],
+        }
+    }
+}
+
+/// A default set or changed goes before the deploy (the new code may count on it); a default
+/// dropped waits for the old code, which may, to be gone.
+impl ChangeKind for ChangeDefault<'_> {
+    fn describe(&self) -> String {
+        format!("change the default of {}", self.column.name)
+    }
+
+    fn expand(&self, ctx: &Ctx) -> Vec<Fragment> {
+        match self.column.default {
+            Some(_) => vec![self.fragment(ctx)],
+            None => Vec::new(),
+        }
+    }
+
+    fn contract(&self, ctx: &Ctx) -> Vec<Fragment> {
+        match self.column.default {
+            Some(_) => Vec::new(),
+            None => vec![self.fragment(ctx)],
+        }
     }
 }
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use super::super::test_utils::plan_source;
+    use crate::plan::test_utils::plan_source;
 
     /// A default added and one changed (to a volatile expression: still catalog only) in the
     /// expand transaction, one dropped in the contract; each rollback puts the old one back.

@@ -1,0 +1,67 @@
+//! A foreign key added to a table that exists: `NOT VALID` at expand, validated later.
+
+use super::ChangeKind;
+use crate::model::ForeignKey;
+use crate::plan::not_valid::fragments;
+use crate::plan::{Ctx, Fragment};
+use crate::sql::{raw, statements};
+
+/// `AddForeignKey(fk)`.
+pub(super) struct AddForeignKey<'a>(pub &'a ForeignKey);
+
+impl AddForeignKey<'_> {
+    fn fragments(&self, ctx: &Ctx) -> (Fragment, Fragment) {
+        let fk = self.0;
+        let stmt = raw::not_valid(&statements::add_foreign_key(
+            &ctx.to.schema,
+            &ctx.to.name,
+            fk,
+        ));
+        let what = format!(
+            "foreign key {} -> {}.{}",
+            fk.name, fk.ref_schema, fk.ref_table
+        );
+        fragments(ctx, &fk.name, stmt, what)
+    }
+}
+
+impl ChangeKind for AddForeignKey<'_> {
+    fn describe(&self) -> String {
+        format!("add foreign key {}", self.0.name)
+    }
+
+    fn expand(&self, ctx: &Ctx) -> Vec<Fragment> {
+        vec![self.fragments(ctx).0]
+    }
+
+    fn validate(&self, ctx: &Ctx) -> Vec<Fragment> {
+        vec![self.fragments(ctx).1]
+    }
+}
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use crate::plan::test_utils::plan_source;
+
+    /// A foreign key added with a new column: `NOT VALID` in the expand transaction,
+    /// validated in a later one.
+    #[test]
+    fn a_foreign_key_on_a_new_column() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "teams", version = 1)]
+            pub struct Team {
+                #[col(primary_key)]
+                pub id: i64,
+            }
+            #[versioned(table = "users", version = 2)]
+            pub struct User {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(since = 2, references = "teams(id)")]
+                pub team_id: Option<i64>,
+            }
+            "#
+        ));
+    }
+}

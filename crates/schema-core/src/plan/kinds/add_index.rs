@@ -1,0 +1,77 @@
+//! An index, built concurrently in its own no-transaction file.
+
+use super::ChangeKind;
+use crate::model::Index;
+use crate::plan::{Ctx, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
+
+/// `AddIndex(index)`: a non-unique index.
+pub(super) struct AddIndex<'a>(pub &'a Index);
+
+impl ChangeKind for AddIndex<'_> {
+    fn describe(&self) -> String {
+        format!("add index {}", self.0.name)
+    }
+
+    fn build(&self, ctx: &Ctx) -> Vec<PlannedFile> {
+        vec![plan_index(ctx, self.0)]
+    }
+}
+
+/// The file names of index files: `index_<columns>`, `unique_<columns>`.
+pub(super) fn slug(prefix: &str, idx: &Index) -> String {
+    format!("{prefix}_{}", idx.columns.join("_"))
+}
+
+/// The file that builds `idx`.
+pub(super) fn plan_index(ctx: &Ctx, idx: &Index) -> PlannedFile {
+    let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    PlannedFile {
+        slug: slug("index", idx),
+        title: format!("{}: index {} on ({})", ctx.step_label(), idx.name, idx.columns.join(", ")),
+        phase: Phase::Expand,
+        transactional: false,
+        rollback_transactional: false,
+        statement_timeout: None,
+        forward: vec![
+            Sql::new(raw::drop_invalid_index(schema, &idx.name)),
+            Sql::new(statements::create_index(schema, table, idx, true)),
+        ],
+        verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: true }],
+        rollback: vec![Sql::new(statements::drop_index_concurrently(schema, table, &idx.name))],
+        rollback_verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: false }],
+        rollback_note: None,
+        // The leftover check, then the build alone (undone by the concurrent drop).
+        parts: vec![Part::new(0..1, 0..0, false, false), Part::new(1..2, 0..1, true, true)],
+        impact: Impact {
+            lock: Lock::ConcurrentBuild,
+            rewrites: false,
+            scans: true,
+            risk: Risk::Low,
+            why: "builds the index concurrently; an interrupted build is dropped and rebuilt on the next run".into(),
+        },
+    }
+}
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use crate::plan::test_utils::plan_source;
+
+    /// An index added to a column that holds rows: built concurrently in a file of its own,
+    /// the invalid leftover of a failed build dropped first.
+    #[test]
+    fn an_index_on_a_new_column() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "users", version = 2)]
+            pub struct User {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(since = 2, index)]
+                pub team: Option<i64>,
+            }
+            "#
+        ));
+    }
+}
