@@ -11,8 +11,8 @@ use std::path::Path;
 
 use common::*;
 use postgres::Client;
-use schema_core::TableModel;
 use schema_core::plan::Phase;
+use schema_core::{TableHistory, TableModel};
 
 const ROWS: i64 = 10_000;
 
@@ -91,8 +91,22 @@ fn round_trip(src: &Path) {
     let history = |table: &str| {
         histories
             .iter()
-            .find(|h| format!("{}.{}", h.schema, h.table) == table)
+            .find(|h| {
+                // A renamed table's steps before the rename carry its old name.
+                let old = h.renamed_from.as_ref().map(|(old, _)| old.as_str());
+                [Some(h.table.as_str()), old]
+                    .into_iter()
+                    .flatten()
+                    .any(|name| format!("{}.{name}", h.schema) == table)
+            })
             .unwrap_or_else(|| panic!("no history for {table}"))
+    };
+    // Each version's code names the tables it references as they are called at that version.
+    let named = |model: Option<TableModel>, version: u32| {
+        model.map(|mut m| {
+            TableHistory::name_references(&mut m, version, &histories);
+            m
+        })
     };
     let steps = steps(out.path());
     let db = TestDb::new("rt");
@@ -107,12 +121,12 @@ fn round_trip(src: &Path) {
         for (table, version, files) in &steps {
             let h = history(table);
             let from = if *version > h.since {
-                h.model_at(version - 1)
+                named(h.model_at(version - 1), version - 1)
             } else {
                 None
             };
             // `None`: the table is dropped at this version.
-            let to = h.model_at(*version);
+            let to = named(h.model_at(*version), *version);
             // A renamed column must carry every value of the old one.
             let renamed: Vec<(String, String)> = to
                 .iter()
@@ -510,8 +524,12 @@ fn with_background_writer(
         wrong
     };
 
+    // The steps of the version after the `created` ones: its old and new code are the writer's
+    // two roles.
+    let version = steps[created].1;
     let files: Vec<_> = steps[created..]
         .iter()
+        .take_while(|(_, v, _)| *v == version)
         .flat_map(|(_, _, f)| f.clone())
         .collect();
     // The old code writes for a while before the first file too.
@@ -610,6 +628,30 @@ fn drop_with_a_background_writer_loses_nothing() {
         // After the contract the nickname column is gone (its values are in the archive).
         &[("name", "name")],
         &[("nickname", "nickname"), ("name", "name")],
+    );
+}
+
+#[test]
+fn table_rename_with_a_background_writer_loses_nothing() {
+    // Old code writes `players` (the view from the expand on), new code `members`; both are
+    // one table, so every row and update shows under either name.
+    with_background_writer(
+        "rename_table",
+        3,
+        "INSERT INTO clubs (id, title) VALUES (1, 'home');
+         INSERT INTO players (id, email, nick, club_id) SELECT i, 'e' || i, 'n' || i, 1 FROM generate_series(1, 10000) i",
+        Writes {
+            insert: "INSERT INTO players (id, email, nick, club_id) VALUES ({id}, 'e{id}', '{value}', 1)",
+            update: "UPDATE players SET nick = '{value}' WHERE id = {target}",
+            column: "nick",
+        },
+        Writes {
+            insert: "INSERT INTO members (id, email, nick) VALUES ({id}, 'e{id}', '{value}')",
+            update: "UPDATE members SET nick = '{value}' WHERE id = {target}",
+            column: "nick",
+        },
+        &[("nick", "members.nick")],
+        &[("nick", "players.nick")],
     );
 }
 

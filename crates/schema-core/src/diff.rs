@@ -48,6 +48,12 @@ pub enum Change {
     /// `until` on the struct: the table (here at its last version) is moved whole to the
     /// archive once the old code is gone.
     DropTable(TableModel),
+    /// `renamed_from`/`renamed_at` on the struct: the table `from` takes the name of `to`, in
+    /// a version that changes nothing else of it.
+    RenameTable {
+        from: TableModel,
+        to: TableModel,
+    },
 }
 
 /// A change the planner cannot make safely.
@@ -73,6 +79,39 @@ impl fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
+/// Whether `from` and `to` are the same table but for its name and the names of its objects,
+/// which follow the table's.
+fn same_shape(from: &TableModel, to: &TableModel) -> bool {
+    let pairs = |a: usize, b: usize| a == b;
+    from.schema == to.schema
+        && from.columns == to.columns
+        && from.primary_key == to.primary_key
+        && pairs(from.indexes.len(), to.indexes.len())
+        && from
+            .indexes
+            .iter()
+            .zip(&to.indexes)
+            .all(|(a, b)| a.columns == b.columns && a.unique == b.unique)
+        && pairs(from.foreign_keys.len(), to.foreign_keys.len())
+        && from
+            .foreign_keys
+            .iter()
+            .zip(&to.foreign_keys)
+            .all(|(a, b)| {
+                a.columns == b.columns
+                    && a.ref_schema == b.ref_schema
+                    && a.ref_columns == b.ref_columns
+                    && (a.ref_table == b.ref_table
+                        || (a.ref_table == from.name && b.ref_table == to.name))
+            })
+        && pairs(from.checks.len(), to.checks.len())
+        && from
+            .checks
+            .iter()
+            .zip(&to.checks)
+            .all(|(a, b)| a.expr == b.expr)
+}
+
 /// The changes that turn `from` (absent: the table does not exist yet) into `to`.
 pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, Refusal> {
     let Some(from) = from else {
@@ -86,6 +125,23 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         fix: fix.to_owned(),
     };
     let not_yet = "annotate the type change (`retyped_at`, `old_type`), or add the new column under a new name in a new version";
+
+    if from.name != to.name {
+        if !same_shape(from, to) {
+            return Err(refuse(
+                None,
+                format!(
+                    "the table is renamed from {} and changes otherwise too",
+                    from.name
+                ),
+                "rename the table in a version of its own",
+            ));
+        }
+        return Ok(vec![Change::RenameTable {
+            from: from.clone(),
+            to: to.clone(),
+        }]);
+    }
 
     if from.primary_key != to.primary_key {
         return Err(refuse(
@@ -289,6 +345,7 @@ mod tests {
             since: 1,
             version: 2,
             until: None,
+            renamed_from: None,
             fields: vec![id, email, name, org],
         }
     }
@@ -364,6 +421,7 @@ mod tests {
                 since: 1,
                 version: 2,
                 until: None,
+                renamed_from: None,
                 fields: vec![id, code],
             };
             diff(t.model_at(1).as_ref(), &t.model_at(2).unwrap()).unwrap()

@@ -145,10 +145,40 @@ pub struct TableHistory {
     /// Version at which the table is dropped (`until` of `#[versioned]`): it exists in the
     /// versions below.
     pub until: Option<u32>,
+    /// `(old_name, renamed_at)` of `renamed_from`/`renamed_at` on `#[versioned]`: the table
+    /// is called `old_name` below `renamed_at`.
+    pub renamed_from: Option<(String, u32)>,
     pub fields: Vec<FieldHistory>,
 }
 
 impl TableHistory {
+    /// Names each table that `model` references as it is called at `version` among `all` (the
+    /// crate's tables): a table renamed at or before `version` by its new name, before that by
+    /// its old one, whichever of its names the reference uses. So the two models of a step
+    /// name a renamed table alike, and statements name the table that exists when they run.
+    pub fn name_references(model: &mut TableModel, version: u32, all: &[TableHistory]) {
+        for fk in &mut model.foreign_keys {
+            let target = all.iter().find(|h| {
+                h.schema == fk.ref_schema
+                    && (h.table == fk.ref_table
+                        || h.renamed_from
+                            .as_ref()
+                            .is_some_and(|(old, _)| *old == fk.ref_table))
+            });
+            if let Some(h) = target {
+                fk.ref_table = h.table_at(version).to_owned();
+            }
+        }
+    }
+
+    /// The table's name at `version`: its old name before a rename.
+    pub fn table_at(&self, version: u32) -> &str {
+        match &self.renamed_from {
+            Some((old, at)) if version < *at => old,
+            _ => &self.table,
+        }
+    }
+
     /// The versions at which the table exists, oldest first.
     pub fn versions(&self) -> std::ops::RangeInclusive<u32> {
         self.since..=self.last_version()
@@ -172,7 +202,7 @@ impl TableHistory {
         if !self.versions().contains(&version) {
             return None;
         }
-        let table = self.table.as_str();
+        let table = self.table_at(version);
         let mut model = TableModel {
             schema: self.schema.clone(),
             name: table.to_owned(),

@@ -51,7 +51,8 @@ macro_rules! for_each_pattern {
             add_backfilled_option,
             optional_column,
             required_column,
-            identity
+            identity,
+            rename_table
         );
     };
 }

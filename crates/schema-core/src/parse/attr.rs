@@ -44,6 +44,9 @@ pub struct RawStruct {
     pub since: Option<Sp<u32>>,
     pub until: Option<Sp<u32>>,
     pub schema: Option<Sp<String>>,
+    /// The table's old name and the version that uses the new one.
+    pub renamed_from: Option<Sp<String>>,
+    pub renamed_at: Option<Sp<u32>>,
     pub item: syn::ItemStruct,
     pub fields: Vec<RawField>,
 }
@@ -251,6 +254,8 @@ pub fn parse(
         since: None,
         until: None,
         schema: None,
+        renamed_from: None,
+        renamed_at: None,
         item: item.clone(),
         fields: Vec::new(),
     };
@@ -268,6 +273,8 @@ pub fn parse(
             VERSION => raw.version = version(VERSIONED, key, value, errors),
             SINCE => raw.since = version(VERSIONED, key, value, errors),
             UNTIL => raw.until = version(VERSIONED, key, value, errors),
+            RENAMED_FROM => raw.renamed_from = string(VERSIONED, key, value, errors),
+            RENAMED_AT => raw.renamed_at = version(VERSIONED, key, value, errors),
             _ => unreachable!("parse_keys only passes valid keys"),
         },
     );

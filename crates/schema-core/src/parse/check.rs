@@ -367,6 +367,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
     if fields.len() == raw.fields.len() {
         check_fragments(&table, &raw.fields, &fields, errors);
     }
+    let renamed_from = check_table_rename(&raw, &table, &since, &version, until, &fields, errors);
     if bounded {
         check_column_names(
             &fields,
@@ -385,11 +386,109 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             since: since.value,
             version: version.value,
             until,
+            renamed_from,
             fields,
         },
         item: raw.item.clone(),
         fields: parsed_fields,
     })
+}
+
+/// The versions at which a column changes, each with the key that says so.
+fn field_changes(f: &FieldHistory) -> Vec<(&'static str, u32)> {
+    let mut out = vec![(symbol::SINCE, f.since)];
+    out.extend(f.until.map(|v| (symbol::UNTIL, v)));
+    out.extend(
+        f.renamed_from
+            .as_ref()
+            .map(|(_, v)| (symbol::RENAMED_AT, *v)),
+    );
+    out.extend(f.retyped.as_ref().map(|r| (symbol::RETYPED_AT, r.at)));
+    out.extend(f.nullable_change.map(|v| {
+        let key = if f.nullable {
+            symbol::OPTIONAL_AT
+        } else {
+            symbol::REQUIRED_AT
+        };
+        (key, v)
+    }));
+    out.extend(
+        f.default_change
+            .as_ref()
+            .map(|(v, _)| (symbol::DEFAULT_AT, *v)),
+    );
+    out
+}
+
+/// `renamed_from`/`renamed_at` on `#[versioned]`: the table's old name and the version that
+/// uses the new one, which changes nothing else of the table.
+fn check_table_rename(
+    raw: &RawStruct,
+    table: &str,
+    since: &Sp<u32>,
+    version: &Sp<u32>,
+    until: Option<u32>,
+    fields: &[FieldHistory],
+    errors: &mut Errors,
+) -> Option<(String, u32)> {
+    match (&raw.renamed_from, &raw.renamed_at) {
+        (Some(from), Some(at)) => {
+            let mut ok = true;
+            if at.value <= since.value || at.value > version.value {
+                errors.push(
+                    at.span,
+                    format!(
+                        "renamed_at = {} must be above since = {} and at most version = {}",
+                        at.value, since.value, version.value
+                    ),
+                );
+                ok = false;
+            } else if until.is_some_and(|u| at.value >= u) {
+                after_drop(symbol::RENAMED_AT, at, until, errors);
+                ok = false;
+            }
+            if from.value == table {
+                errors.push(
+                    from.span,
+                    format!("renamed_from = \"{}\" is the table's own name", from.value),
+                );
+                ok = false;
+            }
+            check_ident(&from.value, from.span, "table name", errors);
+            let other = fields.iter().find_map(|f| {
+                field_changes(f)
+                    .into_iter()
+                    .find(|(_, v)| *v == at.value && at.value > since.value)
+                    .map(|(key, _)| (f, key))
+            });
+            if let Some((f, key)) = other {
+                errors.push(
+                    at.span,
+                    format!(
+                        "the table is renamed at version {}, where column `{}` changes too ({key} = {}); a rename takes a version of its own: move one of them to another version",
+                        at.value, f.column, at.value
+                    ),
+                );
+                ok = false;
+            }
+            ok.then(|| (from.value.clone(), at.value))
+        }
+        (Some(from), None) => {
+            errors.push(
+                from.span,
+                "`renamed_from` needs `renamed_at = N`, the version that uses the new name",
+            );
+            None
+        }
+        (None, Some(at)) => {
+            errors.push(
+                at.span,
+                "`renamed_at` needs `renamed_from = \"...\"`, the table's old name",
+            );
+            None
+        }
+        (None, None) => None,
+    }
 }
 
 fn check_field(

@@ -334,7 +334,7 @@ impl<'a> Types<'a> {
         let ty = self.type_name(v);
         let latest_ty = self.type_name(self.latest());
         let any = self.any_name();
-        let table = &self.history().table;
+        let table = self.history().table_at(v);
         let latest = Literal::u32_unsuffixed(self.latest());
         let since = Literal::u32_unsuffixed(self.history().since);
         let version = Literal::u32_unsuffixed(v);
@@ -893,6 +893,7 @@ construct_struct!(TableHistory {
     since,
     version,
     until,
+    renamed_from,
     fields,
 });
 

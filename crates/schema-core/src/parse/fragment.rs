@@ -446,6 +446,7 @@ mod tests {
             since: 1,
             version: 2,
             until: None,
+            renamed_from: None,
             fields: vec![crate::history::FieldHistory::new("name", "text", false, 2)],
         };
         table.fields[0].backfill = Some("my_slug(lower(email)) || public.other(email)".into());

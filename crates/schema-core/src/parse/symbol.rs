@@ -8,7 +8,15 @@ pub const VERSION: &str = "version";
 pub const SINCE: &str = "since";
 pub const SCHEMA: &str = "schema";
 
-pub const STRUCT_KEYS: &[&str] = &[TABLE, VERSION, SINCE, UNTIL, SCHEMA];
+pub const STRUCT_KEYS: &[&str] = &[
+    TABLE,
+    VERSION,
+    SINCE,
+    UNTIL,
+    SCHEMA,
+    RENAMED_FROM,
+    RENAMED_AT,
+];
 
 pub const PRIMARY_KEY: &str = "primary_key";
 pub const UNIQUE: &str = "unique";

@@ -560,6 +560,7 @@ mod tests {
             since,
             version,
             until: None,
+            renamed_from: None,
             fields,
         }
     }

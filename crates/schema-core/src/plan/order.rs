@@ -95,6 +95,21 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             });
         }
     }
+    // A renamed table answers to its old name too: references may use either.
+    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+    for h in histories {
+        if let Some((old, _)) = &h.renamed_from {
+            let old_key = format!("{}.{old}", h.schema);
+            if let Some(other) = by_name.get(&old_key) {
+                return Err(OrderError::DuplicateTable {
+                    table: old_key,
+                    first: other.rust_name.clone(),
+                    second: format!("{} (its old name)", h.rust_name),
+                });
+            }
+            aliases.insert(old_key, key(h));
+        }
+    }
     archive_names(&by_name)?;
     let versions: BTreeSet<u32> = histories
         .iter()
@@ -113,6 +128,7 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             let mut refs = BTreeSet::new();
             for fk in &model.foreign_keys {
                 let target = format!("{}.{}", fk.ref_schema, fk.ref_table);
+                let target = aliases.get(&target).cloned().unwrap_or(target);
                 let column = fk.columns.join(", ");
                 if let Some(th) = by_name.get(&target) {
                     // A table keeps its latest shape after its last version.
@@ -189,8 +205,12 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             }
             let next = ready[0].clone();
             let h = by_name[&next];
-            let from = if v > h.since { h.model_at(v - 1) } else { None };
-            match h.model_at(v) {
+            let mut from = if v > h.since { h.model_at(v - 1) } else { None };
+            let mut to = h.model_at(v);
+            for model in from.iter_mut().chain(to.iter_mut()) {
+                TableHistory::name_references(model, v, histories);
+            }
+            match to {
                 Some(to) => {
                     steps.push(plan_step(from.as_ref(), &to, opts).map_err(OrderError::Refused)?)
                 }

@@ -238,6 +238,21 @@ pub fn create_version_view(
     )
 }
 
+/// `CREATE VIEW schema.view AS SELECT columns FROM schema.table`: a view over one table with
+/// plain columns, which PostgreSQL makes updatable (the table's defaults apply to inserts).
+pub fn create_view_of(schema: &str, view: &str, table: &str, columns: &[String]) -> String {
+    let list = columns
+        .iter()
+        .map(|c| ident(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "CREATE VIEW {} AS SELECT {list} FROM {}",
+        qualified(schema, view),
+        qualified(schema, table)
+    )
+}
+
 pub fn create_schema_if_not_exists(schema: &str) -> String {
     format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))
 }

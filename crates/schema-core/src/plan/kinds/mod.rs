@@ -22,6 +22,7 @@ pub mod drop_column;
 mod drop_not_null;
 pub mod drop_table;
 mod rename_column;
+mod rename_table;
 mod set_not_null;
 
 pub(super) use change_type::{Shadowed, finish as finish_shadowed};
@@ -98,5 +99,6 @@ pub fn of(change: &Change) -> Box<dyn ChangeKind + '_> {
             old: old.as_deref(),
         }),
         Change::DropTable(model) => Box::new(drop_table::DropTable(model)),
+        Change::RenameTable { from, to } => Box::new(rename_table::RenameTable { from, to }),
     }
 }
