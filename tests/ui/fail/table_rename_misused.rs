@@ -7,8 +7,8 @@ pub struct Account {
     pub id: i64,
 }
 
-// A rename at a version where a column changes too, and an old name that is the table's own.
-#[versioned(table = "teams", version = 3, renamed_from = "teams", renamed_at = 2)]
+// A rename at a version where a column changes too.
+#[versioned(table = "teams", version = 3, renamed_from = "squads", renamed_at = 2)]
 pub struct Team {
     #[col(primary_key)]
     pub id: i64,
@@ -19,6 +19,13 @@ pub struct Team {
 // `renamed_at` at or below `since`.
 #[versioned(table = "clubs", version = 2, renamed_from = "groups", renamed_at = 1)]
 pub struct Club {
+    #[col(primary_key)]
+    pub id: i64,
+}
+
+// An old name that is the table's own.
+#[versioned(table = "leagues", version = 2, renamed_from = "leagues", renamed_at = 2)]
+pub struct League {
     #[col(primary_key)]
     pub id: i64,
 }

@@ -431,7 +431,50 @@ fn check_table_rename(
     fields: &[FieldHistory],
     errors: &mut Errors,
 ) -> Option<(String, u32)> {
-    match (&raw.renamed_from, &raw.renamed_at) {
+    let (from, at) = rename_pair(
+        raw.renamed_from.as_ref(),
+        raw.renamed_at.as_ref(),
+        table,
+        "table",
+        since,
+        version,
+        until,
+        errors,
+    )?;
+    check_ident(&from.value, from.span, "table name", errors);
+    let other = fields.iter().find_map(|f| {
+        field_changes(f)
+            .into_iter()
+            .find(|(_, v)| *v == at.value)
+            .map(|(key, _)| (f, key))
+    });
+    if let Some((f, key)) = other {
+        errors.push(
+            at.span,
+            format!(
+                "the table is renamed at version {}, where column `{}` changes too ({key} = {}); a rename takes a version of its own: move one of them to another version",
+                at.value, f.column, at.value
+            ),
+        );
+        return None;
+    }
+    Some((from.value.clone(), at.value))
+}
+
+/// `renamed_from` and `renamed_at` of a column or a table (`what`, whose own name is `own`):
+/// both or neither, the rename after `since`, at most at `version` and before `until`, and a
+/// name other than its own. The pair when they hold.
+fn rename_pair<'a>(
+    from: Option<&'a Sp<String>>,
+    at: Option<&'a Sp<u32>>,
+    own: &str,
+    what: &str,
+    since: &Sp<u32>,
+    version: &Sp<u32>,
+    until: Option<u32>,
+    errors: &mut Errors,
+) -> Option<(&'a Sp<String>, &'a Sp<u32>)> {
+    match (from, at) {
         (Some(from), Some(at)) => {
             let mut ok = true;
             if at.value <= since.value || at.value > version.value {
@@ -447,31 +490,18 @@ fn check_table_rename(
                 after_drop(symbol::RENAMED_AT, at, until, errors);
                 ok = false;
             }
-            if from.value == table {
+            if from.value == own {
+                let whose = if what == "column" { "field" } else { what };
                 errors.push(
                     from.span,
-                    format!("renamed_from = \"{}\" is the table's own name", from.value),
-                );
-                ok = false;
-            }
-            check_ident(&from.value, from.span, "table name", errors);
-            let other = fields.iter().find_map(|f| {
-                field_changes(f)
-                    .into_iter()
-                    .find(|(_, v)| *v == at.value && at.value > since.value)
-                    .map(|(key, _)| (f, key))
-            });
-            if let Some((f, key)) = other {
-                errors.push(
-                    at.span,
                     format!(
-                        "the table is renamed at version {}, where column `{}` changes too ({key} = {}); a rename takes a version of its own: move one of them to another version",
-                        at.value, f.column, at.value
+                        "renamed_from = \"{}\" is the {whose}'s own name",
+                        from.value
                     ),
                 );
                 ok = false;
             }
-            ok.then(|| (from.value.clone(), at.value))
+            ok.then_some((from, at))
         }
         (Some(from), None) => {
             errors.push(
@@ -483,7 +513,7 @@ fn check_table_rename(
         (None, Some(at)) => {
             errors.push(
                 at.span,
-                "`renamed_at` needs `renamed_from = \"...\"`, the table's old name",
+                format!("`renamed_at` needs `renamed_from = \"...\"`, the {what}'s old name"),
             );
             None
         }
@@ -629,52 +659,29 @@ fn check_field(
             ),
         );
     }
-    let renamed_from = match (&f.renamed_from, &f.renamed_at) {
-        (Some(from), Some(at)) => {
-            if at.value <= since.value || at.value > version.value {
-                errors.push(
-                    at.span,
-                    format!(
-                        "renamed_at = {} must be above since = {} and at most version = {}",
-                        at.value, since.value, version.value
-                    ),
-                );
-            } else {
-                after_drop(symbol::RENAMED_AT, at, table_until, errors);
-            }
-            if from.value == column {
-                errors.push(
-                    from.span,
-                    format!("renamed_from = \"{}\" is the field's own name", from.value),
-                );
-            }
-            if !is_field_name(&from.value) {
-                errors.push(
-                    from.span,
-                    format!(
-                        "renamed_from = \"{}\" is not a Rust identifier; the types of the versions before the rename name their field after it",
-                        from.value
-                    ),
-                );
-            }
-            Some((from.value.clone(), at.value))
-        }
-        (Some(from), None) => {
+    let renamed_from = rename_pair(
+        f.renamed_from.as_ref(),
+        f.renamed_at.as_ref(),
+        &column,
+        "column",
+        &since,
+        version,
+        table_until,
+        errors,
+    )
+    .and_then(|(from, at)| {
+        if !is_field_name(&from.value) {
             errors.push(
                 from.span,
-                "`renamed_from` needs `renamed_at = N`, the version that uses the new name",
+                format!(
+                    "renamed_from = \"{}\" is not a Rust identifier; the types of the versions before the rename name their field after it",
+                    from.value
+                ),
             );
-            None
+            return None;
         }
-        (None, Some(at)) => {
-            errors.push(
-                at.span,
-                "`renamed_at` needs `renamed_from = \"...\"`, the column's old name",
-            );
-            None
-        }
-        (None, None) => None,
-    };
+        Some((from.value.clone(), at.value))
+    });
     let references = f.references.as_ref().and_then(|r| {
         let parsed = parse_reference(&r.value, schema);
         if parsed.is_none() {

@@ -1219,7 +1219,7 @@ mod tests {
         );
         let out = text(&file);
         assert!(
-            out.contains("until:::core::option::Option::Some(3),fields:"),
+            out.contains("until:::core::option::Option::Some(3),renamed_from:::core::option::Option::None,fields:"),
             "{out}"
         );
     }
