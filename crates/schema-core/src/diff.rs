@@ -6,6 +6,7 @@
 use std::fmt;
 
 use crate::model::{Check, Column, ForeignKey, Index, TableModel};
+use crate::rules;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -124,6 +125,7 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         problem,
         fix: fix.to_owned(),
     };
+    let broke = |column: Option<&str>, rule: rules::Broken| refuse(column, rule.problem, &rule.fix);
     let not_yet = "annotate the type change (`retyped_at`, `old_type`), or add the new column under a new name in a new version";
 
     if from.name != to.name {
@@ -144,13 +146,9 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
     }
 
     if from.primary_key != to.primary_key {
-        return Err(refuse(
+        return Err(broke(
             to.primary_key.first().map(String::as_str),
-            format!(
-                "the primary key changes from {:?} to {:?}",
-                from.primary_key, to.primary_key
-            ),
-            "changing a primary key is not supported; keep the primary key of the table's first version",
+            rules::primary_key_changed(),
         ));
     }
     let mut changes = Vec::new();
@@ -163,11 +161,7 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
                 .find(|c| c.renamed_from.as_deref() == Some(&old.name))
             else {
                 if from.primary_key.contains(&old.name) {
-                    return Err(refuse(
-                        Some(&old.name),
-                        "a primary key column is removed".into(),
-                        "changing a primary key is not supported; keep the column",
-                    ));
+                    return Err(broke(Some(&old.name), rules::primary_key_changed()));
                 }
                 renamed_away.push(&old.name);
                 changes.push(Change::DropColumn(old.clone()));
@@ -208,10 +202,9 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
             && let Some(change) = &new.retyped_from
         {
             if from.primary_key.contains(&old.name) {
-                return Err(refuse(
+                return Err(broke(
                     Some(&old.name),
-                    "the type of a primary key column changes".into(),
-                    "keep the primary key's type (every row and every referencing foreign key would be rewritten)",
+                    rules::primary_key_retyped(&old.name),
                 ));
             }
             if old.nullable != new.nullable {
@@ -254,13 +247,14 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
         .iter()
         .filter(|c| from.column(&c.name).is_none() && c.renamed_from.is_none())
     {
-        if !col.nullable && col.default.is_none() && col.backfill.is_none() {
-            return Err(refuse(
-                Some(&col.name),
-                "a NOT NULL column is added without `default` or `backfill`; existing rows would have no value".into(),
-                "add `default = \"...\"` or `backfill = \"...\"` to the field, or make it an Option",
-            ));
-        }
+        rules::added_not_null(
+            &col.name,
+            to.version,
+            col.nullable,
+            col.default.is_some(),
+            col.backfill.is_some(),
+        )
+        .map_err(|rule| broke(Some(&col.name), rule))?;
         changes.push(Change::AddColumn(col.clone()));
     }
     // What belongs to a renamed or dropped column goes with it; a rename rebuilds it on the new one.

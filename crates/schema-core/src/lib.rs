@@ -15,6 +15,7 @@ pub mod model;
 pub mod names;
 pub mod plan;
 pub mod render;
+pub mod rules;
 pub mod runtime;
 pub mod sql;
 pub mod types;

@@ -618,10 +618,7 @@ fn check_field(
             );
         }
         if added_later || f.until.is_some() || f.renamed_from.is_some() {
-            errors.push(
-                pk,
-                "primary key columns exist from the table's first version and are never renamed or removed; changing a primary key is not supported",
-            );
+            errors.push(pk, crate::rules::primary_key_changed().to_string());
         }
         if let Some(u) = f.unique {
             errors.push(u, "a primary key is already unique; remove `unique`");
@@ -650,14 +647,16 @@ fn check_field(
         || f.required_at
             .as_ref()
             .is_some_and(|k| k.value > since.value);
-    if added_later && !nullable_at_since && !default_at_since && f.backfill.is_none() {
-        errors.push(
-            since.span,
-            format!(
-                "NOT NULL column `{column}` is added at version {} to a table that already has rows; add `default = \"...\"` or `backfill = \"...\"`, or make the field an Option",
-                since.value
-            ),
-        );
+    if added_later
+        && let Err(rule) = crate::rules::added_not_null(
+            &column,
+            since.value,
+            nullable_at_since,
+            default_at_since,
+            f.backfill.is_some(),
+        )
+    {
+        errors.push(since.span, rule.to_string());
     }
     let renamed_from = rename_pair(
         f.renamed_from.as_ref(),
@@ -1051,7 +1050,7 @@ fn check_retype(
     if f.primary_key.is_some() {
         errors.push(
             at.span,
-            "the type of a primary key column cannot change: every row and every foreign key that references it would be rewritten; keep its type",
+            crate::rules::primary_key_retyped(column).to_string(),
         );
     }
     if let Some(renamed) = &f.renamed_at
