@@ -14,6 +14,7 @@ pub mod output;
 pub mod report;
 pub mod runner;
 pub mod source;
+pub mod verify;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -85,6 +86,9 @@ pub enum Command {
     Baseline(BaselineCmd),
     /// Compare the live catalog with the model at the applied version (exit 1 on a difference).
     Drift(DriftCmd),
+    /// Prove the migrations on a scratch database: both versions' code after every file, a
+    /// background writer, every rollback, forward again (exit 1 naming what failed).
+    Verify(verify::cli::VerifyCmd),
 }
 
 #[derive(Args, Debug)]
@@ -419,6 +423,7 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             Ok(text)
         }
         Some(Command::Kv(cmd)) => kv::run(cmd),
+        Some(Command::Verify(cmd)) => verify::cli::run(cmd),
         Some(Command::Import(cmd)) => import::import(&cmd.database_url, &cmd.schema, &cmd.out),
         Some(Command::Baseline(cmd)) => drift::baseline(&cmd.db.database_url, &cmd.db.dir, cmd.src),
         Some(Command::Drift(cmd)) => drift::drift(&cmd.db.database_url, &cmd.db.dir, cmd.src),
