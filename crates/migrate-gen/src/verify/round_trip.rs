@@ -143,6 +143,37 @@ struct Boundary {
     digest: Option<String>,
     /// Rows written by the old version's code while the step's files ran.
     transition_ids: Vec<i64>,
+    /// The catalog and the digest of the old version's columns that exist, before each file.
+    before_file: Vec<(String, Option<(TableModel, String)>)>,
+}
+
+/// `model` with only the columns that exist now, and their digest.
+fn present_digest(
+    client: &mut Client,
+    model: &TableModel,
+    rows: i64,
+) -> Result<Option<(TableModel, String)>, String> {
+    let mut present = model.clone();
+    let mut kept = Vec::new();
+    for c in &model.columns {
+        let one = TableModel {
+            columns: vec![c.clone()],
+            ..model.clone()
+        };
+        if columns_exist(client, &one)? {
+            kept.push(c.clone());
+        }
+    }
+    if !present
+        .primary_key
+        .iter()
+        .all(|k| kept.iter().any(|c| &c.name == k))
+    {
+        return Ok(None);
+    }
+    present.columns = kept;
+    let digest = data_digest(client, &present, rows)?;
+    Ok(Some((present, digest)))
 }
 
 /// The model-based background writer of one step: as `old` until the deploy, as `new` after
@@ -311,6 +342,7 @@ pub fn round_trip(
                     None => None,
                 },
                 transition_ids: Vec::new(),
+                before_file: Vec::new(),
             };
             let writer =
                 match &from {
@@ -339,6 +371,13 @@ pub fn round_trip(
                         w.writer.switch(Role::New); // the deploy
                     }
                     w.running(&name);
+                }
+                if check_writes {
+                    let digest = match &from {
+                        Some(from) => present_digest(client, from, rows)?,
+                        None => None,
+                    };
+                    boundary.before_file.push((catalog(client)?, digest));
                 }
                 run_file(&dir.join(&name)).map_err(|e| format!("{name} failed: {e}"))?;
                 if let Some(w) = &writer
@@ -558,7 +597,42 @@ pub fn round_trip(
             {
                 return Err(first.clone());
             }
-            say(&mut summary, log, format!("ok  {name}"));
+            // Each rollback undoes exactly its own file: the catalog and the old version's
+            // values are as they were before it.
+            let i = files.iter().position(|f| f.number == file.number).unwrap();
+            if let Some((before, digest)) = boundary.before_file.get(i) {
+                let now = catalog(&mut client)?;
+                if &now != before {
+                    return Err(format!(
+                        "after {name}: the catalog differs from before {}: {}",
+                        forward_name(file),
+                        diff(before, &now)
+                    ));
+                }
+                if let Some((model, digest)) = digest
+                    && &data_digest(&mut client, model, rows)? != digest
+                {
+                    return Err(format!(
+                        "after {name}: {table}: data changed by {} and its rollback (the values of the v{} columns {} of rows 1..={rows} differ from before it)",
+                        forward_name(file),
+                        model.version,
+                        model
+                            .columns
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            say(
+                &mut summary,
+                log,
+                format!(
+                    "ok  {name}: catalog and data as before {}",
+                    forward_name(file)
+                ),
+            );
         }
         let first = rollback_name(&files[0]);
         let now = catalog(&mut client)?;
