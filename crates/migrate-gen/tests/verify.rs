@@ -198,7 +198,8 @@ fn a_contract_before_the_deploy_fails_naming_the_file_and_statement() {
     assert!(
         run.stderr.contains("public.authors v1 code")
             && run.stderr.contains("003_authors_v2_expand.sql")
-            && run.stderr.contains(r#"column "name" does not exist"#),
+            && run.stderr.contains(r#"column "name""#)
+            && run.stderr.contains("does not exist"),
         "{run}"
     );
 }
