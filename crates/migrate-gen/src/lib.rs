@@ -11,6 +11,7 @@ pub mod kv;
 pub mod lint;
 pub mod manifest;
 pub mod output;
+pub mod preflight;
 pub mod report;
 pub mod runner;
 pub mod source;
@@ -324,6 +325,8 @@ pub struct PlanCmd {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub tuning: TuningArgs,
+    #[command(flatten)]
+    pub live: preflight::LiveArgs,
 }
 
 fn default_out(src: &Path) -> PathBuf {
@@ -470,6 +473,9 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             // The report goes to stdout; the error line says why the exit code is 1.
             output::print(&text)?;
             Err(Error::msg(reason))
+        }
+        Some(Command::Plan(cmd)) if cmd.live.database_url.is_some() => {
+            preflight::plan(&cmd.live, cmd.src.as_deref(), cmd.out.as_deref())
         }
         Some(Command::Plan(cmd)) => {
             let targets = match &cmd.src {
