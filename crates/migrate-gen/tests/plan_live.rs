@@ -251,3 +251,39 @@ fn a_budget_without_a_database_is_refused_by_the_command_line() {
     let run = failed(mg(&["plan", "--max-disk", "1GB"]));
     assert!(run.stderr.contains("--database-url"), "{run}");
 }
+
+/// A physical replication slot, dropped when this goes out of scope.
+struct Slot(String);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(ADMIN, postgres::NoTls) {
+            let _ = admin.execute("SELECT pg_drop_replication_slot($1)", &[&self.0]);
+        }
+    }
+}
+
+#[test]
+fn a_slot_retaining_wal_is_a_blocker() {
+    let (db, _tmp, dir) = loaded(1000);
+    let slot = Slot(format!("mg_plan_{}", std::process::id()));
+    let mut admin = postgres::Client::connect(ADMIN, postgres::NoTls).unwrap();
+    // Reserved at once: it retains the WAL from now on (a few kB: the bound is set lower).
+    admin
+        .execute(
+            "SELECT pg_create_physical_replication_slot($1, true)",
+            &[&slot.0],
+        )
+        .unwrap();
+    db.client()
+        .batch_execute("CREATE TABLE wal_maker AS SELECT generate_series(1, 1000) AS n")
+        .unwrap();
+    let run = ok(plan(&db, &dir, &["--max-slot-wal", "1B"]));
+    assert!(
+        run.stdout.contains(&format!(
+            "warning: replication slot {} (inactive) already retains ",
+            slot.0
+        )) && run.stdout.contains("(> --max-slot-wal 1 B)"),
+        "{run}"
+    );
+}
