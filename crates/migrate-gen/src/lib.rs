@@ -67,7 +67,8 @@ pub struct Cli {
 pub enum Command {
     /// Write the migrations that the structs hold and no file covers yet (only appends).
     Generate(GenerateCmd),
-    /// Show the pending steps: phase, lock, whether the table is rewritten or scanned, risk.
+    /// Show the pending steps: phase, lock, whether the table is rewritten or scanned, risk;
+    /// with --database-url, a read-only preflight: sizes, estimates, locks, blockers now.
     Plan(PlanCmd),
     /// Apply pending migrations in order, recorded in migrate_gen.applied.
     Apply(ApplyCmd),

@@ -37,10 +37,10 @@ pub struct LiveArgs {
     /// The free disk they may take (e.g. 20GB): refuse above it [needs --database-url].
     #[arg(long, value_parser = estimate::parse_bytes, requires = "database_url")]
     pub max_disk: Option<f64>,
-    /// A standby replaying more than this behind is a blocker [default: 5s].
+    /// A standby replaying more than this behind is a blocker.
     #[arg(long, default_value = "5s", value_parser = estimate::parse_seconds)]
     pub max_replay_lag: f64,
-    /// A replication slot retaining more WAL than this is a blocker [default: 1GB].
+    /// A replication slot retaining more WAL than this is a blocker.
     #[arg(long, default_value = "1GB", value_parser = estimate::parse_bytes)]
     pub max_slot_wal: f64,
     /// How fast this server is against the benchmark machine the model was measured on (2:
