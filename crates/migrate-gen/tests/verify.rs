@@ -147,7 +147,12 @@ fn a_rollback_that_drops_a_columns_data_fails_naming_the_file() {
         ),
         "{run}"
     );
-    assert!(run.stderr.contains("nickname"), "{run}");
+    assert!(
+        run.stderr.contains(
+            "(the values of the v1 column nickname in rows 1..=200 differ from before it)"
+        ),
+        "{run}"
+    );
     // The files before it were proven, one line each.
     assert!(
         run.stderr

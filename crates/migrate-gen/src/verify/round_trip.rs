@@ -11,7 +11,7 @@ use postgres::{Client, NoTls};
 use schema_core::plan::Phase;
 use schema_core::{TableHistory, TableModel};
 
-use super::rows::{count_ids, data_digest, one_line, qualified, seed, write_row};
+use super::rows::{column_digests, count_ids, data_digest, one_line, qualified, seed, write_row};
 use super::snapshot::{catalog, diff};
 use super::writer::{Role, Writer};
 use crate::manifest::{FileEntry, Manifest};
@@ -143,16 +143,16 @@ struct Boundary {
     digest: Option<String>,
     /// Rows written by the old version's code while the step's files ran.
     transition_ids: Vec<i64>,
-    /// The catalog and the digest of the old version's columns that exist, before each file.
-    before_file: Vec<(String, Option<(TableModel, String)>)>,
+    /// The catalog and the digests of the old version's columns that exist, before each file.
+    before_file: Vec<(String, Option<(TableModel, Vec<(String, String)>)>)>,
 }
 
-/// `model` with only the columns that exist now, and their digest.
+/// `model` with only the columns that exist now, and their digests.
 fn present_digest(
     client: &mut Client,
     model: &TableModel,
     rows: i64,
-) -> Result<Option<(TableModel, String)>, String> {
+) -> Result<Option<(TableModel, Vec<(String, String)>)>, String> {
     let mut present = model.clone();
     let mut kept = Vec::new();
     for c in &model.columns {
@@ -172,8 +172,8 @@ fn present_digest(
         return Ok(None);
     }
     present.columns = kept;
-    let digest = data_digest(client, &present, rows)?;
-    Ok(Some((present, digest)))
+    let digests = column_digests(client, &present, rows)?;
+    Ok(Some((present, digests)))
 }
 
 /// The model-based background writer of one step: as `old` until the deploy, as `new` after
@@ -638,20 +638,22 @@ pub fn round_trip(
                         diff(before, &now)
                     ));
                 }
-                if let Some((model, digest)) = digest
-                    && &data_digest(&mut client, model, rows)? != digest
-                {
-                    return Err(format!(
-                        "after {name}: {table}: data changed by {} and its rollback (the values of the v{} columns {} of rows 1..={rows} differ from before it)",
-                        forward_name(file),
-                        model.version,
-                        model
-                            .columns
-                            .iter()
-                            .map(|c| c.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
+                if let Some((model, digests)) = digest {
+                    let now = column_digests(&mut client, model, rows)?;
+                    let changed: Vec<&str> = digests
+                        .iter()
+                        .filter(|d| !now.contains(d))
+                        .map(|(c, _)| c.as_str())
+                        .collect();
+                    if !changed.is_empty() {
+                        return Err(format!(
+                            "after {name}: {table}: data changed by {} and its rollback (the values of the v{} column{} {} in rows 1..={rows} differ from before it)",
+                            forward_name(file),
+                            model.version,
+                            if changed.len() == 1 { "" } else { "s" },
+                            changed.join(", ")
+                        ));
+                    }
                 }
             }
             say(

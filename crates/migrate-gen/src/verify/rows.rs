@@ -175,6 +175,50 @@ pub fn data_digest(client: &mut Client, model: &TableModel, upto: i64) -> Result
     })
 }
 
+/// Per column of `model`: a digest of its values in rows with `pk <= upto` (one scan).
+pub fn column_digests(
+    client: &mut Client,
+    model: &TableModel,
+    upto: i64,
+) -> Result<Vec<(String, String)>, String> {
+    let pk = &model.primary_key[0];
+    let columns: Vec<&Column> = model
+        .columns
+        .iter()
+        .filter(|c| c.sql_type != "uuid" || c.default.is_none())
+        .collect();
+    let aggs: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            format!(
+                "count(*)::text || ':' || coalesce(md5(string_agg(coalesce(\"{}\"::text, '<null>'), ',' ORDER BY \"{pk}\")), '')",
+                c.name
+            )
+        })
+        .collect();
+    if aggs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {} FROM {} WHERE \"{pk}\" <= {upto}",
+        aggs.join(", "),
+        qualified(model)
+    );
+    let row = client.query_one(&sql, &[]).map_err(|e| {
+        format!(
+            "reading the values of {} v{}: {}",
+            model.name,
+            model.version,
+            one_line(&e)
+        )
+    })?;
+    Ok(columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.clone(), row.get(i)))
+        .collect())
+}
+
 /// How many of `ids` are rows of `rel` (by its column `pk`).
 pub fn count_ids(client: &mut Client, rel: &str, pk: &str, ids: &[i64]) -> Result<usize, String> {
     if ids.is_empty() {
