@@ -150,7 +150,14 @@ pub fn verify(args: &VerifyArgs, log: &mut dyn FnMut(&str)) -> Result<String, Er
     admin.connect_timeout(std::time::Duration::from_secs(10));
     let mut verdicts = Vec::new();
     for (src, dir) in &args.targets {
-        let manifest = crate::runner::load(dir)?;
+        // Either layout: the files are named by the manifest.
+        if !dir.is_dir() {
+            return Err(Error::msg(format!(
+                "--dir {}: no such directory",
+                dir.display()
+            )));
+        }
+        let manifest = Manifest::load(dir)?;
         let histories = crate::source::load(src)?;
         let db =
             ScratchDb::create(&admin, "migrate_gen_verify").map_err(|e| Error::msg(redact(&e)))?;
