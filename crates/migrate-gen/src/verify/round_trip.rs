@@ -137,6 +137,9 @@ fn say(summary: &mut Summary, log: &mut dyn FnMut(&str), line: String) {
     summary.lines.push(line);
 }
 
+/// The old version's columns that exist at a point, and a digest of each one's values.
+type Values = (TableModel, Vec<(String, String)>);
+
 struct Boundary {
     catalog: String,
     /// Digest of the old version's columns of the seeded rows.
@@ -144,7 +147,7 @@ struct Boundary {
     /// Rows written by the old version's code while the step's files ran.
     transition_ids: Vec<i64>,
     /// The catalog and the digests of the old version's columns that exist, before each file.
-    before_file: Vec<(String, Option<(TableModel, Vec<(String, String)>)>)>,
+    before_file: Vec<(String, Option<Values>)>,
 }
 
 /// `model` with only the columns that exist now, and their digests.
@@ -152,7 +155,7 @@ fn present_digest(
     client: &mut Client,
     model: &TableModel,
     rows: i64,
-) -> Result<Option<(TableModel, Vec<(String, String)>)>, String> {
+) -> Result<Option<Values>, String> {
     let mut present = model.clone();
     let mut kept = Vec::new();
     for c in &model.columns {
