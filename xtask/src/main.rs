@@ -5,7 +5,8 @@
 //!    databases and keys there).
 //! 2. `cargo test --workspace`: the lint tests use the `squawk-linter` crate and the sqlx
 //!    tests the `sqlx` library, so no Python package or sqlx-cli is needed.
-//! 3. `migrate-gen generate --check` on the example's committed folders (both layouts).
+//! 3. `migrate-gen generate --check` on the example's committed folders (both layouts), and
+//!    `migrate-gen verify` on its plain folder, as a user's CI would run it.
 //! 4. The benchmark's smoke mode (about 2 minutes; `--no-bench` skips it): it fails when a
 //!    migration it measures fails.
 
@@ -147,6 +148,23 @@ fn test(args: &[String]) -> Result<(), String> {
             ],
         )?;
     }
+    run(
+        "cargo",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "migrate-gen",
+            "--",
+            "verify",
+            "--database-url",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+            "--dir",
+            "examples/service/sql",
+            "--src",
+            "examples/service",
+        ],
+    )?;
     if !no_bench {
         run("cargo", &["run", "-q", "-p", "bench", "--", "--smoke"])?;
     }

@@ -23,7 +23,7 @@ use crate::manifest::{self, Manifest};
 use crate::runner::{self, db, progress::Progress};
 
 /// The crate whose structs describe `dir`: `src`, or the workspace's crate writing to `dir`.
-fn source_for(dir: &Path, src: Option<PathBuf>) -> Result<PathBuf, Error> {
+pub(crate) fn source_for(dir: &Path, src: Option<PathBuf>) -> Result<PathBuf, Error> {
     if let Some(src) = src {
         return Ok(src);
     }

@@ -11,9 +11,11 @@ pub mod kv;
 pub mod lint;
 pub mod manifest;
 pub mod output;
+pub mod preflight;
 pub mod report;
 pub mod runner;
 pub mod source;
+pub mod verify;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -65,7 +67,8 @@ pub struct Cli {
 pub enum Command {
     /// Write the migrations that the structs hold and no file covers yet (only appends).
     Generate(GenerateCmd),
-    /// Show the pending steps: phase, lock, whether the table is rewritten or scanned, risk.
+    /// Show the pending steps: phase, lock, whether the table is rewritten or scanned, risk;
+    /// with --database-url, a read-only preflight: sizes, estimates, locks, blockers now.
     Plan(PlanCmd),
     /// Apply pending migrations in order, recorded in migrate_gen.applied.
     Apply(ApplyCmd),
@@ -85,6 +88,9 @@ pub enum Command {
     Baseline(BaselineCmd),
     /// Compare the live catalog with the model at the applied version (exit 1 on a difference).
     Drift(DriftCmd),
+    /// Prove the migrations on a scratch database: both versions' code after every file, a
+    /// background writer, every rollback, forward again (exit 1 naming what failed).
+    Verify(verify::cli::VerifyCmd),
 }
 
 #[derive(Args, Debug)]
@@ -320,6 +326,8 @@ pub struct PlanCmd {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub tuning: TuningArgs,
+    #[command(flatten)]
+    pub live: preflight::LiveArgs,
 }
 
 fn default_out(src: &Path) -> PathBuf {
@@ -419,6 +427,7 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             Ok(text)
         }
         Some(Command::Kv(cmd)) => kv::run(cmd),
+        Some(Command::Verify(cmd)) => verify::cli::run(cmd),
         Some(Command::Import(cmd)) => import::import(&cmd.database_url, &cmd.schema, &cmd.out),
         Some(Command::Baseline(cmd)) => drift::baseline(&cmd.db.database_url, &cmd.db.dir, cmd.src),
         Some(Command::Drift(cmd)) => drift::drift(&cmd.db.database_url, &cmd.db.dir, cmd.src),
@@ -465,6 +474,9 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             // The report goes to stdout; the error line says why the exit code is 1.
             output::print(&text)?;
             Err(Error::msg(reason))
+        }
+        Some(Command::Plan(cmd)) if cmd.live.database_url.is_some() => {
+            preflight::plan(&cmd.live, cmd.src.as_deref(), cmd.out.as_deref())
         }
         Some(Command::Plan(cmd)) => {
             let targets = match &cmd.src {
