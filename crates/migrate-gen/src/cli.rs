@@ -167,6 +167,82 @@ pub struct DatabaseArgs {
     pub dir: PathBuf,
 }
 
+/// The databases of `apply`, `rollback` and `status`: one, or a fleet.
+#[derive(Args, Debug, Clone)]
+pub struct RunnerDbArgs {
+    /// PostgreSQL URL [default: $DATABASE_URL]; or --targets for many databases.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        required_unless_present = "targets"
+    )]
+    pub database_url: Option<String>,
+    /// The migrations folder (with migrations.lock).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Many databases instead of one: a file with one connection string a line, or a TOML
+    /// file of waves run in order ([[wave]] with name, parallel, targets = [...]).
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+    /// With --targets: databases run at once (a wave's own `parallel` wins) [default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub parallel: Option<u32>,
+    /// With --targets: once this many databases failed, start no other (those running
+    /// finish) [default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_failures: Option<u32>,
+}
+
+impl RunnerDbArgs {
+    /// The fleet of `--targets`, if given.
+    fn fleet(&self) -> Result<Option<runner::fleet::Fleet>, Error> {
+        let Some(path) = &self.targets else {
+            return Ok(None);
+        };
+        Ok(Some(runner::fleet::Fleet {
+            waves: runner::fleet::read_targets(path, self.parallel.unwrap_or(1) as usize)?,
+            max_failures: self.max_failures.unwrap_or(1) as usize,
+        }))
+    }
+
+    /// What clap cannot say: `--targets` with a `--database-url` given on the command line
+    /// (`$DATABASE_URL` is fine: --targets replaces it), or a fleet option without --targets.
+    fn check(&self) -> Result<(), String> {
+        if self.targets.is_some() {
+            let from_env = std::env::var("DATABASE_URL").ok();
+            if self.database_url.is_some() && self.database_url != from_env {
+                return Err(
+                    "the argument '--targets <FILE>' cannot be used with '--database-url <DATABASE_URL>'"
+                        .into(),
+                );
+            }
+        } else if self.parallel.is_some() || self.max_failures.is_some() {
+            let name = if self.parallel.is_some() {
+                "--parallel"
+            } else {
+                "--max-failures"
+            };
+            return Err(format!(
+                "{name} is for many databases: it needs --targets FILE"
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Cli {
+    /// The checks between options that clap does not make; the message is for an exit 2.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.command {
+            Some(Command::Apply(cmd)) => cmd.db.check(),
+            Some(Command::Rollback(cmd)) => cmd.db.check(),
+            Some(Command::Status(cmd)) => cmd.db.check(),
+            _ => Ok(()),
+        }
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
     /// Fail at once when another run holds the migration lock, instead of waiting.
@@ -202,7 +278,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 #[derive(Args, Debug)]
 pub struct ApplyCmd {
     #[command(flatten)]
-    pub db: DatabaseArgs,
+    pub db: RunnerDbArgs,
     #[arg(long, value_enum, default_value_t = PhaseArg::All)]
     pub phase: PhaseArg,
     /// Stop after migration number N.
@@ -219,7 +295,7 @@ pub struct ApplyCmd {
 #[derive(Args, Debug)]
 pub struct RollbackCmd {
     #[command(flatten)]
-    pub db: DatabaseArgs,
+    pub db: RunnerDbArgs,
     /// Roll back every applied migration numbered above N (0: all of them).
     #[arg(long)]
     pub to: u32,
@@ -255,18 +331,19 @@ pub enum ArchiveAction {
 #[derive(Args, Debug)]
 pub struct StatusCmd {
     #[command(flatten)]
-    pub db: DatabaseArgs,
+    pub db: RunnerDbArgs,
 }
 
-fn target(db: DatabaseArgs, run: Option<RunArgs>) -> runner::Target {
+fn target(db: &RunnerDbArgs, run: Option<RunArgs>) -> runner::Target {
     let run = run.unwrap_or(RunArgs {
         no_wait: false,
         accept_edited: false,
         lock_retry_budget: std::time::Duration::from_secs(300),
     });
     runner::Target {
-        database_url: db.database_url,
-        dir: db.dir,
+        // With --targets, each database's URL replaces this one.
+        database_url: db.database_url.clone().unwrap_or_default(),
+        dir: db.dir.clone(),
         no_wait: run.no_wait,
         accept_edited: run.accept_edited,
         lock_retry_budget: run.lock_retry_budget,
@@ -399,11 +476,29 @@ pub fn run(cli: Cli) -> Result<String, Error> {
                 PhaseArg::Contract => runner::Selection::Contract,
                 PhaseArg::All => runner::Selection::All,
             };
-            let mut target = target(cmd.db, Some(cmd.run));
+            let mut target = target(&cmd.db, Some(cmd.run));
             target.ignore_sessions = cmd.ignore_sessions;
-            runner::apply(&target, selection, cmd.to)
+            match cmd.db.fleet()? {
+                Some(fleet) => runner::fleet::run(
+                    &target,
+                    &fleet,
+                    runner::fleet::Op::Apply {
+                        selection,
+                        to: cmd.to,
+                    },
+                ),
+                None => runner::apply(&target, selection, cmd.to),
+            }
         }
-        Some(Command::Rollback(cmd)) => runner::rollback(&target(cmd.db, Some(cmd.run)), cmd.to),
+        Some(Command::Rollback(cmd)) => {
+            let target = target(&cmd.db, Some(cmd.run));
+            match cmd.db.fleet()? {
+                Some(fleet) => {
+                    runner::fleet::run(&target, &fleet, runner::fleet::Op::Rollback { to: cmd.to })
+                }
+                None => runner::rollback(&target, cmd.to),
+            }
+        }
         Some(Command::Lint(cmd)) => {
             let lint::Report { files, findings } = lint::lint(&cmd.paths)?;
             if findings.is_empty() {
@@ -417,7 +512,14 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             )))
         }
         Some(Command::Status(cmd)) => {
-            let (text, problems) = runner::status(&target(cmd.db, None))?;
+            if let Some(fleet) = cmd.db.fleet()? {
+                return runner::fleet::run(
+                    &target(&cmd.db, None),
+                    &fleet,
+                    runner::fleet::Op::Status,
+                );
+            }
+            let (text, problems) = runner::status(&target(&cmd.db, None))?;
             let reason = match problems.as_slice() {
                 [] => return Ok(text),
                 [one] => format!("1 problem needs attention: {one}"),

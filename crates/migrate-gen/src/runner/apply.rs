@@ -6,8 +6,9 @@ use postgres::Client;
 use schema_core::plan::Phase;
 
 use super::execute::run_file;
-use super::lock::{lock, unlock};
+use super::lock::{lock_for, unlock};
 use super::progress::Progress;
+use super::sessions::sessions;
 use super::tracking::{Record, edited, records, setup};
 use super::{Selection, Target, check_to, connect, db, load, read};
 use crate::Error;
@@ -30,11 +31,7 @@ fn select<'m>(
             .filter(|f| !(f.phase == Phase::Contract && f.release == newest))
             .collect(),
         Selection::Contract => {
-            let waiting: Vec<String> = pending
-                .iter()
-                .filter(|f| f.phase != Phase::Contract)
-                .map(|f| format!("{}.sql", f.stem))
-                .collect();
+            let waiting = waiting_for_contract(manifest, records);
             if !waiting.is_empty() {
                 return Err(Error::msg(format!(
                     "expand files are still pending ({}); run `apply --phase expand` and deploy the new code first",
@@ -50,19 +47,61 @@ fn select<'m>(
         .collect())
 }
 
+/// What one database's `apply` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// Files run by this call.
+    pub applied: usize,
+    /// Files still pending after it, in any phase.
+    pub pending: usize,
+}
+
 /// `apply`: runs the selected pending files in order.
 pub fn apply(target: &Target, selection: Selection, to: Option<u32>) -> Result<String, Error> {
     let manifest = load(&target.dir)?;
+    let done = apply_with(target, &manifest, selection, to, &Progress::default())?;
+    Ok(format!(
+        "applied {} migrations; {} pending{}",
+        done.applied,
+        done.pending,
+        if done.pending > 0 && selection == Selection::Expand {
+            " (the newest release's contract files: run `apply --phase contract` once the old code is gone)"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// [`apply`] of a loaded folder, its lines going through `progress`. The connection lasts as
+/// long as the work.
+pub(crate) fn apply_with(
+    target: &Target,
+    manifest: &Manifest,
+    selection: Selection,
+    to: Option<u32>,
+    progress: &Progress,
+) -> Result<Applied, Error> {
     if let Some(to) = to {
-        check_to(&manifest, &target.dir, to)?;
+        check_to(manifest, &target.dir, to)?;
     }
-    let progress = Progress::default();
-    let mut client = connect(&target.database_url, &progress)?;
-    lock(&mut client, target.no_wait)?;
+    let mut client = connect(&target.database_url, progress)?;
+    lock_for(&mut client, target.no_wait, progress)?;
     let result = setup(&mut client)
-        .and_then(|()| apply_locked(&mut client, target, &progress, &manifest, selection, to));
+        .and_then(|()| apply_locked(&mut client, target, progress, manifest, selection, to));
     unlock(&mut client);
     result
+}
+
+/// The expand and backfill files still pending that `apply --phase contract` waits for (with
+/// `--to`, those up to it), by name; none when the contract may run.
+pub(crate) fn waiting_for_contract(manifest: &Manifest, records: &[Record]) -> Vec<String> {
+    let done = |f: &FileEntry| records.iter().any(|r| r.number == f.number && r.finished);
+    manifest
+        .files
+        .iter()
+        .filter(|f| !done(f) && f.phase != Phase::Contract)
+        .map(|f| format!("{}.sql", f.stem))
+        .collect()
 }
 
 /// The contract gate: a contract file of version K runs only once no session tagged (by
@@ -74,24 +113,14 @@ fn contract_gate(client: &mut Client, files: &[&FileEntry]) -> Result<(), Error>
     else {
         return Ok(());
     };
-    let rows = client
-        .query(
-            "SELECT pid, application_name, coalesce(host(client_addr), 'local'), backend_start::text
-             FROM pg_catalog.pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_catalog.pg_backend_pid() AND application_name LIKE '% (schema v%)'
-             ORDER BY backend_start",
-            &[],
-        )
-        .map_err(db)?;
-    let old: Vec<String> = rows
+    let old: Vec<String> = sessions(client)?
         .iter()
-        .filter_map(|r| {
-            let name: String = r.get(1);
-            let version = schema_core::runtime::application_version(&name)?;
-            (version < first.version).then(|| {
-                let (pid, from, since): (i32, String, String) = (r.get(0), r.get(2), r.get(3));
-                format!("pid {pid} `{name}` from {from} since {since}")
-            })
+        .filter(|s| s.version < first.version)
+        .map(|s| {
+            format!(
+                "pid {} `{}` from {} since {}",
+                s.pid, s.application, s.from, s.since
+            )
         })
         .collect();
     if old.is_empty() {
@@ -116,7 +145,7 @@ fn apply_locked(
     manifest: &Manifest,
     selection: Selection,
     to: Option<u32>,
-) -> Result<String, Error> {
+) -> Result<Applied, Error> {
     let applied = records(client)?;
     let problems = edited(target, manifest, &applied)?;
     if !problems.is_empty() && !target.accept_edited {
@@ -133,7 +162,7 @@ fn apply_locked(
         let name = format!("{}.sql", f.stem);
         let text = read(&target.dir, &name)?;
         let again = applied.iter().any(|r| r.number == f.number);
-        eprintln!(
+        progress.info(&format!(
             "applying {name} ({}, release {}){}",
             f.phase,
             f.release,
@@ -142,7 +171,7 @@ fn apply_locked(
             } else {
                 ""
             }
-        );
+        ));
         let started = Instant::now();
         client
             .execute(
@@ -170,16 +199,11 @@ fn apply_locked(
             }
             return Err(e);
         }
-        eprintln!("  done in {} ms", started.elapsed().as_millis());
+        progress.info(&format!("  done in {} ms", started.elapsed().as_millis()));
     }
-    let remaining = select(manifest, &records(client)?, Selection::All, None)?.len();
-    Ok(format!(
-        "applied {} migrations; {remaining} pending{}",
-        files.len(),
-        if remaining > 0 && selection == Selection::Expand {
-            " (the newest release's contract files: run `apply --phase contract` once the old code is gone)"
-        } else {
-            ""
-        }
-    ))
+    let pending = select(manifest, &records(client)?, Selection::All, None)?.len();
+    Ok(Applied {
+        applied: files.len(),
+        pending,
+    })
 }

@@ -87,14 +87,14 @@ pub(super) fn run_file(
                 let pause = backoff(attempt)
                     .max(queued)
                     .min(deadline.saturating_duration_since(Instant::now()));
-                eprintln!(
+                progress.warn(&format!(
                     "{name}: {}; retry {attempt} in {:.1} s ({:.0} s of the lock retry budget left)",
                     one_line(&e),
                     pause.as_secs_f64(),
                     deadline
                         .saturating_duration_since(Instant::now())
                         .as_secs_f64()
-                );
+                ));
                 std::thread::sleep(pause);
             }
             Err(e) => {

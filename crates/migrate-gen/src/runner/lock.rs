@@ -7,6 +7,7 @@ use std::time::Duration;
 use postgres::Client;
 
 use super::db;
+use super::progress::Progress;
 use crate::Error;
 
 /// `pg_try_advisory_lock` key: "migrate" in ASCII.
@@ -14,6 +15,15 @@ const LOCK_KEY: i64 = 0x006d_6967_7261_7465;
 
 /// Takes the migration lock, waiting (with a message) unless `no_wait`.
 pub(crate) fn lock(client: &mut Client, no_wait: bool) -> Result<(), Error> {
+    lock_for(client, no_wait, &Progress::default())
+}
+
+/// [`lock`], saying that it waits through `progress` (which names the database in a fleet).
+pub(crate) fn lock_for(
+    client: &mut Client,
+    no_wait: bool,
+    progress: &Progress,
+) -> Result<(), Error> {
     let mut said = false;
     loop {
         let got: bool = client
@@ -39,9 +49,9 @@ pub(crate) fn lock(client: &mut Client, no_wait: bool) -> Result<(), Error> {
             )));
         }
         if !said {
-            eprintln!(
+            progress.warn(&format!(
                 "waiting for another migrate-gen run to finish: it holds the migration lock{who}"
-            );
+            ));
             said = true;
         }
         std::thread::sleep(Duration::from_millis(500));

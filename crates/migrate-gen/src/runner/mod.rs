@@ -16,9 +16,11 @@
 mod apply;
 mod archive;
 mod execute;
+pub mod fleet;
 mod lock;
 pub(crate) mod progress;
 mod rollback;
+pub mod sessions;
 pub mod split;
 mod status;
 mod tracking;
@@ -35,11 +37,11 @@ use crate::Error;
 use crate::manifest::{self, Manifest};
 use progress::Progress;
 
-pub use apply::apply;
+pub use apply::{Applied, apply};
 pub use archive::archives;
 pub(crate) use lock::{lock, unlock};
 pub use rollback::rollback;
-pub use status::status;
+pub use status::{Position, status};
 pub(crate) use tracking::{records, setup};
 
 /// What every runner command needs.
@@ -97,8 +99,11 @@ pub(crate) fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
         let message = notice.message();
         if message.starts_with(progress::PREFIX) {
             progress.message(message);
+        } else if notice.severity() == "WARNING" {
+            progress.warn(&format!("warning: {message}"));
         } else if notice.severity() != "DEBUG" {
-            progress.say(&format!("{}: {message}", notice.severity().to_lowercase()));
+            // A notice (`backfill public.users: no rows`): left out of a fleet's output.
+            progress.info(&format!("{}: {message}", notice.severity().to_lowercase()));
         }
     });
     let mut client = config.connect(NoTls).map_err(|e| {

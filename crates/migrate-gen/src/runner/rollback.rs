@@ -3,7 +3,7 @@
 use postgres::Client;
 
 use super::execute::run_file;
-use super::lock::{lock, unlock};
+use super::lock::{lock_for, unlock};
 use super::progress::Progress;
 use super::tracking::{records, setup};
 use super::{Target, check_to, connect, load, read};
@@ -13,12 +13,21 @@ use crate::manifest::{self, Manifest};
 /// `rollback --to N`: runs the rollbacks of the recorded files above N, newest first.
 pub fn rollback(target: &Target, to: u32) -> Result<String, Error> {
     let manifest = load(&target.dir)?;
-    check_to(&manifest, &target.dir, to)?;
-    let progress = Progress::default();
-    let mut client = connect(&target.database_url, &progress)?;
-    lock(&mut client, target.no_wait)?;
+    rollback_with(target, &manifest, to, &Progress::default())
+}
+
+/// [`rollback`] of a loaded folder, its lines going through `progress`.
+pub(crate) fn rollback_with(
+    target: &Target,
+    manifest: &Manifest,
+    to: u32,
+    progress: &Progress,
+) -> Result<String, Error> {
+    check_to(manifest, &target.dir, to)?;
+    let mut client = connect(&target.database_url, progress)?;
+    lock_for(&mut client, target.no_wait, progress)?;
     let result = setup(&mut client)
-        .and_then(|()| rollback_locked(&mut client, target, &progress, &manifest, to));
+        .and_then(|()| rollback_locked(&mut client, target, progress, manifest, to));
     unlock(&mut client);
     result
 }
@@ -48,7 +57,7 @@ fn rollback_locked(
                 "{name} was edited after it was generated; restore it (or pass --accept-edited)"
             )));
         }
-        eprintln!("rolling back {}.sql with {name}", f.stem);
+        progress.info(&format!("rolling back {}.sql with {name}", f.stem));
         let finish = format!(
             "DELETE FROM migrate_gen.applied WHERE number = {}",
             f.number

@@ -2,22 +2,142 @@
 
 use std::fmt::Write as _;
 
+use std::fmt;
+
+use schema_core::plan::Phase;
+
 use super::progress::Progress;
-use super::tracking::{edited, records};
+use super::sessions::{self, sessions};
+use super::tracking::{Record, edited, records};
 use super::{Target, connect, db, load};
 use crate::Error;
-use crate::manifest;
+use crate::manifest::{self, Manifest};
 
-/// `status`: the report (applied, pending and problems) and the problems, each one line;
-/// something needs attention when there is any.
+/// `status`: the report (where the database is, applied, pending, the tagged sessions
+/// connected now, and problems) and the problems, each one line; something needs attention
+/// when there is any.
 pub fn status(target: &Target) -> Result<(String, Vec<String>), Error> {
     let manifest = load(&target.dir)?;
-    let mut client = connect(&target.database_url, &Progress::default())?;
+    let report = report(target, &manifest, &Progress::default())?;
+    Ok((report.text, report.problems))
+}
+
+/// What `status` found on one database.
+pub(crate) struct Report {
+    pub(crate) text: String,
+    pub(crate) problems: Vec<String>,
+    pub(crate) position: Position,
+}
+
+/// Where a database is in the folder's releases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    /// Every file applied; the newest release.
+    Done { release: u32 },
+    /// Releases up to `complete` applied (0: none); of release `next`, `expand` of
+    /// `expand_total` expand and backfill files and `contract` of `contract_total` contract
+    /// files.
+    Within {
+        complete: u32,
+        next: u32,
+        expand: usize,
+        expand_total: usize,
+        contract: usize,
+        contract_total: usize,
+    },
+}
+
+impl Position {
+    pub(crate) fn of(manifest: &Manifest, records: &[Record]) -> Position {
+        let done = |number: u32| records.iter().any(|r| r.number == number && r.finished);
+        let mut releases: Vec<u32> = manifest.files.iter().map(|f| f.release).collect();
+        releases.sort_unstable();
+        releases.dedup();
+        let mut complete = 0;
+        for &release in &releases {
+            let files = manifest.files.iter().filter(|f| f.release == release);
+            let (mut expand, mut expand_total, mut contract, mut contract_total) = (0, 0, 0, 0);
+            for f in files {
+                let (n, total) = if f.phase == Phase::Contract {
+                    (&mut contract, &mut contract_total)
+                } else {
+                    (&mut expand, &mut expand_total)
+                };
+                *total += 1;
+                if done(f.number) {
+                    *n += 1;
+                }
+            }
+            if expand < expand_total || contract < contract_total {
+                return Position::Within {
+                    complete,
+                    next: release,
+                    expand,
+                    expand_total,
+                    contract,
+                    contract_total,
+                };
+            }
+            complete = release;
+        }
+        Position::Done { release: complete }
+    }
+
+    /// Every expand and backfill file of the release in progress is applied, and a contract
+    /// file of it is not: the database waits for the deploy, then `apply --phase contract`.
+    pub fn expanded(&self) -> bool {
+        matches!(self, Position::Within { expand, expand_total, contract, contract_total, .. }
+            if expand == expand_total && contract < contract_total)
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Position::Done { release } => write!(f, "release {release}, all applied"),
+            Position::Within {
+                next,
+                expand,
+                expand_total,
+                contract,
+                contract_total,
+                ..
+            } => {
+                if expand < expand_total {
+                    write!(
+                        f,
+                        "release {next}, expand: {expand} of {expand_total} files applied"
+                    )
+                } else if contract == 0 {
+                    write!(
+                        f,
+                        "release {next}, expanded (contract pending, {contract_total} files)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "release {next}, contract: {contract} of {contract_total} files applied"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// [`status`] of a loaded folder; the connection lasts as long as the reads.
+pub(crate) fn report(
+    target: &Target,
+    manifest: &Manifest,
+    progress: &Progress,
+) -> Result<Report, Error> {
+    let mut client = connect(&target.database_url, progress)?;
     let records = records(&mut client)?;
+    let position = Position::of(manifest, &records);
     let mut out = String::new();
+    let _ = writeln!(out, "at: {position}");
     // The runner's own view of a forward file (edited since it was applied, or generated)
     // replaces the manifest's, which would say the same about the same file.
-    let edits = edited(target, &manifest, &records)?;
+    let edits = edited(target, manifest, &records)?;
     let mut problems: Vec<String> = manifest
         .verify_files(&target.dir)?
         .into_iter()
@@ -81,6 +201,20 @@ pub fn status(target: &Target) -> Result<(String, Vec<String>), Error> {
             "index {index} is invalid (a concurrent build was interrupted); `apply` of its file drops and rebuilds it"
         ));
     }
+    let contract_version = manifest
+        .files
+        .iter()
+        .find(|f| {
+            f.phase == Phase::Contract
+                && !records.iter().any(|r| r.number == f.number && r.finished)
+        })
+        .map(|f| f.version);
+    let _ = writeln!(
+        out,
+        "{}",
+        sessions::describe(&sessions(&mut client)?, contract_version)
+    );
+    drop(client);
     if problems.is_empty() {
         let _ = writeln!(out, "problems: none");
     } else {
@@ -89,5 +223,9 @@ pub fn status(target: &Target) -> Result<(String, Vec<String>), Error> {
             let _ = writeln!(out, "  {p}");
         }
     }
-    Ok((out.trim_end().to_owned(), problems))
+    Ok(Report {
+        text: out.trim_end().to_owned(),
+        problems,
+        position,
+    })
 }
