@@ -990,6 +990,14 @@ fn the_contract_waits_until_no_session_of_older_code_is_connected() {
     };
     let old = connect(1);
     let new = connect(2);
+    // `status` shows the versions connected now, and which the contract waits for.
+    let run = ok(status(&db, &dir));
+    assert!(
+        run.stdout.contains("sessions (schema versions connected now):\n  v2: 1 session `billing-api (schema v2)` from 127.0.0.1, oldest since ")
+            && run.stdout.contains("  v1: 1 session `billing-api (schema v1)` from 127.0.0.1, oldest since ")
+            && run.stdout.contains("(older than the pending contract of version 2: `apply --phase contract` waits for it)"),
+        "{run}"
+    );
     let run = failed(apply(&db, &dir, &["--phase", "contract"]));
     assert!(
         run.stderr

@@ -245,6 +245,7 @@ pub fn run(template: &Target, fleet: &Fleet, op: Op) -> Result<String, Error> {
     let mut not_run: Vec<(String, usize)> = Vec::new();
     let mut files = 0;
     let mut positions: BTreeMap<String, usize> = BTreeMap::new();
+    let mut where_each: Vec<(Position, String)> = Vec::new();
     for wave in &fleet.waves {
         if stop.load(Ordering::SeqCst) {
             not_run.push((wave.name.clone(), wave.urls.len()));
@@ -300,6 +301,7 @@ pub fn run(template: &Target, fleet: &Fleet, op: Op) -> Result<String, Error> {
                 }
                 if let Some(p) = &done.position {
                     *positions.entry(p.to_string()).or_default() += 1;
+                    where_each.push((p.clone(), done.label.clone()));
                 }
                 print(&line);
                 if let Some(bar) = &bar {
@@ -348,6 +350,20 @@ pub fn run(template: &Target, fleet: &Fleet, op: Op) -> Result<String, Error> {
     }
     for (position, n) in &positions {
         summary.push_str(&format!("\n  {n} at {position}"));
+    }
+    if let Some(furthest) = where_each.iter().map(|(p, _)| p.rank()).max() {
+        let behind: Vec<String> = where_each
+            .iter()
+            .filter(|(p, _)| p.rank() < furthest)
+            .map(|(_, label)| label.clone())
+            .collect();
+        if !behind.is_empty() {
+            summary.push_str(&format!(
+                "\n  behind the others: {} ({})",
+                behind.len(),
+                listed(&behind)
+            ));
+        }
     }
     if failed.is_empty() && attention.is_empty() {
         return Ok(summary);
@@ -435,7 +451,14 @@ fn one(template: &Target, manifest: &Manifest, op: Op, url: &str) -> Finished {
         },
         Op::Status => match report(&target, manifest, &progress) {
             Ok(r) => {
-                let text = r.position.to_string();
+                let mut text = r.position.to_string();
+                if r.old_sessions > 0 {
+                    text.push_str(&format!(
+                        "; {} session{} of older code connected (the contract waits for them)",
+                        r.old_sessions,
+                        if r.old_sessions == 1 { "" } else { "s" }
+                    ));
+                }
                 position = Some(r.position);
                 match r.problems.as_slice() {
                     [] => Outcome::Ok(text),

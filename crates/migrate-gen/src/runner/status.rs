@@ -27,6 +27,8 @@ pub(crate) struct Report {
     pub(crate) text: String,
     pub(crate) problems: Vec<String>,
     pub(crate) position: Position,
+    /// Tagged sessions of a version below the first pending contract file's.
+    pub(crate) old_sessions: usize,
 }
 
 /// Where a database is in the folder's releases.
@@ -83,11 +85,18 @@ impl Position {
         Position::Done { release: complete }
     }
 
-    /// Every expand and backfill file of the release in progress is applied, and a contract
-    /// file of it is not: the database waits for the deploy, then `apply --phase contract`.
-    pub fn expanded(&self) -> bool {
-        matches!(self, Position::Within { expand, expand_total, contract, contract_total, .. }
-            if expand == expand_total && contract < contract_total)
+    /// How far along the releases: later is greater (release, then expand done, then each
+    /// file applied).
+    pub fn rank(&self) -> (u32, usize, usize) {
+        match *self {
+            Position::Done { release } => (release, usize::MAX, usize::MAX),
+            Position::Within {
+                complete,
+                expand,
+                contract,
+                ..
+            } => (complete, expand, contract),
+        }
     }
 }
 
@@ -209,11 +218,12 @@ pub(crate) fn report(
                 && !records.iter().any(|r| r.number == f.number && r.finished)
         })
         .map(|f| f.version);
-    let _ = writeln!(
-        out,
-        "{}",
-        sessions::describe(&sessions(&mut client)?, contract_version)
-    );
+    let connected = sessions(&mut client)?;
+    let old_sessions = connected
+        .iter()
+        .filter(|s| contract_version.is_some_and(|k| s.version < k))
+        .count();
+    let _ = writeln!(out, "{}", sessions::describe(&connected, contract_version));
     drop(client);
     if problems.is_empty() {
         let _ = writeln!(out, "problems: none");
@@ -227,5 +237,6 @@ pub(crate) fn report(
         text: out.trim_end().to_owned(),
         problems,
         position,
+        old_sessions,
     })
 }
