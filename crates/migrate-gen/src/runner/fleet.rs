@@ -279,10 +279,10 @@ pub fn run(template: &Target, fleet: &Fleet, op: Op) -> Result<String, Error> {
                 ran += 1;
                 let secs = done.elapsed.as_secs_f64();
                 let line = match &done.outcome {
-                    Outcome::Ok(text) => format!("ok        {}: {text} ({secs:.1} s)", done.label),
+                    Outcome::Ok(text) => format!("ok        {}: {text} ({secs:.2} s)", done.label),
                     Outcome::Attention(text) => {
                         attention.push(done.label.clone());
-                        format!("attention {}: {text} ({secs:.1} s)", done.label)
+                        format!("attention {}: {text} ({secs:.2} s)", done.label)
                     }
                     Outcome::Failed(e) => {
                         failed.push(done.label.clone());
@@ -290,7 +290,7 @@ pub fn run(template: &Target, fleet: &Fleet, op: Op) -> Result<String, Error> {
                             stop.store(true, Ordering::SeqCst);
                         }
                         format!(
-                            "FAILED    {}: {} ({secs:.1} s)",
+                            "FAILED    {}: {} ({secs:.2} s)",
                             done.label,
                             redact(&e.to_string())
                         )
