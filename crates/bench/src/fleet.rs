@@ -142,8 +142,10 @@ async fn measure(
     for url in &urls {
         sql(
             url,
-            &["INSERT INTO items SELECT g, 'item ' || g, NULL FROM generate_series(1, 1000) g"
-                .to_owned()],
+            &[
+                "INSERT INTO items SELECT g, 'item ' || g, NULL FROM generate_series(1, 1000) g"
+                    .to_owned(),
+            ],
         )
         .await?;
     }
@@ -154,7 +156,9 @@ async fn measure(
     );
     for &p in parallels {
         let load = loadavg();
-        say(&format!("--parallel {p}: expand, contract, rollback (load {load})"));
+        say(&format!(
+            "--parallel {p}: expand, contract, rollback (load {load})"
+        ));
         let expand = run(fleet("apply", p, &["--phase", "expand"]))?;
         let contract = run(fleet("apply", p, &["--phase", "contract"]))?;
         let back = run(fleet("rollback", p, &["--to", "1"]))?;

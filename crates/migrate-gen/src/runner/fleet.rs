@@ -537,3 +537,84 @@ fn contract_precheck(fleet: &Fleet, manifest: &Manifest, total: usize) -> Result
         listed(&names)
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, text: &str) -> Result<Vec<Wave>, Error> {
+        let dir = std::env::temp_dir().join(format!("mg-targets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let waves = read_targets(&path, 3);
+        std::fs::remove_file(&path).unwrap();
+        waves
+    }
+
+    #[test]
+    fn one_url_a_line_is_one_wave() {
+        let waves = read(
+            "t.txt",
+            "# shards\npostgres://a@h/one\n\n  host=h dbname=two  \n",
+        )
+        .unwrap();
+        assert_eq!(
+            waves,
+            vec![Wave {
+                name: "all".into(),
+                parallel: 3,
+                urls: vec!["postgres://a@h/one".into(), "host=h dbname=two".into()],
+            }]
+        );
+    }
+
+    #[test]
+    fn toml_waves_keep_their_order_and_parallelism() {
+        let waves = read(
+            "t.toml",
+            "[[wave]]\nname = \"canary\"\nparallel = 1\ntargets = [\"postgres://a@h/one\"]\n\n[[wave]]\ntargets = [\"postgres://a@h/two\", \"postgres://a@h/three\"]\n",
+        )
+        .unwrap();
+        assert_eq!(waves.len(), 2);
+        assert_eq!((waves[0].name.as_str(), waves[0].parallel), ("canary", 1));
+        assert_eq!((waves[1].name.as_str(), waves[1].parallel), ("wave 2", 3));
+        assert_eq!(waves[1].urls.len(), 2);
+    }
+
+    #[test]
+    fn bad_files_say_where_without_echoing_the_line() {
+        let e = read(
+            "bad.txt",
+            "postgres://a@h/one\nnot a url password=hunter2'\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.ends_with(
+                "bad.txt line 2: not a connection string (a postgres:// URL or key=value pairs)"
+            ),
+            "{e}"
+        );
+        let e = read(
+            "bad.toml",
+            "[[wave]]\ntargets = [\"postgres://a:hunter2@h/x\"\nx = 1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("not valid TOML") && !e.contains("hunter2"),
+            "{e}"
+        );
+        let e = read(
+            "p.toml",
+            "[[wave]]\nparallel = 0\ntargets = [\"postgres://a@h/x\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("wave 1: `parallel` is not a number from 1 to 1000"),
+            "{e}"
+        );
+    }
+}

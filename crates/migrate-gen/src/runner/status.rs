@@ -240,3 +240,66 @@ pub(crate) fn report(
         old_sessions,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{FileEntry, Layout};
+
+    fn manifest() -> Manifest {
+        let file = |number: u32, phase: Phase, release: u32| FileEntry {
+            number,
+            table: "public.items".into(),
+            version: release,
+            phase,
+            transactional: true,
+            release,
+            checksum: String::new(),
+            rollback_checksum: String::new(),
+            stem: format!("{number:03}_items"),
+        };
+        Manifest {
+            layout: Layout::Plain,
+            steps: Vec::new(),
+            files: vec![
+                file(1, Phase::Expand, 1),
+                file(2, Phase::Expand, 2),
+                file(3, Phase::Backfill, 2),
+                file(4, Phase::Contract, 2),
+            ],
+        }
+    }
+
+    fn applied(numbers: &[u32]) -> Vec<Record> {
+        numbers
+            .iter()
+            .map(|&number| Record {
+                number,
+                name: String::new(),
+                checksum: String::new(),
+                phase: String::new(),
+                finished: true,
+                started_at: String::new(),
+                duration_ms: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_database_is_at_a_release_and_phase() {
+        let m = manifest();
+        let at = |numbers: &[u32]| Position::of(&m, &applied(numbers)).to_string();
+        assert_eq!(at(&[]), "release 1, expand: 0 of 1 files applied");
+        assert_eq!(at(&[1]), "release 2, expand: 0 of 2 files applied");
+        assert_eq!(at(&[1, 2]), "release 2, expand: 1 of 2 files applied");
+        assert_eq!(
+            at(&[1, 2, 3]),
+            "release 2, expanded (contract pending, 1 files)"
+        );
+        assert_eq!(at(&[1, 2, 3, 4]), "release 2, all applied");
+        let rank = |numbers: &[u32]| Position::of(&m, &applied(numbers)).rank();
+        assert!(rank(&[]) < rank(&[1]));
+        assert!(rank(&[1, 2]) < rank(&[1, 2, 3]));
+        assert!(rank(&[1, 2, 3]) < rank(&[1, 2, 3, 4]));
+    }
+}
