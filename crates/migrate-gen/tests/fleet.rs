@@ -188,7 +188,7 @@ fn three_waves_stop_after_a_failure_resume_and_refuse_the_contract_while_one_lag
             assert!(finished == 0 || finished == EXPAND_FILES, "database {i}");
         } else {
             assert_eq!(finished, 0, "database {i}, untouched");
-            assert_eq!(columns(db).contains("title"), true);
+            assert!(columns(db).contains("title"), "database {i}");
         }
         if finished == EXPAND_FILES {
             expanded.push(i);

@@ -134,7 +134,7 @@ pub async fn connect(config: &str) -> Result<tokio_postgres::Client, tokio_postg
     let mut config: tokio_postgres::Config = config.parse()?;
     // The contract gate: `migrate-gen apply --phase contract` waits while a session tagged
     // with an older schema version is connected (`example-api-server (schema vN)`).
-    config.application_name(&<User as schema_core::Versioned>::application_name(
+    config.application_name(<User as schema_core::Versioned>::application_name(
         "example-api-server",
     ));
     let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
