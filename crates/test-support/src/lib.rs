@@ -27,10 +27,9 @@ impl TestDb {
         let db = TestDb {
             name: unique_name(label),
         };
-        // Each statement its own message: CREATE/DROP DATABASE cannot run in a transaction block.
-        admin()
-            .batch_execute(&format!("CREATE DATABASE \"{}\"", db.name))
-            .unwrap();
+        // Its own message: CREATE/DROP DATABASE cannot run in a transaction block.
+        let create = format!("CREATE DATABASE \"{}\"", db.name);
+        on_own_thread(move || admin().batch_execute(&create)).unwrap();
         db
     }
 
@@ -110,9 +109,16 @@ pub fn unique_name(label: &str) -> String {
 
 /// `DROP DATABASE IF EXISTS "name" WITH (FORCE)`, ignoring errors (a drop in a `Drop`).
 pub fn drop_database(name: &str) {
-    if let Ok(mut admin) = Client::connect(ADMIN, NoTls) {
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
-    }
+    let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    let _ = on_own_thread(move || {
+        Client::connect(ADMIN, NoTls).and_then(|mut admin| admin.batch_execute(&drop))
+    });
+}
+
+/// Runs `f` on a thread of its own: the `postgres` client starts a runtime of its own, which
+/// it cannot do on a thread that drives a tokio runtime (an async test).
+fn on_own_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(f).join().expect("the admin connection's thread")
 }
 
 fn psql_command(db: &str) -> Command {
