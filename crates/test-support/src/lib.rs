@@ -145,6 +145,33 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Exit 0.
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Run {
+        assert!(self.ok(), "expected success, got {self}");
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_failed(&self) -> &Run {
+        assert!(
+            self.code.is_some_and(|c| c != 0),
+            "expected a non-zero exit code, got {self}"
+        );
+        self
+    }
+
+    /// stdout, then stderr.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
