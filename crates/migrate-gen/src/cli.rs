@@ -201,7 +201,7 @@ impl RunnerDbArgs {
             return Ok(None);
         };
         Ok(Some(runner::fleet::Fleet {
-            waves: runner::fleet::read_targets(path, self.parallel.unwrap_or(1) as usize)?,
+            waves: runner::targets::read_targets(path, self.parallel.unwrap_or(1) as usize)?,
             max_failures: self.max_failures.unwrap_or(1) as usize,
         }))
     }

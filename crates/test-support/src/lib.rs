@@ -118,7 +118,9 @@ pub fn drop_database(name: &str) {
 /// Runs `f` on a thread of its own: the `postgres` client starts a runtime of its own, which
 /// it cannot do on a thread that drives a tokio runtime (an async test).
 fn on_own_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::spawn(f).join().expect("the admin connection's thread")
+    std::thread::spawn(f)
+        .join()
+        .expect("the admin connection's thread")
 }
 
 fn psql_command(db: &str) -> Command {

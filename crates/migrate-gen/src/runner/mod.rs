@@ -23,6 +23,7 @@ mod rollback;
 pub mod sessions;
 pub mod split;
 mod status;
+pub mod targets;
 mod tracking;
 
 use std::fmt::Write as _;
