@@ -8,6 +8,7 @@
 //! ```
 
 mod contender;
+mod fleet;
 mod genbench;
 mod locks;
 mod plot;
@@ -93,6 +94,13 @@ struct Args {
     /// expansion, a rebuild of a crate with it, generate). Smoke mode skips its rebuilds.
     #[arg(long)]
     no_scale_bench: bool,
+    /// Only the fleet benchmark: N small databases through one release with
+    /// `apply --targets` at each --fleet-parallel (docs/BENCHMARKS.md, "Fleets").
+    #[arg(long, value_name = "N")]
+    fleet: Option<usize>,
+    /// The --parallel values of the fleet benchmark.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+    fleet_parallel: Vec<usize>,
     /// Internal: expand the scale benchmark's struct with N versions in this process and
     /// print `seconds peak_kB chars`.
     #[arg(long, hide = true)]
@@ -788,6 +796,23 @@ async fn main() {
 async fn real_main(args: Args) -> Result<(), String> {
     let started = Instant::now();
     let root = workspace_root();
+    if let Some(n) = args.fleet {
+        let migrate_gen = migrate_gen_binary(&args, &root)?;
+        let table = fleet::run(
+            &migrate_gen,
+            &args.server,
+            n,
+            &args.fleet_parallel,
+            &std::env::temp_dir(),
+        )
+        .await?;
+        say(&format!(
+            "fleet of {n} databases, {:.0} s in all; load average now {}\n\n{table}",
+            started.elapsed().as_secs_f64(),
+            loadavg()
+        ));
+        return Ok(());
+    }
     let rows = if args.smoke { 20_000 } else { args.rows };
     let label = if args.smoke {
         "smoke".to_owned()

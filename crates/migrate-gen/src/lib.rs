@@ -1,8 +1,9 @@
 //! `migrate-gen`: zero-downtime PostgreSQL migrations from `#[versioned]` structs.
 //!
-//! The binary parses the command line and calls [`run`]; tests call the library.
+//! The binary parses the command line ([`cli`]) and calls [`run`]; tests call the library.
 
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod drift;
 pub mod generate;
@@ -18,497 +19,50 @@ pub mod source;
 pub mod verify;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use schema_core::plan::PlanOptions;
-
+pub use cli::{Cli, Command, run};
 pub use generate::{GenerateArgs, Outcome, generate};
 pub use manifest::Layout;
 
-/// An error for the user: one readable message, no backtrace.
+/// An error for the user: one readable line, no backtrace. The kinds a caller may act on are
+/// their own variants (a fleet run tells an unreachable database from a failed file).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(pub String);
+pub enum Error {
+    /// A refusal or a failure, said in one line.
+    Message(String),
+    /// A file or folder that could not be read or written.
+    Io { path: String, message: String },
+    /// The database could not be reached (the connection string in it is redacted).
+    Connect(String),
+    /// A statement the database refused, with its SQLSTATE.
+    Database(String),
+    /// Another run holds the migration lock and `--no-wait` was given.
+    Locked(String),
+}
 
 impl Error {
     pub fn msg(m: impl Into<String>) -> Error {
-        Error(m.into())
+        Error::Message(m.into())
     }
 
     pub fn io(path: &Path, e: std::io::Error) -> Error {
-        Error(format!("{}: {e}", path.display()))
+        Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Error::Io { path, message } => write!(f, "{path}: {message}"),
+            Error::Message(m) | Error::Connect(m) | Error::Database(m) | Error::Locked(m) => {
+                f.write_str(m)
+            }
+        }
     }
 }
 
 impl std::error::Error for Error {}
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "migrate-gen",
-    version,
-    about = "Zero-downtime PostgreSQL migrations from #[versioned] Rust structs",
-    long_about = "Zero-downtime PostgreSQL migrations from #[versioned] Rust structs.\n\n\
-                  Without a command, generates for the crates listed in the workspace's \
-                  [workspace.metadata.migrate-gen] (or for this crate, with its \
-                  [package.metadata.migrate-gen]) and says whether everything is up to date."
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Write the migrations that the structs hold and no file covers yet (only appends).
-    Generate(GenerateCmd),
-    /// Show the pending steps: phase, lock, whether the table is rewritten or scanned, risk;
-    /// with --database-url, a read-only preflight: sizes, estimates, locks, blockers now.
-    Plan(PlanCmd),
-    /// Apply pending migrations in order, recorded in migrate_gen.applied.
-    Apply(ApplyCmd),
-    /// Run the rollbacks of applied migrations above --to, newest first.
-    Rollback(RollbackCmd),
-    /// Show applied and pending migrations and anything that needs attention (exit 1).
-    Status(StatusCmd),
-    /// The archives of dropped columns and tables: list them, or remove those whose retention has passed.
-    Archive(ArchiveCmd),
-    /// Key-format migrations of key-value stores: migrate, status, cleanup, rollback.
-    Kv(kv::KvCmd),
-    /// squawk's rules on SQL files or folders of them, hand-written ones too (exit 1 on findings).
-    Lint(LintCmd),
-    /// Write one #[versioned(..., version = 1)] struct per table of a live schema.
-    Import(ImportCmd),
-    /// Record version 1's files as applied without running them, once the catalog matches.
-    Baseline(BaselineCmd),
-    /// Compare the live catalog with the model at the applied version (exit 1 on a difference).
-    Drift(DriftCmd),
-    /// Prove the migrations on a scratch database: both versions' code after every file, a
-    /// background writer, every rollback, forward again (exit 1 naming what failed).
-    Verify(verify::cli::VerifyCmd),
-}
-
-#[derive(Args, Debug)]
-pub struct ImportCmd {
-    /// PostgreSQL URL [default: $DATABASE_URL].
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
-    /// The schema whose tables are imported.
-    #[arg(long, default_value = "public")]
-    pub schema: String,
-    /// The .rs file to write.
-    #[arg(long)]
-    pub out: PathBuf,
-}
-
-#[derive(Args, Debug)]
-pub struct BaselineCmd {
-    #[command(flatten)]
-    pub db: DatabaseArgs,
-    /// The crate directory or .rs file of the structs [default: the crate that
-    /// [workspace.metadata.migrate-gen] maps to --dir].
-    #[arg(long)]
-    pub src: Option<PathBuf>,
-}
-
-#[derive(Args, Debug)]
-pub struct DriftCmd {
-    #[command(flatten)]
-    pub db: DatabaseArgs,
-    /// The crate directory or .rs file of the structs [default: the crate that
-    /// [workspace.metadata.migrate-gen] maps to --dir].
-    #[arg(long)]
-    pub src: Option<PathBuf>,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct LintCmd {
-    /// SQL files, or folders whose .sql files are read.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct SourceArgs {
-    /// The crate directory (its src/ is read) or one .rs file.
-    #[arg(long)]
-    pub src: PathBuf,
-    /// The migrations folder [default: SRC/sql, or sql beside a .rs file].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct TuningArgs {
-    /// Rows per backfill batch; each batch is its own transaction.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
-    pub batch_size: u32,
-    /// How long a statement may wait for a lock before it fails instead of queueing traffic.
-    #[arg(long, default_value = "1s")]
-    pub lock_timeout: String,
-    /// Limit for the statements of catalog-only files.
-    #[arg(long, default_value = "30s")]
-    pub statement_timeout: String,
-    /// How long a dropped column's values or a dropped table are kept in the archive (a PostgreSQL interval).
-    #[arg(long, default_value = "7 days")]
-    pub archive_retention: String,
-}
-
-impl TuningArgs {
-    fn options(&self) -> PlanOptions {
-        PlanOptions {
-            batch_size: self.batch_size,
-            lock_timeout: self.lock_timeout.clone(),
-            statement_timeout: self.statement_timeout.clone(),
-            archive_retention: self.archive_retention.clone(),
-        }
-    }
-}
-
-#[derive(Args, Debug)]
-pub struct GenerateCmd {
-    #[command(flatten)]
-    pub source: SourceArgs,
-    #[arg(long, value_enum, default_value_t = Layout::Plain)]
-    pub layout: Layout,
-    /// Date written in the headers [default: today, UTC].
-    #[arg(long)]
-    pub date: Option<String>,
-    /// Author written in the headers [default: $USER].
-    #[arg(long)]
-    pub author: Option<String>,
-    /// Write nothing; fail when a change has no migration or an emitted file was edited.
-    #[arg(long)]
-    pub check: bool,
-    #[command(flatten)]
-    pub tuning: TuningArgs,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PhaseArg {
-    /// Everything pending except the contract files of the newest pending release.
-    Expand,
-    /// The pending contract files, once nothing else is pending (after the deploy).
-    Contract,
-    /// Everything pending.
-    All,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct DatabaseArgs {
-    /// PostgreSQL URL [default: $DATABASE_URL].
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
-    /// The migrations folder (with migrations.lock).
-    #[arg(long)]
-    pub dir: PathBuf,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct RunArgs {
-    /// Fail at once when another run holds the migration lock, instead of waiting.
-    #[arg(long)]
-    pub no_wait: bool,
-    /// Run files whose checksum changed since they were generated or applied.
-    #[arg(long)]
-    pub accept_edited: bool,
-    /// How long to keep retrying a file that gives up on a lock (lock_timeout), e.g. 300s, 10m.
-    #[arg(long, default_value = "5m", value_parser = parse_duration)]
-    pub lock_retry_budget: std::time::Duration,
-}
-
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let (num, unit) = s.trim().split_at(
-        s.trim()
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(s.trim().len()),
-    );
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration like 30s, 5m or 1h"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "ms" => return Ok(std::time::Duration::from_millis(n)),
-        _ => return Err(format!("`{s}` is not a duration like 30s, 5m or 1h")),
-    };
-    Ok(std::time::Duration::from_secs(secs))
-}
-
-#[derive(Args, Debug)]
-pub struct ApplyCmd {
-    #[command(flatten)]
-    pub db: DatabaseArgs,
-    #[arg(long, value_enum, default_value_t = PhaseArg::All)]
-    pub phase: PhaseArg,
-    /// Stop after migration number N.
-    #[arg(long)]
-    pub to: Option<u32>,
-    /// Run contract files even while sessions tagged with an older schema version
-    /// (`Versioned::application_name`) are connected.
-    #[arg(long)]
-    pub ignore_sessions: bool,
-    #[command(flatten)]
-    pub run: RunArgs,
-}
-
-#[derive(Args, Debug)]
-pub struct RollbackCmd {
-    #[command(flatten)]
-    pub db: DatabaseArgs,
-    /// Roll back every applied migration numbered above N (0: all of them).
-    #[arg(long)]
-    pub to: u32,
-    #[command(flatten)]
-    pub run: RunArgs,
-}
-
-#[derive(Args, Debug)]
-pub struct ArchiveCmd {
-    #[command(subcommand)]
-    pub action: ArchiveAction,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ArchiveAction {
-    /// Every archive with its source, when it was made and until when it is kept.
-    List {
-        /// PostgreSQL URL [default: $DATABASE_URL].
-        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-        database_url: String,
-    },
-    /// Drop the archives whose retention has passed.
-    Cleanup {
-        /// PostgreSQL URL [default: $DATABASE_URL].
-        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-        database_url: String,
-        /// Say what would be removed, and remove nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-}
-
-#[derive(Args, Debug)]
-pub struct StatusCmd {
-    #[command(flatten)]
-    pub db: DatabaseArgs,
-}
-
-fn target(db: DatabaseArgs, run: Option<RunArgs>) -> runner::Target {
-    let run = run.unwrap_or(RunArgs {
-        no_wait: false,
-        accept_edited: false,
-        lock_retry_budget: std::time::Duration::from_secs(300),
-    });
-    runner::Target {
-        database_url: db.database_url,
-        dir: db.dir,
-        no_wait: run.no_wait,
-        accept_edited: run.accept_edited,
-        lock_retry_budget: run.lock_retry_budget,
-        ignore_sessions: false,
-    }
-}
-
-#[derive(Args, Debug)]
-pub struct PlanCmd {
-    /// The crate directory or .rs file [default: the crates of [workspace.metadata.migrate-gen]].
-    #[arg(long)]
-    pub src: Option<PathBuf>,
-    /// The migrations folder whose manifest says what is already emitted [default: SRC/sql].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    #[command(flatten)]
-    pub tuning: TuningArgs,
-    #[command(flatten)]
-    pub live: preflight::LiveArgs,
-}
-
-fn default_out(src: &Path) -> PathBuf {
-    if src.is_file() {
-        src.parent().unwrap_or(Path::new(".")).join("sql")
-    } else {
-        src.join("sql")
-    }
-}
-
-fn today() -> String {
-    chrono::Utc::now()
-        .date_naive()
-        .format("%Y-%m-%d")
-        .to_string()
-}
-
-fn default_author() -> String {
-    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-}
-
-fn describe(out: &Path, o: &Outcome, check: bool) -> String {
-    if check {
-        if o.pending.is_empty() {
-            format!("{}: up to date ({} migrations)", out.display(), o.existing)
-        } else {
-            format!(
-                "{}: {} version steps have no migration yet: {}; run `migrate-gen generate`",
-                out.display(),
-                o.pending.len(),
-                o.pending.join(", ")
-            )
-        }
-    } else if o.written.is_empty() {
-        format!("{}: up to date ({} migrations)", out.display(), o.existing)
-    } else {
-        let mut s = format!(
-            "{}: wrote {} files for {}:",
-            out.display(),
-            o.written.len(),
-            o.pending.join(", ")
-        );
-        for w in &o.written {
-            s.push_str("\n  ");
-            s.push_str(w);
-        }
-        s
-    }
-}
-
-/// Runs a parsed command line; returns what to print, or an error (exit code 1).
-pub fn run(cli: Cli) -> Result<String, Error> {
-    match cli.command {
-        None => {
-            let cwd = std::env::current_dir().map_err(|e| Error::msg(e.to_string()))?;
-            let mut lines = Vec::new();
-            let mut wrote = false;
-            for target in config::find(&cwd)? {
-                let args = GenerateArgs {
-                    src: target.src.clone(),
-                    out: target.out.clone(),
-                    date: today(),
-                    author: target.author.clone().unwrap_or_else(default_author),
-                    check: false,
-                    options: PlanOptions::default(),
-                    layout: target.layout,
-                };
-                let outcome = generate(&args)?;
-                wrote |= !outcome.written.is_empty();
-                lines.push(describe(&target.out, &outcome, false));
-            }
-            if !wrote {
-                lines.push("everything is up to date".into());
-            }
-            Ok(lines.join("\n"))
-        }
-        Some(Command::Generate(cmd)) => {
-            let out = cmd
-                .source
-                .out
-                .clone()
-                .unwrap_or_else(|| default_out(&cmd.source.src));
-            let args = GenerateArgs {
-                src: cmd.source.src.clone(),
-                out: out.clone(),
-                date: cmd.date.unwrap_or_else(today),
-                author: cmd.author.unwrap_or_else(default_author),
-                check: cmd.check,
-                options: cmd.tuning.options(),
-                layout: cmd.layout,
-            };
-            let outcome = generate(&args)?;
-            let text = describe(&out, &outcome, cmd.check);
-            if cmd.check && !outcome.pending.is_empty() {
-                return Err(Error::msg(text));
-            }
-            Ok(text)
-        }
-        Some(Command::Kv(cmd)) => kv::run(cmd),
-        Some(Command::Verify(cmd)) => verify::cli::run(cmd),
-        Some(Command::Import(cmd)) => import::import(&cmd.database_url, &cmd.schema, &cmd.out),
-        Some(Command::Baseline(cmd)) => drift::baseline(&cmd.db.database_url, &cmd.db.dir, cmd.src),
-        Some(Command::Drift(cmd)) => drift::drift(&cmd.db.database_url, &cmd.db.dir, cmd.src),
-        Some(Command::Archive(cmd)) => match cmd.action {
-            ArchiveAction::List { database_url } => runner::archives(&database_url, false, false),
-            ArchiveAction::Cleanup {
-                database_url,
-                dry_run,
-            } => runner::archives(&database_url, true, dry_run),
-        },
-        Some(Command::Apply(cmd)) => {
-            let selection = match cmd.phase {
-                PhaseArg::Expand => runner::Selection::Expand,
-                PhaseArg::Contract => runner::Selection::Contract,
-                PhaseArg::All => runner::Selection::All,
-            };
-            let mut target = target(cmd.db, Some(cmd.run));
-            target.ignore_sessions = cmd.ignore_sessions;
-            runner::apply(&target, selection, cmd.to)
-        }
-        Some(Command::Rollback(cmd)) => runner::rollback(&target(cmd.db, Some(cmd.run)), cmd.to),
-        Some(Command::Lint(cmd)) => {
-            let lint::Report { files, findings } = lint::lint(&cmd.paths)?;
-            if findings.is_empty() {
-                return Ok(format!("{files} files: no findings"));
-            }
-            let text: String = findings.iter().map(|f| format!("{f}\n")).collect();
-            output::print(text.trim_end())?;
-            Err(Error::msg(format!(
-                "{} findings in {files} files (a `-- squawk-ignore RULE` line, with the reason on the line above, accepts one on purpose)",
-                findings.len()
-            )))
-        }
-        Some(Command::Status(cmd)) => {
-            let (text, problems) = runner::status(&target(cmd.db, None))?;
-            let reason = match problems.as_slice() {
-                [] => return Ok(text),
-                [one] => format!("1 problem needs attention: {one}"),
-                many => format!(
-                    "{} problems need attention (listed under `problems:` above)",
-                    many.len()
-                ),
-            };
-            // The report goes to stdout; the error line says why the exit code is 1.
-            output::print(&text)?;
-            Err(Error::msg(reason))
-        }
-        Some(Command::Plan(cmd)) if cmd.live.database_url.is_some() => {
-            preflight::plan(&cmd.live, cmd.src.as_deref(), cmd.out.as_deref())
-        }
-        Some(Command::Plan(cmd)) => {
-            let targets = match &cmd.src {
-                Some(src) => vec![(
-                    src.clone(),
-                    cmd.out.clone().unwrap_or_else(|| default_out(src)),
-                )],
-                None => {
-                    let cwd = std::env::current_dir().map_err(|e| Error::msg(e.to_string()))?;
-                    config::find(&cwd)?
-                        .into_iter()
-                        .map(|t| (t.src, t.out))
-                        .collect()
-                }
-            };
-            let mut out = String::new();
-            for (src, dir) in targets {
-                let cmp = generate::compare(&src, &dir, &cmd.tuning.options())?;
-                let pending: Vec<_> = cmp.new.iter().map(|&i| &cmp.steps[i]).collect();
-                out.push_str(&format!(
-                    "{} (migrations in {})\n",
-                    src.display(),
-                    dir.display()
-                ));
-                out.push_str(&report::plan_text(&pending, cmp.manifest.files.len()));
-                for table in source::load(&src)? {
-                    for warning in schema_core::parse::fragment::foreign_calls(&table) {
-                        out.push_str(&format!("warning: {warning}\n"));
-                    }
-                }
-            }
-            Ok(out.trim_end().to_owned())
-        }
-    }
-}

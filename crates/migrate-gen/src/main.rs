@@ -29,6 +29,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Err(e) = cli.check() {
+        eprintln!("error: {e} (see `migrate-gen --help`)");
+        std::process::exit(2);
+    }
     if let Err(e) = migrate_gen::run(cli).and_then(|text| migrate_gen::output::print(&text)) {
         eprintln!("error: {}", redact(&e.to_string()));
         std::process::exit(1);

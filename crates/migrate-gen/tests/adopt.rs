@@ -139,7 +139,7 @@ fn psql(db: &Db, sql: &str) {
 
 #[test]
 fn an_imported_schema_generates_migrations_that_rebuild_it() {
-    let live = Db::new();
+    let live = Db::new("it");
     psql(&live, SCHEMA);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("schema.rs");
@@ -173,7 +173,7 @@ fn an_imported_schema_generates_migrations_that_rebuild_it() {
     assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
 
     let (crate_dir, sql) = generate(&text, &[]);
-    let rebuilt = Db::new();
+    let rebuilt = Db::new("it");
     // What the columns name and the comments list: kept as hand-written SQL.
     psql(
         &rebuilt,
@@ -223,7 +223,7 @@ fn bad_input_is_one_error_line() {
         assert_eq!(run.stderr.lines().count(), 1, "{run}");
         assert!(run.stderr.starts_with("error: "), "{run}");
     }
-    let db = Db::new();
+    let db = Db::new("it");
     let run = failed(mg(&[
         "import",
         "--database-url",
@@ -316,7 +316,7 @@ fn last_v1(dir: &Path) -> String {
 fn drift_lists_each_kind_of_difference() {
     let (crate_dir, sql) = generate(SOURCE, &[]);
     let src = crate_dir.path();
-    let db = Db::new();
+    let db = Db::new("it");
     ok(on_db(
         "apply",
         &db.url(),
@@ -370,7 +370,7 @@ fn drift_lists_each_kind_of_difference() {
 fn baseline_refuses_a_mismatch_then_records_version_1() {
     let (crate_dir, sql) = generate(SOURCE, &[]);
     let src = crate_dir.path().to_str().unwrap().to_owned();
-    let db = Db::new();
+    let db = Db::new("it");
     // By hand, with one difference: no check on score.
     psql(&db, &BY_HAND.replace(" CHECK (score >= 0)", ""));
     let baseline = || on_db("baseline", &db.url(), "--dir", &sql, &["--src", &src]);
@@ -428,7 +428,7 @@ fn baseline_refuses_a_mismatch_then_records_version_1() {
 
 #[test]
 fn another_schema_is_named_on_each_struct() {
-    let db = Db::new();
+    let db = Db::new("it");
     psql(
         &db,
         "CREATE TABLE orgs (id bigint PRIMARY KEY);
@@ -474,7 +474,7 @@ fn another_schema_is_named_on_each_struct() {
 fn drift_finds_the_structs_of_a_folder_in_the_workspace_config() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let sql = root.join("examples/service/sql");
-    let db = Db::new();
+    let db = Db::new("it");
     ok(on_db("apply", &db.url(), "--dir", &sql, &[]));
     let run = |dir: &Path| {
         run_output(

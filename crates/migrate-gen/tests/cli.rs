@@ -53,57 +53,12 @@ pub struct Org {
 "#;
 
 /// What one run of the binary gave back.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(&self) -> bool {
-        self.code == Some(0)
-    }
-
-    #[track_caller]
-    fn assert_ok(&self) -> &Run {
-        assert!(self.ok(), "expected success, got {self}");
-        self
-    }
-
-    #[track_caller]
-    fn assert_failed(&self) -> &Run {
-        assert!(
-            self.code.is_some_and(|c| c != 0),
-            "expected a non-zero exit code, got {self}"
-        );
-        self
-    }
-
-    /// stdout and stderr together, for messages that may go to either.
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
+use test_support::Run;
 
 fn output(out: Output) -> Run {
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out.into()
 }
 
-/// Runs `migrate-gen ARGS` in `cwd`.
 fn run_in(cwd: &Path, args: &[&str]) -> Run {
     let out = Command::new(BIN)
         .args(args)

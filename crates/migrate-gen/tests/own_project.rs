@@ -108,7 +108,7 @@ author = "notes team"
     let header = std::fs::read_to_string(root.join("migrations/001_notes_create.sql")).unwrap();
     assert!(header.contains("-- Author: notes team"), "{header}");
 
-    let db = Db::new();
+    let db = Db::new("it");
     let url = db.url();
     let run = |args: &[&str]| {
         ok(

@@ -47,7 +47,7 @@ fn live(db: &Db) -> LiveArgs {
 /// The tables with `rows` rows, version 1 applied.
 fn loaded(rows: i64) -> (Db, tempfile::TempDir, std::path::PathBuf) {
     let (tmp, dir) = generate(SOURCE, &[]);
-    let db = Db::new();
+    let db = Db::new("plan");
     ok(apply(&db, &dir, &["--to", "2"]));
     let mut c = db.client();
     c.batch_execute(&format!(
@@ -130,7 +130,7 @@ fn items(rows: i64) {
 /// A scenario the constants were not fitted on: the example crate, with `rows` users.
 fn example(rows: i64) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/service/sql");
-    let db = Db::new();
+    let db = Db::new("plan");
     ok(apply(&db, &dir, &["--to", "2"]));
     let mut c = db.client();
     c.batch_execute(&format!(

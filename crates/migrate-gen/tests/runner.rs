@@ -57,7 +57,7 @@ pub struct Person {
 
 #[test]
 fn apply_status_rollback_and_apply_again_on_the_example() {
-    let db = Db::new();
+    let db = Db::new("it");
     let dir = example();
     let files = std::fs::read_dir(&dir)
         .unwrap()
@@ -121,7 +121,7 @@ fn apply_status_rollback_and_apply_again_on_the_example() {
 #[test]
 fn phases_expand_then_contract_and_contract_refused_while_expand_is_pending() {
     let (_tmp, dir) = generate(PEOPLE, &[]);
-    let db = Db::new();
+    let db = Db::new("it");
     let run = failed(apply(&db, &dir, &["--phase", "contract"]));
     assert!(
         run.stderr.contains("expand files are still pending"),
@@ -159,7 +159,7 @@ fn phases_expand_then_contract_and_contract_refused_while_expand_is_pending() {
 #[test]
 fn an_edited_applied_file_is_refused_and_reported_but_crlf_is_not_an_edit() {
     let (_tmp, dir) = generate(PEOPLE, &[]);
-    let db = Db::new();
+    let db = Db::new("it");
     ok(apply(&db, &dir, &["--to", "2"]));
     let file = dir.join("002_people_v2_expand.sql");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -227,7 +227,7 @@ fn a_bad_url_and_a_missing_directory_are_one_line_errors() {
         );
     }
     // DATABASE_URL stands in for --database-url.
-    let db = Db::new();
+    let db = Db::new("it");
     let run = run_output(
         command(&["status", "--dir", dir])
             .env("DATABASE_URL", db.url())
@@ -240,7 +240,7 @@ fn a_bad_url_and_a_missing_directory_are_one_line_errors() {
 /// `people` with `rows` rows at version 1, its v2 files generated with `batch` rows per batch.
 fn people_with_rows(rows: i64, batch: &str) -> (tempfile::TempDir, PathBuf, Db) {
     let (tmp, dir) = generate(PEOPLE, &["--batch-size", batch]);
-    let db = Db::new();
+    let db = Db::new("it");
     ok(apply(&db, &dir, &["--to", "1"]));
     db.client()
         .batch_execute(&format!(
@@ -377,7 +377,7 @@ pub struct Event {
 #[test]
 fn a_runner_killed_mid_index_build_leaves_an_invalid_index_that_apply_rebuilds() {
     let (_tmp, dir) = generate(EVENTS, &[]);
-    let db = Db::new();
+    let db = Db::new("it");
     ok(apply(&db, &dir, &["--to", "1"]));
     db.client()
         .batch_execute("INSERT INTO events (id, payload) SELECT i, md5(i::text) FROM generate_series(1, 1500000) i")
@@ -435,7 +435,7 @@ pub struct Order {
 "#,
         &[],
     );
-    let db = Db::new();
+    let db = Db::new("it");
     ok(apply(&db, &dir, &["--to", "1"]));
     db.client()
         .batch_execute("INSERT INTO orders SELECT i, i FROM generate_series(1, 1000) i")
@@ -512,7 +512,7 @@ pub struct Member {
 "#,
         &[],
     );
-    let db = Db::new();
+    let db = Db::new("it");
     ok(apply(&db, &dir, &["--to", "1"]));
     db.client()
         .batch_execute(
@@ -599,7 +599,7 @@ pub struct Cart {
 "#,
         &[],
     );
-    let db = Db::new();
+    let db = Db::new("it");
     let url = db.url();
     // Before the deploy the drop, a contract file, waits.
     ok(apply(&db, &dir, &["--phase", "expand"]));
@@ -680,7 +680,7 @@ fn last_number(dir: &Path) -> u32 {
 fn apply_and_rollback_refuse_a_to_beyond_the_last_file_and_change_nothing() {
     let (_tmp, dir) = generate(PEOPLE, &[]);
     let last = last_number(&dir);
-    let db = Db::new();
+    let db = Db::new("it");
     let tracking = "SELECT count(*) FROM pg_namespace WHERE nspname = 'migrate_gen'";
     let beyond = (last + 1).to_string();
     let run = failed(apply(&db, &dir, &["--to", &beyond]));
@@ -724,7 +724,7 @@ fn apply_and_rollback_refuse_a_to_beyond_the_last_file_and_change_nothing() {
 #[test]
 fn status_prints_its_report_on_stdout_and_one_reason_on_stderr() {
     let (_tmp, dir) = generate(PEOPLE, &[]);
-    let db = Db::new();
+    let db = Db::new("it");
     ok(apply(&db, &dir, &["--to", "2"]));
     // Pending files alone are no problem: exit 0, the report on stdout.
     let run = ok(status(&db, &dir));
@@ -870,7 +870,7 @@ fn no_output_shows_a_password() {
     // Runs that work (trust authentication ignores the password) and runs refused later.
     let (_tmp, people) = generate(PEOPLE, &[]);
     let people = people.to_str().unwrap();
-    let db = Db::new();
+    let db = Db::new("it");
     for url in database_urls("127.0.0.1", "5432", &db.name) {
         let works: [&[&str]; 4] = [
             &["apply", "--to", "2"],
@@ -931,7 +931,7 @@ fn no_output_shows_a_password() {
 #[test]
 fn a_tracking_table_owned_by_another_role_is_refused() {
     let (_tmp, dir) = generate(PEOPLE, &[]);
-    let db = Db::new();
+    let db = Db::new("it");
     let role = format!("{}_forger", db.name);
     let mut client = db.client();
     client
@@ -975,7 +975,7 @@ fn a_tracking_table_owned_by_another_role_is_refused() {
 #[test]
 fn the_contract_waits_until_no_session_of_older_code_is_connected() {
     let (_tmp, dir) = generate(PEOPLE, &[]);
-    let db = Db::new();
+    let db = Db::new("it");
     ok(apply(&db, &dir, &["--phase", "expand"]));
     let connect = |version: u32| {
         let mut config: postgres::Config =
@@ -990,6 +990,14 @@ fn the_contract_waits_until_no_session_of_older_code_is_connected() {
     };
     let old = connect(1);
     let new = connect(2);
+    // `status` shows the versions connected now, and which the contract waits for.
+    let run = ok(status(&db, &dir));
+    assert!(
+        run.stdout.contains("sessions (schema versions connected now):\n  v2: 1 session `billing-api (schema v2)` from 127.0.0.1, oldest since ")
+            && run.stdout.contains("  v1: 1 session `billing-api (schema v1)` from 127.0.0.1, oldest since ")
+            && run.stdout.contains("(older than the pending contract of version 2: `apply --phase contract` waits for it)"),
+        "{run}"
+    );
     let run = failed(apply(&db, &dir, &["--phase", "contract"]));
     assert!(
         run.stderr
@@ -1012,7 +1020,7 @@ fn the_contract_waits_until_no_session_of_older_code_is_connected() {
 
     // With --ignore-sessions, the operator takes the responsibility.
     let (_tmp2, dir2) = generate(PEOPLE, &[]);
-    let db2 = Db::new();
+    let db2 = Db::new("it");
     ok(apply(&db2, &dir2, &["--phase", "expand"]));
     let mut config: postgres::Config = format!("host=127.0.0.1 user=postgres dbname={}", db2.name)
         .parse()

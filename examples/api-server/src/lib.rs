@@ -131,7 +131,13 @@ async fn metrics() -> Result<String, ApiError> {
 
 /// Connects to PostgreSQL (`host=... user=... dbname=...`); the connection runs on a task.
 pub async fn connect(config: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let (client, connection) = tokio_postgres::connect(config, tokio_postgres::NoTls).await?;
+    let mut config: tokio_postgres::Config = config.parse()?;
+    // The contract gate: `migrate-gen apply --phase contract` waits while a session tagged
+    // with an older schema version is connected (`example-api-server (schema vN)`).
+    config.application_name(<User as schema_core::Versioned>::application_name(
+        "example-api-server",
+    ));
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             eprintln!("error: database connection: {e}");

@@ -1,14 +1,16 @@
 //! Helpers shared by the integration tests: generating into a temp folder, fresh
 //! PostgreSQL databases, `psql -f`, catalog dumps and rows written per version.
 
-#![allow(dead_code, reason = "each test binary uses a part of these helpers")]
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each test binary uses a part of these helpers"
+)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use migrate_gen::manifest::{FileEntry, Manifest};
-use postgres::{Client, NoTls};
+use postgres::Client;
 use schema_core::{TableHistory, TableModel};
 
 pub const DATE: &str = "2026-01-31";
@@ -103,83 +105,7 @@ pub fn all_files(dir: &Path) -> String {
     out
 }
 
-const URL: &str = "host=127.0.0.1 user=postgres dbname=postgres";
-
-/// A fresh database, dropped when this goes out of scope.
-pub struct TestDb {
-    pub name: String,
-}
-
-impl TestDb {
-    pub fn new(label: &str) -> TestDb {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!(
-            "mg_{label}_{}_{}_{nanos}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut admin = Client::connect(URL, NoTls).expect("PostgreSQL on 127.0.0.1:5432");
-        admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .unwrap();
-        TestDb { name }
-    }
-
-    pub fn client(&self) -> Client {
-        Client::connect(
-            &format!("host=127.0.0.1 user=postgres dbname={}", self.name),
-            NoTls,
-        )
-        .unwrap()
-    }
-
-    /// `psql -v ON_ERROR_STOP=1 -f file`; panics with psql's output on failure.
-    pub fn psql(&self, file: &Path) {
-        let out = self.try_psql(file);
-        assert!(
-            out.status.success(),
-            "psql -f {} failed:\n{}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// `psql -v ON_ERROR_STOP=1 -f file`, whatever its outcome.
-    pub fn try_psql(&self, file: &Path) -> std::process::Output {
-        Command::new("psql")
-            .args([
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-            ])
-            .arg(&self.name)
-            .arg("-f")
-            .arg(file)
-            .output()
-            .expect("psql on PATH")
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = Client::connect(URL, NoTls) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
+pub use test_support::TestDb;
 
 /// The catalog of the user's schemas, one sorted line each (`migrate_gen::verify::catalog`).
 pub fn catalog(client: &mut Client) -> String {

@@ -23,15 +23,44 @@ struct Active {
     display: Display,
 }
 
-/// Shared between the connection's notice callback and the runner.
+/// Shared between the connection's notice callback and the runner: where a run's lines go.
 #[derive(Clone, Default)]
 pub struct Progress {
     active: Arc<Mutex<Option<Active>>>,
+    /// In a fleet run, the database (redacted): per-file lines and backfill progress are left
+    /// out (the fleet prints one line per database), and warnings name the database.
+    fleet: Option<Arc<str>>,
 }
 
 impl Progress {
+    /// The lines of one database among many: warnings only, each prefixed with `label`.
+    pub fn fleet(label: &str) -> Progress {
+        Progress {
+            active: Arc::default(),
+            fleet: Some(label.into()),
+        }
+    }
+
+    /// A line about the run's progress (a file started or done): left out in a fleet run.
+    pub fn info(&self, line: &str) {
+        if self.fleet.is_none() {
+            self.say(line);
+        }
+    }
+
+    /// A line that matters in a fleet run too (a retry, a wait, a server's warning).
+    pub fn warn(&self, line: &str) {
+        match &self.fleet {
+            Some(label) => self.say(&format!("{label}: {line}")),
+            None => self.say(line),
+        }
+    }
+
     /// Starts reporting a backfill of about `total` rows.
     pub fn start(&self, label: &str, total: u64) {
+        if self.fleet.is_some() {
+            return;
+        }
         let display = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(total.max(1));
             bar.set_style(

@@ -4,68 +4,20 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use reqwest::{Method, StatusCode};
 use schema_core::api::axum::ApiOptions;
 use serde_json::Value;
 
+pub use test_support::TestDb;
+
 /// A database created for one test from `examples/service/sql`, dropped afterwards.
-pub struct TestDb {
-    pub name: String,
-}
-
-impl TestDb {
-    pub fn new(label: &str) -> TestDb {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!(
-            "mg_api_{label}_{}_{}_{nanos}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        psql("postgres", &["-c", &format!("CREATE DATABASE \"{name}\"")]);
-        let db = TestDb { name };
-        for file in migrations() {
-            psql(&db.name, &["-f".as_ref(), file.as_os_str()]);
-        }
-        db
+pub fn example_db(label: &str) -> TestDb {
+    let db = TestDb::new(&format!("api_{label}"));
+    for file in migrations() {
+        db.psql(&file);
     }
-
-    pub fn config(&self) -> String {
-        format!("host=127.0.0.1 user=postgres dbname={}", self.name)
-    }
-
-    /// Runs SQL (seed rows, or a query whose one value is returned as text).
-    pub fn sql(&self, sql: &str) -> String {
-        psql(&self.name, &["-A", "-t", "-c", sql]).trim().to_owned()
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                "-X",
-                "-q",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-            ])
-            .arg("-c")
-            .arg(format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ))
-            .output();
-    }
+    db
 }
 
 /// The forward files of `examples/service/sql`, in number order.
@@ -82,32 +34,6 @@ fn migrations() -> Vec<PathBuf> {
     files.sort();
     assert!(!files.is_empty(), "no migrations in {}", dir.display());
     files
-}
-
-/// `psql -v ON_ERROR_STOP=1 ARGS` on database `db`; panics with psql's output on failure.
-fn psql<S: AsRef<std::ffi::OsStr>>(db: &str, args: &[S]) -> String {
-    let out = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            db,
-        ])
-        .args(args)
-        .output()
-        .expect("psql on PATH");
-    assert!(
-        out.status.success(),
-        "psql failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The example server on a free loopback port, over its own database.
@@ -127,7 +53,7 @@ impl Server {
 
     /// The server with `options`, served with each connection's address.
     pub async fn start_with(label: &str, options: ApiOptions) -> Server {
-        let db = TestDb::new(label);
+        let db = example_db(label);
         let pg = example_api_server::connect(&db.config()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
