@@ -64,7 +64,7 @@ pub fn versioned(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         Err(e) => return e.to_compile_error(),
     };
-    match super::parse_struct(args, Span::call_site(), &item) {
+    match super::parse_struct(args.clone(), Span::call_site(), &item) {
         Ok(parsed) => expand(&parsed),
         Err(e) => {
             let mut clean = item.clone();
@@ -73,9 +73,57 @@ pub fn versioned(args: TokenStream, item: TokenStream) -> TokenStream {
                 f.attrs.retain(|a| !a.path().is_ident(super::symbol::COL));
             }
             let err = e.to_compile_error();
-            quote!(#clean #err)
+            let stubs = stub_types(&args, &clean);
+            quote!(#clean #stubs #err)
         }
     }
+}
+
+/// Stand-ins for the types the macro would have generated, for when the annotations have an
+/// error: each version's name (`UserV1`, ...) and `UserAny` as aliases of the struct as written,
+/// so that code using them compiles on and the user sees the real error, not a cascade of
+/// "cannot find type". The versions are read from `version` and `since` as far as they parse.
+fn stub_types(args: &TokenStream, clean: &syn::ItemStruct) -> TokenStream {
+    let key = |name: &str| -> Option<u32> {
+        let metas = syn::parse::Parser::parse2(
+            syn::punctuated::Punctuated::<syn::MetaNameValue, syn::Token![,]>::parse_terminated,
+            args.clone(),
+        )
+        .ok()?;
+        metas.iter().find_map(|m| match (&m.path, &m.value) {
+            (
+                path,
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }),
+            ) if path.is_ident(name) => i.base10_parse().ok(),
+            _ => None,
+        })
+    };
+    let ident = &clean.ident;
+    let vis = &clean.vis;
+    let any = format_ident!("{ident}Any");
+    let mut out = quote! {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        #vis type #any = #ident;
+    };
+    let Some(version) =
+        key(super::symbol::VERSION).filter(|v| (1..=super::check::MAX_VERSION).contains(v))
+    else {
+        return out;
+    };
+    let since = key(super::symbol::SINCE).unwrap_or(1).clamp(1, version);
+    for v in since..=version {
+        let name = format_ident!("{ident}V{v}");
+        out.extend(quote! {
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            #vis type #name = #ident;
+        });
+    }
+    out
 }
 
 /// The `enum`, `fn`, `union`, ... keyword of an item that is not a struct, for the error.
