@@ -18,6 +18,9 @@ pub fn plan_text(steps: &[&Step], covered: usize) -> String {
     let _ = writeln!(out, "{} pending steps:", steps.len());
     for step in steps {
         let _ = writeln!(out, "\n{}", step_label(step));
+        if !step.changes.is_empty() {
+            let _ = writeln!(out, "  changes: {}", step.changes.join("; "));
+        }
         if step.files.is_empty() {
             let _ = writeln!(out, "  (no schema change)");
         }

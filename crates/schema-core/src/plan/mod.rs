@@ -326,6 +326,8 @@ pub struct Step {
     /// The schema of the view through which the new version's code sees the table, when a
     /// type change needs one until its contract.
     pub view_schema: Option<String>,
+    /// What changes, a few words per change ([`kinds::ChangeKind::describe`]).
+    pub changes: Vec<String>,
 }
 
 impl Step {
@@ -389,6 +391,7 @@ pub fn plan_step(
     let ctx = Ctx { from, to, opts };
     let (files, view_schema) = assemble(&ctx, &changes);
     Ok(Step {
+        changes: describe(&changes),
         schema: to.schema.clone(),
         table: to.name.clone(),
         from: from.map(|f| f.version),
@@ -406,8 +409,10 @@ pub fn plan_drop(from: &TableModel, opts: &PlanOptions) -> Step {
         to: from,
         opts,
     };
-    let (files, _) = assemble(&ctx, &[Change::DropTable(from.clone())]);
+    let changes = [Change::DropTable(from.clone())];
+    let (files, _) = assemble(&ctx, &changes);
     Step {
+        changes: describe(&changes),
         schema: from.schema.clone(),
         table: from.name.clone(),
         from: Some(from.version),
@@ -416,6 +421,10 @@ pub fn plan_drop(from: &TableModel, opts: &PlanOptions) -> Step {
         files,
         view_schema: None,
     }
+}
+
+fn describe(changes: &[Change]) -> Vec<String> {
+    changes.iter().map(|c| kinds::of(c).describe()).collect()
 }
 
 /// The files of a step: each stage asks every change in turn, and the stages that share a
