@@ -1,19 +1,21 @@
 //! The backfill file: fills existing rows in batches by primary key, one commit per batch,
 //! then adds the `NOT VALID` helper checks of the NOT NULL columns it filled.
 
-use super::{Ctx, Fill, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
+use super::{Ctx, Fill, Impact, Lock, Phase, Piece, PlannedFile, Risk, Sql};
 use crate::names::not_null_helper;
 use crate::sql::raw::{self, Verify};
 
 pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
-    let mut forward = vec![Sql::new(raw::backfill(
+    let walk = Sql::new(raw::backfill(
         schema,
         table,
         &ctx.to.primary_key,
         fills,
         ctx.opts.batch_size,
-    ))];
+    ))
+    .run_alone();
+    let mut forward = vec![walk.clone()];
     let mut verify = Vec::new();
     let mut rollback = Vec::new();
     let mut rollback_verify = Vec::new();
@@ -42,9 +44,9 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
     }
     let columns: Vec<&str> = fills.iter().map(|f| f.column.as_str()).collect();
     // The batched fill alone; then the helper checks, undone by dropping them.
-    let mut parts = vec![Part::new(0..1, 0..0, true, false)];
+    let mut parts = vec![Piece::new(&[walk], &[])];
     if forward.len() > 1 {
-        parts.push(Part::new(1..forward.len(), 0..rollback.len(), false, false));
+        parts.push(Piece::new(&forward[1..], &rollback));
     }
     PlannedFile {
         slug: "backfill".into(),

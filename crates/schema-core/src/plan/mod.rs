@@ -83,12 +83,17 @@ impl fmt::Display for Risk {
     }
 }
 
-/// One SQL statement, with the squawk rules it deliberately breaks and why.
+/// One SQL statement with its properties: the squawk rules it deliberately breaks and why,
+/// and whether it must run alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sql {
     pub text: String,
     /// `(rule, reason)` pairs.
     pub squawk_ignore: Vec<(&'static str, &'static str)>,
+    /// It cannot run in a transaction block, nor beside another statement in one message:
+    /// `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, a batched walk that commits per
+    /// batch. Layouts that run a migration as one message (sqlx) give it a migration of its own.
+    pub alone: bool,
 }
 
 impl Sql {
@@ -96,6 +101,7 @@ impl Sql {
         Sql {
             text: text.into(),
             squawk_ignore: Vec::new(),
+            alone: false,
         }
     }
 
@@ -104,7 +110,14 @@ impl Sql {
         Sql {
             text: text.into(),
             squawk_ignore: vec![(rule, reason)],
+            alone: false,
         }
+    }
+
+    /// The statement must run alone ([`Sql::alone`]).
+    pub fn run_alone(mut self) -> Sql {
+        self.alone = true;
+        self
     }
 
     /// The statement breaks squawk's `rule` too, for `reason`.
@@ -281,34 +294,40 @@ pub struct PlannedFile {
     pub impact: Impact,
     /// How a no-transaction file splits into pieces for layouts that run each migration as
     /// one message (sqlx): empty when the file is one transaction.
-    pub parts: Vec<Part>,
+    pub parts: Vec<Piece>,
 }
 
-/// A piece of a no-transaction file: `forward[forward]`, undone by `rollback[rollback]`.
-/// An `alone` piece is one statement that cannot run in a transaction block
-/// (`CREATE INDEX CONCURRENTLY`, a backfill that commits per batch); the others can share one
-/// transaction.
+/// A piece of a no-transaction file, for layouts that run each migration as one message: its
+/// statements, and the statements that undo them. A piece whose statement runs alone
+/// ([`Sql::alone`]) is that one statement; the others share one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Part {
-    pub forward: std::ops::Range<usize>,
-    pub rollback: std::ops::Range<usize>,
-    pub alone: bool,
-    pub rollback_alone: bool,
+pub struct Piece {
+    pub forward: Vec<Sql>,
+    pub rollback: Vec<Sql>,
 }
 
-impl Part {
-    pub fn new(
-        forward: std::ops::Range<usize>,
-        rollback: std::ops::Range<usize>,
-        alone: bool,
-        rollback_alone: bool,
-    ) -> Part {
-        Part {
-            forward,
-            rollback,
-            alone,
-            rollback_alone,
+impl Piece {
+    pub fn new(forward: &[Sql], rollback: &[Sql]) -> Piece {
+        debug_assert!(
+            [forward, rollback]
+                .iter()
+                .all(|side| side.len() == 1 || side.iter().all(|s| !s.alone)),
+            "a statement that runs alone is a piece's only statement"
+        );
+        Piece {
+            forward: forward.to_vec(),
+            rollback: rollback.to_vec(),
         }
+    }
+
+    /// Its forward statement runs alone, outside a transaction.
+    pub fn alone(&self) -> bool {
+        self.forward.iter().any(|s| s.alone)
+    }
+
+    /// Its rollback statement runs alone, outside a transaction.
+    pub fn rollback_alone(&self) -> bool {
+        self.rollback.iter().any(|s| s.alone)
     }
 }
 

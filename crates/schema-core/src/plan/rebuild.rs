@@ -55,7 +55,7 @@ pub(super) fn column_objects(
         .filter(|i| i.columns.iter().any(|c| c == column))
     {
         stmts.push(Sql::new(raw::drop_invalid_index(schema, &idx.name)));
-        stmts.push(Sql::new(statements::create_index(schema, table, idx, true)));
+        stmts.push(Sql::new(statements::create_index(schema, table, idx, true)).run_alone());
         if idx.unique {
             stmts.push(Sql::new(raw::attach_unique(schema, table, &idx.name)));
         }

@@ -14,7 +14,7 @@
 //! because `sqlx::migrate!` hands its connection back to the application's pool afterwards.
 
 use super::{Meta, file_stem};
-use crate::plan::{Part, PlanOptions, PlannedFile, Sql, Step};
+use crate::plan::{Piece, PlanOptions, PlannedFile, Sql, Step};
 use crate::sql::raw::{self, Verify};
 
 /// One sqlx migration.
@@ -125,19 +125,16 @@ pub fn migrations(
         .statement_timeout
         .clone()
         .unwrap_or_else(|| "0".to_owned());
-    let whole = [Part::new(
-        0..file.forward.len(),
-        0..file.rollback.len(),
-        false,
-        false,
-    )];
-    let parts: &[Part] = if file.parts.is_empty() {
+    // A file in one transaction each way is one piece.
+    let whole;
+    let parts: &[Piece] = if file.parts.is_empty() {
+        whole = [Piece::new(&file.forward, &file.rollback)];
         &whole
     } else {
         &file.parts
     };
     // The verification joins the last part that runs in a transaction, or follows alone.
-    let verify_own_part = parts.last().is_some_and(|p| p.alone);
+    let verify_own_part = parts.last().is_some_and(Piece::alone);
     let count = parts.len() + usize::from(verify_own_part);
     let mut out = Vec::new();
     for i in 0..count {
@@ -176,8 +173,7 @@ pub fn migrations(
         );
         let (up, down, transactional) = match parts.get(i) {
             Some(part) => {
-                let forward = &file.forward[part.forward.clone()];
-                let rollback = &file.rollback[part.rollback.clone()];
+                let (forward, rollback) = (&part.forward, &part.rollback);
                 let last = i + 1 == parts.len() && !verify_own_part;
                 let verify: &[Verify] = if last { &file.verify } else { &[] };
                 let rollback_verify: &[Verify] = if parts.len() == 1 {
@@ -185,7 +181,7 @@ pub fn migrations(
                 } else {
                     &[]
                 };
-                let up = if part.alone {
+                let up = if part.alone() {
                     let stmts: Vec<Sql> = forward
                         .iter()
                         .map(|s| Sql::new(with_settings(&s.text, opts, &timeout)))
@@ -200,7 +196,7 @@ pub fn migrations(
                         verify,
                     )
                 };
-                let down = if part.rollback_alone {
+                let down = if part.rollback_alone() {
                     let stmts: Vec<Sql> = rollback
                         .iter()
                         .map(|s| Sql::new(with_settings(&s.text, opts, "0")))
@@ -211,7 +207,7 @@ pub fn migrations(
                         (!rollback.is_empty()).then(|| settings(opts, &opts.statement_timeout));
                     text(&down_header, false, prelude, rollback, rollback_verify)
                 };
-                (up, down, !part.alone)
+                (up, down, !part.alone())
             }
             None => (
                 text(

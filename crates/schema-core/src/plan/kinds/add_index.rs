@@ -2,7 +2,7 @@
 
 use super::ChangeKind;
 use crate::model::Index;
-use crate::plan::{Ctx, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
+use crate::plan::{Ctx, Impact, Lock, Phase, Piece, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
 
@@ -27,6 +27,12 @@ pub(super) fn slug(prefix: &str, idx: &Index) -> String {
 /// The file that builds `idx`.
 pub(super) fn plan_index(ctx: &Ctx, idx: &Index) -> PlannedFile {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    let leftover = Sql::new(raw::drop_invalid_index(schema, &idx.name));
+    let build = Sql::new(statements::create_index(schema, table, idx, true)).run_alone();
+    let drop = Sql::new(statements::drop_index_concurrently(
+        schema, table, &idx.name,
+    ))
+    .run_alone();
     PlannedFile {
         slug: slug("index", idx),
         title: format!("{}: index {} on ({})", ctx.step_label(), idx.name, idx.columns.join(", ")),
@@ -34,16 +40,13 @@ pub(super) fn plan_index(ctx: &Ctx, idx: &Index) -> PlannedFile {
         transactional: false,
         rollback_transactional: false,
         statement_timeout: None,
-        forward: vec![
-            Sql::new(raw::drop_invalid_index(schema, &idx.name)),
-            Sql::new(statements::create_index(schema, table, idx, true)),
-        ],
+        forward: vec![leftover.clone(), build.clone()],
         verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: true }],
-        rollback: vec![Sql::new(statements::drop_index_concurrently(schema, table, &idx.name))],
+        rollback: vec![drop.clone()],
         rollback_verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: false }],
         rollback_note: None,
         // The leftover check, then the build alone (undone by the concurrent drop).
-        parts: vec![Part::new(0..1, 0..0, false, false), Part::new(1..2, 0..1, true, true)],
+        parts: vec![Piece::new(&[leftover], &[]), Piece::new(&[build], &[drop])],
         impact: Impact {
             lock: Lock::ConcurrentBuild,
             rewrites: false,

@@ -4,7 +4,7 @@
 use super::ChangeKind;
 use super::add_index::slug;
 use crate::model::Index;
-use crate::plan::{Ctx, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
+use crate::plan::{Ctx, Impact, Lock, Phase, Piece, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 use crate::sql::statements;
 
@@ -24,6 +24,14 @@ impl ChangeKind for AddUnique<'_> {
 /// The file that builds the unique constraint `idx`.
 pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+    let leftover = Sql::new(raw::drop_invalid_index(schema, &idx.name));
+    let build = Sql::new(statements::create_index(schema, table, idx, true)).run_alone();
+    let attach = Sql::new(raw::attach_unique(schema, table, &idx.name));
+    let detach = Sql::new(raw::drop_constraint_in_do(schema, table, &idx.name));
+    let drop = Sql::new(statements::drop_index_concurrently(
+        schema, table, &idx.name,
+    ))
+    .run_alone();
     PlannedFile {
         slug: slug("unique", idx),
         title: format!(
@@ -36,11 +44,7 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
         transactional: false,
         rollback_transactional: false,
         statement_timeout: None,
-        forward: vec![
-            Sql::new(raw::drop_invalid_index(schema, &idx.name)),
-            Sql::new(statements::create_index(schema, table, idx, true)),
-            Sql::new(raw::attach_unique(schema, table, &idx.name)),
-        ],
+        forward: vec![leftover.clone(), build.clone(), attach.clone()],
         verify: vec![
             Verify::Index {
                 schema: schema.into(),
@@ -54,12 +58,7 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
                 validated: true,
             },
         ],
-        rollback: vec![
-            Sql::new(raw::drop_constraint_in_do(schema, table, &idx.name)),
-            Sql::new(statements::drop_index_concurrently(
-                schema, table, &idx.name,
-            )),
-        ],
+        rollback: vec![detach.clone(), drop.clone()],
         rollback_verify: vec![
             Verify::ConstraintAbsent {
                 schema: schema.into(),
@@ -76,9 +75,9 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
         // The leftover check; the build alone (undone by the concurrent drop); the attach
         // (undone by dropping the constraint).
         parts: vec![
-            Part::new(0..1, 0..0, false, false),
-            Part::new(1..2, 1..2, true, true),
-            Part::new(2..3, 0..1, false, false),
+            Piece::new(&[leftover], &[]),
+            Piece::new(&[build], &[drop]),
+            Piece::new(&[attach], &[detach]),
         ],
         impact: Impact {
             lock: Lock::ConcurrentBuildThenAttach,

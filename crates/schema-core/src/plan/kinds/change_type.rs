@@ -491,13 +491,16 @@ pub(crate) fn finish(
         &first.shadow,
         &rollback_swap,
     ))];
-    rollback.push(Sql::new(raw::backfill(
-        schema,
-        table,
-        &ctx.to.primary_key,
-        &refills,
-        ctx.opts.batch_size,
-    )));
+    rollback.push(
+        Sql::new(raw::backfill(
+            schema,
+            table,
+            &ctx.to.primary_key,
+            &refills,
+            ctx.opts.batch_size,
+        ))
+        .run_alone(),
+    );
     rollback.append(&mut rollback_after);
 
     let names: Vec<&str> = shadowed.iter().map(|s| s.new.name.as_str()).collect();

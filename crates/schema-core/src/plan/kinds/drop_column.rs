@@ -164,17 +164,20 @@ fn archive_then_drop(ctx: &Ctx, col: &Column) -> PlannedFile {
             RERUNNABLE,
         ));
     }
-    rollback.push(Sql::new(raw::backfill(
-        schema,
-        table,
-        &from.primary_key,
-        &[Fill {
-            column: col.name.clone(),
-            expr: restore,
-            not_null: false,
-        }],
-        ctx.opts.batch_size,
-    )));
+    rollback.push(
+        Sql::new(raw::backfill(
+            schema,
+            table,
+            &from.primary_key,
+            &[Fill {
+                column: col.name.clone(),
+                expr: restore,
+                not_null: false,
+            }],
+            ctx.opts.batch_size,
+        ))
+        .run_alone(),
+    );
     let mut rollback_verify = vec![Verify::column(
         schema,
         table,

@@ -13,7 +13,7 @@ use super::ChangeKind;
 use crate::model::Column;
 use crate::names::not_null_helper;
 use crate::plan::rebuild::RERUNNABLE;
-use crate::plan::{Ctx, Fill, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql};
+use crate::plan::{Ctx, Fill, Impact, Lock, Phase, Piece, PlannedFile, Risk, Sql};
 use crate::sql::raw::{self, Verify};
 
 /// The statements that make `col` NOT NULL again after the new code may have left it NULL
@@ -24,18 +24,22 @@ pub(super) fn restore_not_null(ctx: &Ctx, col: &Column) -> (Vec<Sql>, Vec<Verify
     let helper = not_null_helper(table, &col.name);
     let mut rollback = Vec::new();
     match col.down.as_ref().or(col.default.as_ref()) {
-        Some(value) => rollback.push(Sql::new(raw::backfill(
-            schema,
-            table,
-            &ctx.to.primary_key,
-            &[Fill {
-                column: col.name.clone(),
-                expr: value.clone(),
-                not_null: true,
-            }],
-            ctx.opts.batch_size,
-        ))),
-        None => rollback.push(Sql::new(raw::refuse_nulls(schema, table, &col.name))),
+        Some(value) => rollback.push(
+            Sql::new(raw::backfill(
+                schema,
+                table,
+                &ctx.to.primary_key,
+                &[Fill {
+                    column: col.name.clone(),
+                    expr: value.clone(),
+                    not_null: true,
+                }],
+                ctx.opts.batch_size,
+            ))
+            .run_alone(),
+        ),
+        // In the walk's place, and run the same way: a migration of its own in sqlx.
+        None => rollback.push(Sql::new(raw::refuse_nulls(schema, table, &col.name)).run_alone()),
     }
     rollback.push(Sql::new(raw::add_check_not_valid_if_missing(
         schema,
@@ -85,15 +89,14 @@ pub(super) fn restore_not_null(ctx: &Ctx, col: &Column) -> (Vec<Sql>, Vec<Verify
 /// the forward statement with the last rollback statement as its down, then one migration per
 /// earlier rollback statement (the batched fill, which commits, alone), so that the downs run
 /// in the rollback's order.
-pub(super) fn restore_parts(rollback_len: usize) -> Vec<Part> {
-    let mut parts = vec![Part::new(
-        0..1,
-        rollback_len - 1..rollback_len,
-        false,
-        false,
+pub(super) fn restore_parts(forward: &Sql, rollback: &[Sql]) -> Vec<Piece> {
+    let (last, earlier) = rollback.split_last().expect("a rollback restores NOT NULL");
+    let mut parts = vec![Piece::new(
+        std::slice::from_ref(forward),
+        std::slice::from_ref(last),
     )];
-    for i in (0..rollback_len - 1).rev() {
-        parts.push(Part::new(1..1, i..i + 1, false, i == 0));
+    for stmt in earlier.iter().rev() {
+        parts.push(Piece::new(&[], std::slice::from_ref(stmt)));
     }
     parts
 }
@@ -113,6 +116,11 @@ pub(super) struct Relax {
 pub(super) fn relax_file(ctx: &Ctx, col: &Column, relax: Relax) -> PlannedFile {
     let (schema, table) = (ctx.to.schema.as_str(), ctx.to.name.as_str());
     let (rollback, rollback_verify, note) = restore_not_null(ctx, col);
+    let relax_stmt = Sql::ignoring(
+        raw::drop_not_null(schema, table, &col.name),
+        "ban-drop-not-null",
+        relax.reason,
+    );
     PlannedFile {
         slug: relax.slug,
         title: relax.title,
@@ -120,13 +128,9 @@ pub(super) fn relax_file(ctx: &Ctx, col: &Column, relax: Relax) -> PlannedFile {
         transactional: true,
         rollback_transactional: false,
         statement_timeout: Some(ctx.opts.statement_timeout.clone()),
-        forward: vec![Sql::ignoring(
-            raw::drop_not_null(schema, table, &col.name),
-            "ban-drop-not-null",
-            relax.reason,
-        )],
+        parts: restore_parts(&relax_stmt, &rollback),
+        forward: vec![relax_stmt],
         verify: vec![Verify::column(schema, table, col, false)],
-        parts: restore_parts(rollback.len()),
         rollback,
         rollback_verify,
         rollback_note: Some(note),

@@ -24,7 +24,7 @@
 use super::ChangeKind;
 use crate::model::TableModel;
 use crate::names;
-use crate::plan::{Ctx, Impact, Lock, Part, Phase, PlannedFile, Risk, Sql, rebuild};
+use crate::plan::{Ctx, Impact, Lock, Phase, Piece, PlannedFile, Risk, Sql, rebuild};
 use crate::sql::raw::{self, ARCHIVE_SCHEMA, Verify};
 use crate::sql::statements;
 
@@ -216,8 +216,8 @@ fn move_to_archive(ctx: &Ctx, from: &TableModel) -> PlannedFile {
         Vec::new()
     } else {
         vec![
-            Part::new(0..forward.len(), added.end..rollback.len(), false, false),
-            Part::new(forward.len()..forward.len(), 0..added.end, false, false),
+            Piece::new(&forward, &rollback[added.end..]),
+            Piece::new(&[], &rollback[..added.end]),
         ]
     };
 

@@ -171,7 +171,8 @@ impl ChangeKind for RenameColumn<'_> {
                     not_null: false,
                 }],
                 ctx.opts.batch_size,
-            )),
+            ))
+            .run_alone(),
         ];
         if let Some(d) = &old.default {
             rollback.push(Sql::ignoring(
@@ -188,6 +189,7 @@ impl ChangeKind for RenameColumn<'_> {
                         "Rollback: the new column had no default before the contract.",
                     ),
                 ],
+                alone: false,
             });
         }
         let from = ctx.from.expect("a rename has a previous version");
