@@ -203,6 +203,31 @@ fn a_transaction_holding_a_lock_is_a_blocker_and_nothing_is_written() {
 }
 
 #[test]
+fn the_versions_connected_now_are_shown_with_what_the_contract_waits_for() {
+    let (db, _tmp, dir) = loaded(100);
+    let run = ok(plan(&db, &dir, &[]));
+    assert!(
+        run.stdout
+            .contains("sessions: none tagged with a schema version"),
+        "{run}"
+    );
+    // A session of the version-1 code, tagged as `Versioned::application_name` tags it.
+    let mut old = db.client();
+    old.batch_execute("SET application_name = 'billing-api (schema v1)'")
+        .unwrap();
+    let run = ok(plan(&db, &dir, &[]));
+    assert!(
+        run.stdout.contains(
+            "sessions (schema versions connected now):\n  v1: 1 session `billing-api (schema v1)` from 127.0.0.1, oldest since "
+        ) && run.stdout.contains(
+            "(older than the pending contract of version 2: `apply --phase contract` waits for it)"
+        ),
+        "{run}"
+    );
+    drop(old);
+}
+
+#[test]
 fn an_invalid_index_is_a_blocker() {
     let (db, _tmp, dir) = loaded(1000);
     // A concurrent unique build that fails on a duplicate leaves its index invalid.

@@ -290,6 +290,18 @@ pub fn run(args: &LiveArgs, dir: &Path) -> Result<Report, Error> {
             .map(|(s, n)| format!("; the longest lock hold about {} ({n})", seconds(s)))
             .unwrap_or_default()
     );
+    // The versions of the application connected now: a pending contract waits for the older.
+    let contract_version = pending
+        .iter()
+        .filter(|f| f.phase == schema_core::plan::Phase::Contract)
+        .map(|f| f.version)
+        .min();
+    let connected = runner::sessions::sessions(&mut client)?;
+    let _ = writeln!(
+        out,
+        "{}",
+        runner::sessions::describe(&connected, contract_version)
+    );
     if warnings.is_empty() {
         let _ = writeln!(out, "blockers now: none");
     } else {
