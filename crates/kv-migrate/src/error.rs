@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::state::Counts;
+use crate::counts::Counts;
 use crate::store::StoreError;
 
 /// Why a migration, cleanup or rollback did not run or did not finish. Every message is one line.

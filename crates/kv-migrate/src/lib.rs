@@ -27,6 +27,7 @@
 //!   key has its new key holding the transformed value, read back and compared. [`rollback`]
 //!   deletes the new keys the migration wrote and keeps the old ones.
 
+mod counts;
 mod duration;
 mod error;
 mod lifecycle;
