@@ -345,6 +345,59 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_table_is_one_change_and_a_rename_with_other_changes_is_refused() {
+        // Renamed at 3, where nothing else changes: one change, objects paired by position.
+        let mut h = users();
+        h.version = 3;
+        h.table = "accounts".into();
+        h.renamed_from = Some(("users".into(), 3));
+        let (v2, v3) = (h.model_at(2).unwrap(), h.model_at(3).unwrap());
+        assert_eq!((v2.name.as_str(), v3.name.as_str()), ("users", "accounts"));
+        assert_eq!(
+            diff(Some(&v2), &v3).unwrap(),
+            vec![Change::RenameTable {
+                from: v2.clone(),
+                to: v3.clone()
+            }]
+        );
+        // Renamed at 2, where columns are added too (a history built without the parser,
+        // which refuses this at compile time).
+        h.renamed_from = Some(("users".into(), 2));
+        let err = diff(h.model_at(1).as_ref(), &h.model_at(2).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "public.accounts version 2: the table is renamed from users and changes otherwise too; rename the table in a version of its own"
+        );
+    }
+
+    #[test]
+    fn references_name_a_renamed_table_as_it_is_called_at_each_version() {
+        let mut orgs = users();
+        orgs.table = "orgs_new".into();
+        orgs.renamed_from = Some(("orgs".into(), 2));
+        // `users` references `orgs`, its old name; at 1 that is its name, from 2 the new one.
+        let all = [users(), orgs];
+        let at = |v: u32| {
+            let mut m = all[0].model_at(v.min(2)).unwrap();
+            TableHistory::name_references(&mut m, v, &all);
+            m.foreign_keys
+                .iter()
+                .map(|f| f.ref_table.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(1), Vec::<String>::new(), "no reference at 1");
+        assert_eq!(at(2), ["orgs_new"]);
+        let mut m = all[0].model_at(2).unwrap();
+        TableHistory::name_references(&mut m, 1, &all);
+        assert_eq!(
+            m.foreign_keys[0].ref_table, "orgs",
+            "before the rename, the old name"
+        );
+    }
+
+    #[test]
     fn first_version_is_a_create() {
         let h = users();
         let v1 = h.model_at(1).unwrap();
