@@ -59,6 +59,9 @@ fn probe(client: &mut Client, model: &TableModel) -> Result<Result<LiveTable, St
             if let Some(d) = &c.default {
                 let _ = write!(s, " DEFAULT {d}");
             }
+            if let Some(identity) = c.identity {
+                let _ = write!(s, " {}", identity.sql());
+            }
             s
         })
         .collect();
@@ -138,10 +141,28 @@ fn compare_table(
                 n(c.nullable)
             ));
         }
-        // Identity and serial columns cannot be annotated (import lists them): not drift.
-        let unexpressible =
-            l.identity.is_some() || (l.owned_sequence.is_some() && c.default.is_none());
-        if l.default != c.default && !(unexpressible && c.default.is_none()) {
+        if l.identity != c.identity {
+            let i = |i: &Option<String>| {
+                i.as_ref().map_or("not an identity".into(), |i| {
+                    format!("GENERATED {i} AS IDENTITY")
+                })
+            };
+            out.push(format!(
+                "{t}: column {} is {}, the model has {}",
+                c.name,
+                i(&l.identity),
+                i(&c.identity)
+            ));
+        }
+        // A serial column's default names its own sequence, whose schema differs in the probe.
+        let serial = |col: &crate::catalog::LiveColumn| {
+            col.owned_sequence.is_some()
+                && col
+                    .default
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with("nextval("))
+        };
+        if l.default != c.default && !(serial(l) && serial(c)) {
             let d = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
             out.push(format!(
                 "{t}: column {} has default {}, the model has {}",

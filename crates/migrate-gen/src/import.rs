@@ -294,25 +294,39 @@ fn column_field(
             "idx",
         ));
     }
-    if let Some(identity) = &c.identity {
-        notes.push(format!(
-            "column {col} is GENERATED {identity} AS IDENTITY: the field is a plain column"
-        ));
+    match c.identity.as_deref() {
+        Some("ALWAYS") => keys.push("identity = \"always\"".into()),
+        Some(_) => keys.push("identity".into()),
+        None => {}
     }
     if let Some(expr) = &c.generated {
         notes.push(format!(
             "column {col} is GENERATED ALWAYS AS ({expr}) STORED: the field is a plain column"
         ));
     }
+    // A serial column: its sequence has the name PostgreSQL gives it, in the table's schema.
+    let mut serial = None;
     match (&c.default, &c.owned_sequence) {
-        (Some(d), Some(seq)) if d.contains("nextval(") => notes.push(format!(
-            "column {col} is serial: DEFAULT {d}, sequence {seq} owned by the column"
-        )),
+        (Some(d), Some(seq)) if d.contains("nextval(") => {
+            let own = *seq == format!("{}.{}_{}_seq", t.schema, table, col)
+                || (t.schema == "public" && *seq == format!("{table}_{col}_seq"));
+            serial = match c.sql_type.as_str() {
+                "integer" if own => Some("serial"),
+                "bigint" if own => Some("bigserial"),
+                "smallint" if own => Some("smallserial"),
+                _ => None,
+            };
+            if serial.is_none() {
+                notes.push(format!(
+                    "column {col} is serial: DEFAULT {d}, sequence {seq} owned by the column"
+                ));
+            }
+        }
         (Some(d), _) => keys.push(format!("default = {d:?}")),
         (None, _) => {}
     }
     let (ty, sql_type) = rust_type(&c.sql_type);
-    if let Some(s) = sql_type {
+    if let Some(s) = serial.or(sql_type.as_deref()) {
         keys.push(format!("sql_type = {s:?}"));
     }
     if let Some(f) = t.foreign_keys.iter().find(|f| {
