@@ -296,3 +296,55 @@ fn a_column_that_becomes_nullable_runs_and_reverts_through_sqlx() {
     assert!(not_null);
     rt.block_on(pool.close());
 }
+
+/// A unique constraint is three sqlx migrations: the leftover check, the concurrent build and
+/// the attach. Each can be reverted alone and run again, as `sqlx migrate revert` and `sqlx
+/// migrate run` do: reverting the attach alone leaves the constraint for the build's revert,
+/// so running it again finds the index it needs.
+#[test]
+fn a_unique_constraint_reverts_and_runs_again_one_migration_at_a_time() {
+    let out = generate_as(&fixture("add_unique"), migrate_gen::Layout::Sqlx);
+    let db = TestDb::new("sqlx");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    let versions: Vec<i64> = migrator
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| m.version)
+        .collect();
+    rt.block_on(migrator.run(&pool)).unwrap();
+    let mut client = db.client();
+    let constraints = |client: &mut postgres::Client| -> i64 {
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_constraint WHERE contype = 'u' AND connamespace = 'public'::regnamespace",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let full = catalog(&mut client);
+    let attached = constraints(&mut client);
+    assert!(attached > 0, "{full}");
+    // Each migration from the last back to the first: reverted alone, then run again.
+    for (i, _) in versions.iter().enumerate().rev() {
+        let below = if i == 0 { 0 } else { versions[i - 1] };
+        rt.block_on(migrator.undo(&pool, below)).unwrap();
+        rt.block_on(migrator.run(&pool)).unwrap();
+        assert_eq!(
+            catalog(&mut client).replace("_sqlx_migrations", ""),
+            full.replace("_sqlx_migrations", ""),
+            "after reverting and running again migration {}",
+            versions[i]
+        );
+    }
+    // And all the way back: no constraint, no index left.
+    rt.block_on(migrator.undo(&pool, 0)).unwrap();
+    assert_eq!(constraints(&mut client), 0);
+    assert!(
+        !catalog(&mut client).contains("_key"),
+        "{}",
+        catalog(&mut client)
+    );
+    rt.block_on(pool.close());
+}

@@ -146,6 +146,16 @@ pub fn create_index(schema: &str, table: &str, idx: &model::Index, concurrently:
 }
 
 /// `DROP INDEX CONCURRENTLY IF EXISTS "schema"."name"`.
+/// `DROP INDEX IF EXISTS`, in a transaction: for a rollback that also drops the constraint the
+/// index backs, where a concurrent drop cannot follow in the same migration.
+pub fn drop_index(schema: &str, table: &str, name: &str) -> String {
+    Index::drop()
+        .name(object(name))
+        .table(table_ref(schema, table))
+        .if_exists()
+        .to_string(PostgresQueryBuilder)
+}
+
 pub fn drop_index_concurrently(schema: &str, table: &str, name: &str) -> String {
     Index::drop()
         .name(object(name))

@@ -58,7 +58,7 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
                 validated: true,
             },
         ],
-        rollback: vec![detach.clone(), drop.clone()],
+        rollback: vec![detach.clone(), drop],
         rollback_verify: vec![
             Verify::ConstraintAbsent {
                 schema: schema.into(),
@@ -72,12 +72,24 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
             },
         ],
         rollback_note: None,
-        // The leftover check; the build alone (undone by the concurrent drop); the attach
-        // (undone by dropping the constraint).
+        // For sqlx, where a migration can be reverted alone: the leftover check; the build
+        // alone, undone by dropping the constraint and its index in one transaction; the attach,
+        // undone by nothing, so that running it again after its own revert finds the constraint
+        // (a detach would drop the index the build made, and the attach would fail).
         parts: vec![
             Piece::new(&[leftover], &[]),
-            Piece::new(&[build], &[drop]),
-            Piece::new(&[attach], &[detach]),
+            Piece::new(
+                &[build],
+                &[
+                    detach,
+                    Sql::ignoring(
+                        statements::drop_index(schema, table, &idx.name),
+                        "require-concurrent-index-deletion",
+                        "Rollback, in the transaction that drops the constraint the index backs (which drops it too): a concurrent drop cannot share it.",
+                    ),
+                ],
+            ),
+            Piece::new(&[attach], &[]),
         ],
         impact: Impact {
             lock: Lock::ConcurrentBuildThenAttach,
