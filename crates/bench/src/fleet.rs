@@ -11,19 +11,8 @@ use std::time::Instant;
 use crate::contender::sql;
 use crate::{loadavg, say};
 
-/// Release 1 creates `items`; release 2 renames `title` (expand: column and trigger,
-/// backfill of 1,000 rows, validate; contract: drop the old column) and archives `fax`.
-const ITEMS: &str = r#"use schema_macros::versioned;
-#[versioned(table = "items", version = 2)]
-pub struct Item {
-    #[col(primary_key)]
-    pub id: i64,
-    #[col(renamed_from = "title", renamed_at = 2)]
-    pub name: String,
-    #[col(until = 2)]
-    pub fax: Option<String>,
-}
-"#;
+/// The fleet's crate (its comment says what each release does).
+const ITEMS: &str = include_str!("../../migrate-gen/tests/fixtures/fleet_items.rs");
 
 /// One timed fleet command.
 struct Timed {

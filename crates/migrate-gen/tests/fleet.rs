@@ -12,19 +12,8 @@ use std::time::{Duration, Instant};
 mod support;
 use support::*;
 
-/// Release 1 creates `items`; release 2 renames `title` to `name` (expand, backfill, validate,
-/// then a contract file) and drops `fax` (a contract file).
-const ITEMS: &str = r#"use schema_macros::versioned;
-#[versioned(table = "items", version = 2)]
-pub struct Item {
-    #[col(primary_key)]
-    pub id: i64,
-    #[col(renamed_from = "title", renamed_at = 2)]
-    pub name: String,
-    #[col(until = 2)]
-    pub fax: Option<String>,
-}
-"#;
+/// The fleet's crate (its comment says what each release does).
+const ITEMS: &str = include_str!("fixtures/fleet_items.rs");
 
 /// The expand and backfill files of release 2, and all its files.
 const EXPAND_FILES: i64 = 3;

@@ -158,17 +158,23 @@ impl TableHistory {
     /// name a renamed table alike, and statements name the table that exists when they run.
     pub fn name_references(model: &mut TableModel, version: u32, all: &[TableHistory]) {
         for fk in &mut model.foreign_keys {
-            let target = all.iter().find(|h| {
-                h.schema == fk.ref_schema
-                    && (h.table == fk.ref_table
-                        || h.renamed_from
-                            .as_ref()
-                            .is_some_and(|(old, _)| *old == fk.ref_table))
-            });
-            if let Some(h) = target {
+            if let Some(h) = all
+                .iter()
+                .find(|h| h.answers_to(&fk.ref_schema, &fk.ref_table))
+            {
                 fk.ref_table = h.table_at(version).to_owned();
             }
         }
+    }
+
+    /// Whether `schema.table` names this table: by its name, or by its old one when renamed.
+    pub fn answers_to(&self, schema: &str, table: &str) -> bool {
+        self.schema == schema
+            && (self.table == table
+                || self
+                    .renamed_from
+                    .as_ref()
+                    .is_some_and(|(old, _)| old == table))
     }
 
     /// The table's name at `version`: its old name before a rename.

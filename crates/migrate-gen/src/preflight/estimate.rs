@@ -187,17 +187,21 @@ pub fn seconds(s: f64) -> String {
     }
 }
 
-/// `10GB`, `500 MB`, `1.5GB`, `100kB`, `4096`: bytes (powers of 1024).
-pub fn parse_bytes(s: &str) -> Result<f64, String> {
+/// A number and the unit after it (`1.5GB` is `(1.5, "GB")`), or `None`.
+fn number_and_unit(s: &str) -> Option<(f64, &str)> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size like 500MB or 2GB"))?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+    Some((num.parse().ok()?, unit.trim()))
+}
+
+/// `10GB`, `500 MB`, `1.5GB`, `100kB`, `4096`: bytes (powers of 1024).
+pub fn parse_bytes(s: &str) -> Result<f64, String> {
+    let (n, unit) =
+        number_and_unit(s).ok_or_else(|| format!("`{s}` is not a size like 500MB or 2GB"))?;
+    let mult = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kb" => 1024.0,
         "m" | "mb" => 1024.0 * 1024.0,
@@ -210,15 +214,9 @@ pub fn parse_bytes(s: &str) -> Result<f64, String> {
 
 /// `30s`, `10m`, `2h`, `500ms`: seconds.
 pub fn parse_seconds(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration like 30s, 10m or 2h"))?;
-    Ok(match unit.trim() {
+    let (n, unit) =
+        number_and_unit(s).ok_or_else(|| format!("`{s}` is not a duration like 30s, 10m or 2h"))?;
+    Ok(match unit {
         "" | "s" => n,
         "ms" => n / 1000.0,
         "m" | "min" => n * 60.0,

@@ -266,13 +266,11 @@ pub fn round_trip(
     let history = |table: &str| {
         histories
             .iter()
+            // A renamed table's steps before the rename carry its old name.
             .find(|h| {
-                // A renamed table's steps before the rename carry its old name.
-                let old = h.renamed_from.as_ref().map(|(old, _)| old.as_str());
-                [Some(h.table.as_str()), old]
-                    .into_iter()
-                    .flatten()
-                    .any(|name| format!("{}.{name}", h.schema) == table)
+                table
+                    .strip_prefix(&format!("{}.", h.schema))
+                    .is_some_and(|name| h.answers_to(&h.schema, name))
             })
             .ok_or_else(|| format!("no struct describes the table {table} of the migrations"))
     };

@@ -95,19 +95,17 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             });
         }
     }
-    // A renamed table answers to its old name too: references may use either.
-    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+    // A renamed table answers to its old name too (references may use either): no other table
+    // may have it.
     for h in histories {
-        if let Some((old, _)) = &h.renamed_from {
-            let old_key = format!("{}.{old}", h.schema);
-            if let Some(other) = by_name.get(&old_key) {
-                return Err(OrderError::DuplicateTable {
-                    table: old_key,
-                    first: other.rust_name.clone(),
-                    second: format!("{} (its old name)", h.rust_name),
-                });
-            }
-            aliases.insert(old_key, key(h));
+        if let Some((old, _)) = &h.renamed_from
+            && let Some(other) = by_name.get(&format!("{}.{old}", h.schema))
+        {
+            return Err(OrderError::DuplicateTable {
+                table: format!("{}.{old}", h.schema),
+                first: other.rust_name.clone(),
+                second: format!("{} (its old name)", h.rust_name),
+            });
         }
     }
     archive_names(&by_name)?;
@@ -127,8 +125,10 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
             let Some(model) = h.model_at(v) else { continue };
             let mut refs = BTreeSet::new();
             for fk in &model.foreign_keys {
-                let target = format!("{}.{}", fk.ref_schema, fk.ref_table);
-                let target = aliases.get(&target).cloned().unwrap_or(target);
+                let target = histories
+                    .iter()
+                    .find(|h| h.answers_to(&fk.ref_schema, &fk.ref_table))
+                    .map_or_else(|| format!("{}.{}", fk.ref_schema, fk.ref_table), key);
                 let column = fk.columns.join(", ");
                 if let Some(th) = by_name.get(&target) {
                     // A table keeps its latest shape after its last version.

@@ -55,12 +55,14 @@ pub(super) struct ChangeType<'a> {
     pub old: &'a Column,
     pub new: &'a Column,
     pub in_place: bool,
+    /// Planned once, for every stage that asks (the step's context is one).
+    pub through: std::cell::OnceCell<ThroughShadow>,
 }
 
 /// What a type change through a shadow column adds to the stages before the deploy; the
 /// step's view and contract come from every [`Shadowed`] of the step ([`finish`]).
 #[derive(Default)]
-struct ThroughShadow {
+pub(super) struct ThroughShadow {
     expand: Vec<Fragment>,
     fills: Vec<Fill>,
     builds: Vec<PlannedFile>,
@@ -69,11 +71,14 @@ struct ThroughShadow {
 }
 
 impl ChangeType<'_> {
-    fn through_shadow(&self, ctx: &Ctx) -> ThroughShadow {
-        if self.in_place {
-            return ThroughShadow::default();
-        }
-        expand(ctx, self.old, self.new)
+    fn through_shadow(&self, ctx: &Ctx) -> &ThroughShadow {
+        self.through.get_or_init(|| {
+            if self.in_place {
+                ThroughShadow::default()
+            } else {
+                expand(ctx, self.old, self.new)
+            }
+        })
     }
 }
 
@@ -89,23 +94,23 @@ impl ChangeKind for ChangeType<'_> {
         if self.in_place {
             return vec![in_place_fragment(ctx, self.old, self.new)];
         }
-        self.through_shadow(ctx).expand
+        self.through_shadow(ctx).expand.clone()
     }
 
     fn fill(&self, ctx: &Ctx) -> Vec<Fill> {
-        self.through_shadow(ctx).fills
+        self.through_shadow(ctx).fills.clone()
     }
 
     fn build(&self, ctx: &Ctx) -> Vec<PlannedFile> {
-        self.through_shadow(ctx).builds
+        self.through_shadow(ctx).builds.clone()
     }
 
     fn validate(&self, ctx: &Ctx) -> Vec<Fragment> {
-        self.through_shadow(ctx).validate
+        self.through_shadow(ctx).validate.clone()
     }
 
     fn shadow(&self, ctx: &Ctx) -> Option<Shadowed> {
-        self.through_shadow(ctx).shadowed
+        self.through_shadow(ctx).shadowed.clone()
     }
 }
 

@@ -87,6 +87,7 @@ pub fn of(change: &Change) -> Box<dyn ChangeKind + '_> {
             old,
             new,
             in_place: *in_place,
+            through: Default::default(),
         }),
         Change::AddIndex(index) => Box::new(add_index::AddIndex(index)),
         Change::AddUnique(index) => Box::new(add_unique::AddUnique(index)),
