@@ -202,7 +202,7 @@ impl StepWriter {
         let (old, new) = (old.clone(), new.cloned());
         let writer = {
             let (ids, current, counter) = (ids.clone(), current.clone(), counter.clone());
-            Writer::start(client, move |c, role, _| {
+            Writer::start(client, role, move |c, role, _| {
                 let model = match role {
                     Role::Old => &old,
                     _ => match &new {
@@ -227,7 +227,6 @@ impl StepWriter {
                 Ok(())
             })
         };
-        writer.switch(role);
         Ok(StepWriter {
             writer,
             ids,
