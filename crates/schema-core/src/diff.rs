@@ -55,6 +55,13 @@ pub enum Change {
         from: TableModel,
         to: TableModel,
     },
+    /// `until` on a struct-level `#[index]` or `#[unique]`: the index (or the unique constraint
+    /// and its index) is dropped once the old code is gone.
+    DropIndex(Index),
+    /// `until` on a struct-level `#[foreign_key]`.
+    DropForeignKey(ForeignKey),
+    /// `until` on a struct-level `#[check]`.
+    DropCheck(Check),
 }
 
 /// A change the planner cannot make safely.
@@ -92,7 +99,7 @@ fn same_shape(from: &TableModel, to: &TableModel) -> bool {
             .indexes
             .iter()
             .zip(&to.indexes)
-            .all(|(a, b)| a.columns == b.columns && a.unique == b.unique)
+            .all(|(a, b)| a.same_definition(b))
         && pairs(from.foreign_keys.len(), to.foreign_keys.len())
         && from
             .foreign_keys
@@ -101,6 +108,8 @@ fn same_shape(from: &TableModel, to: &TableModel) -> bool {
             .all(|(a, b)| {
                 a.columns == b.columns
                     && a.ref_schema == b.ref_schema
+                    && a.on_delete == b.on_delete
+                    && a.on_update == b.on_update
                     && a.ref_columns == b.ref_columns
                     && (a.ref_table == b.ref_table
                         || (a.ref_table == from.name && b.ref_table == to.name))
@@ -259,35 +268,29 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
     }
     // What belongs to a renamed or dropped column goes with it; a rename rebuilds it on the new one.
     let on_renamed = |cols: &[String]| cols.iter().any(|c| renamed_away.contains(&c.as_str()));
-    let removed = from
+    // What a struct-level attribute ends (`until`): dropped once the old code is gone. A
+    // changed one is a drop plus a new one under another name, built first.
+    for index in from
         .indexes
         .iter()
         .filter(|i| !to.indexes.contains(i) && !on_renamed(&i.columns))
-        .map(|i| ("index", &i.name))
-        .chain(
-            from.foreign_keys
+    {
+        changes.push(Change::DropIndex(index.clone()));
+    }
+    for fk in from
+        .foreign_keys
+        .iter()
+        .filter(|f| !to.foreign_keys.contains(f) && !on_renamed(&f.columns))
+    {
+        changes.push(Change::DropForeignKey(fk.clone()));
+    }
+    for check in from.checks.iter().filter(|c| {
+        !to.checks.contains(c)
+            && !renamed_away
                 .iter()
-                .filter(|f| !to.foreign_keys.contains(f) && !on_renamed(&f.columns))
-                .map(|f| ("foreign key", &f.name)),
-        )
-        .chain(
-            from.checks
-                .iter()
-                .filter(|c| {
-                    !to.checks.contains(c)
-                        && !renamed_away
-                            .iter()
-                            .any(|r| c.name == crate::names::object_name(&[&from.name, r], "check"))
-                })
-                .map(|c| ("check", &c.name)),
-        )
-        .next();
-    if let Some((what, name)) = removed {
-        return Err(refuse(
-            None,
-            format!("{what} `{name}` is removed or changed"),
-            "removing constraints and indexes is not supported yet; keep it",
-        ));
+                .any(|r| c.name == crate::names::object_name(&[&from.name, r], "check"))
+    }) {
+        changes.push(Change::DropCheck(check.clone()));
     }
     for index in to.indexes.iter().filter(|i| !from.indexes.contains(i)) {
         changes.push(if index.unique {
@@ -331,6 +334,8 @@ mod tests {
             schema: "public".into(),
             table: "orgs".into(),
             column: "id".into(),
+            on_delete: None,
+            on_update: None,
         });
         TableHistory {
             rust_name: "User".into(),
@@ -341,6 +346,7 @@ mod tests {
             until: None,
             renamed_from: None,
             fields: vec![id, email, name, org],
+            objects: Vec::new(),
         }
     }
 
@@ -470,6 +476,7 @@ mod tests {
                 until: None,
                 renamed_from: None,
                 fields: vec![id, code],
+                objects: Vec::new(),
             };
             diff(t.model_at(1).as_ref(), &t.model_at(2).unwrap()).unwrap()
         };

@@ -12,6 +12,84 @@ pub struct Reference {
     pub schema: String,
     pub table: String,
     pub column: String,
+    /// `on_delete`: the `ON DELETE` action (`cascade`, `set null`, ...).
+    pub on_delete: Option<String>,
+    /// `on_update`: the `ON UPDATE` action.
+    pub on_update: Option<String>,
+}
+
+/// An index or constraint declared beside `#[versioned]` (`#[index]`, `#[unique]`, `#[check]`,
+/// `#[foreign_key]`), with a life of its own: from `since` to the version before `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableObject {
+    pub kind: ObjectKind,
+    /// `name = "..."`; without it the name is made from the table's name at each version (so
+    /// it follows a table rename), the keys, and `tag`.
+    pub name: Option<String>,
+    /// What tells a made name from another object's that would be the same (`v3`, the version
+    /// it comes at).
+    pub tag: Option<String>,
+    pub since: u32,
+    pub until: Option<u32>,
+}
+
+/// What a [`TableObject`] is. Its own name inside is left empty: [`TableObject::name_at`] gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// An index (`#[index]`), or a unique constraint backed by one (`#[unique]`, `unique` set).
+    Index(Index),
+    Check(Check),
+    ForeignKey(ForeignKey),
+}
+
+impl TableObject {
+    /// Whether the object exists at `version`.
+    pub fn exists_at(&self, version: u32) -> bool {
+        version >= self.since && self.until.is_none_or(|until| version < until)
+    }
+
+    /// The attribute that declares it, for messages.
+    pub fn attribute(&self) -> &'static str {
+        match &self.kind {
+            ObjectKind::Index(i) if i.unique => "unique",
+            ObjectKind::Index(_) => "index",
+            ObjectKind::Check(_) => "check",
+            ObjectKind::ForeignKey(_) => "foreign_key",
+        }
+    }
+
+    /// The name it takes when the table is called `table`: its own, or one made from the table
+    /// and its keys (`orders_customer_id_created_at_idx`), at most 63 bytes.
+    pub fn name_at(&self, table: &str) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        let (keys, suffix): (Vec<String>, &str) = match &self.kind {
+            ObjectKind::Index(i) => (
+                match &i.expr {
+                    Some(expr) => vec![names::words(expr)],
+                    None => i.columns.clone(),
+                },
+                if i.unique { "key" } else { "idx" },
+            ),
+            ObjectKind::Check(c) => (vec![names::words(&c.expr)], "check"),
+            ObjectKind::ForeignKey(f) => (f.columns.clone(), "fkey"),
+        };
+        let mut parts: Vec<&str> = vec![table];
+        parts.extend(keys.iter().map(String::as_str));
+        parts.extend(self.tag.as_deref());
+        names::object_name(&parts, suffix)
+    }
+
+    /// Adds the object, named for `table`, to `model`.
+    fn add_to(&self, model: &mut TableModel) {
+        let name = self.name_at(&model.name);
+        match &self.kind {
+            ObjectKind::Index(i) => model.indexes.push(Index { name, ..i.clone() }),
+            ObjectKind::Check(c) => model.checks.push(Check { name, ..c.clone() }),
+            ObjectKind::ForeignKey(f) => model.foreign_keys.push(ForeignKey { name, ..f.clone() }),
+        }
+    }
 }
 
 /// A type change (`retyped_at`, `old_type` / `old_sql_type`, `using`, `reverse`).
@@ -149,6 +227,8 @@ pub struct TableHistory {
     /// is called `old_name` below `renamed_at`.
     pub renamed_from: Option<(String, u32)>,
     pub fields: Vec<FieldHistory>,
+    /// The indexes and constraints declared beside `#[versioned]`, in the order written.
+    pub objects: Vec<TableObject>,
 }
 
 impl TableHistory {
@@ -247,11 +327,11 @@ impl TableHistory {
             }
             if field.unique || field.index {
                 let suffix = if field.unique { "key" } else { "idx" };
-                model.indexes.push(Index {
-                    name: names::object_name(&[table, &col], suffix),
-                    columns: vec![col.clone()],
-                    unique: field.unique,
-                });
+                model.indexes.push(Index::on(
+                    names::object_name(&[table, &col], suffix),
+                    vec![col.clone()],
+                    field.unique,
+                ));
             }
             if let Some(reference) = &field.references {
                 model.foreign_keys.push(ForeignKey {
@@ -260,6 +340,8 @@ impl TableHistory {
                     ref_schema: reference.schema.clone(),
                     ref_table: reference.table.clone(),
                     ref_columns: vec![reference.column.clone()],
+                    on_delete: reference.on_delete.clone(),
+                    on_update: reference.on_update.clone(),
                 });
             }
             if let Some(expr) = &field.check {
@@ -268,6 +350,9 @@ impl TableHistory {
                     expr: expr.clone(),
                 });
             }
+        }
+        for object in self.objects.iter().filter(|o| o.exists_at(version)) {
+            object.add_to(&mut model);
         }
         Some(model)
     }

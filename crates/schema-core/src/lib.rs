@@ -24,7 +24,7 @@ pub mod volatility;
 #[cfg(feature = "parser")]
 pub mod parse;
 
-pub use history::{FieldHistory, Reference, Retype, TableHistory};
+pub use history::{FieldHistory, ObjectKind, Reference, Retype, TableHistory, TableObject};
 pub use model::{Check, Column, ForeignKey, Identity, Index, TableModel, TypeChange};
 pub use runtime::{
     AnyVersion, FromLatest, IntoLatest, IntoVersion, NotInVersion, RenamedField, Versioned,

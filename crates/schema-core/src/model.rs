@@ -58,8 +58,62 @@ pub struct TypeChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
     pub name: String,
+    /// The key columns; empty when `expr` gives the key.
     pub columns: Vec<String>,
+    /// A unique constraint, backed by this index.
     pub unique: bool,
+    /// A unique index that backs no constraint (`#[index(unique)]`): an expression or partial
+    /// index cannot back one.
+    pub unique_index: bool,
+    /// The key as SQL expressions (`#[index(expr = "lower(email)")]`), instead of columns.
+    pub expr: Option<String>,
+    /// The access method (`using`); `None`: btree.
+    pub using: Option<String>,
+    /// `WHERE ...`: a partial index.
+    pub predicate: Option<String>,
+    /// `INCLUDE (...)`: columns stored in the index, not part of its key.
+    pub include: Vec<String>,
+}
+
+impl Index {
+    /// A btree index on `columns`, a unique constraint when `unique`.
+    pub fn on(name: String, columns: Vec<String>, unique: bool) -> Index {
+        Index {
+            name,
+            columns,
+            unique,
+            unique_index: false,
+            expr: None,
+            using: None,
+            predicate: None,
+            include: Vec::new(),
+        }
+    }
+
+    /// What the index is built on, for titles and messages: `customer_id, created_at` or the
+    /// expression.
+    pub fn keys(&self) -> String {
+        match &self.expr {
+            Some(expr) => expr.clone(),
+            None => self.columns.join(", "),
+        }
+    }
+
+    /// Whether the two are the same index but for its name.
+    pub fn same_definition(&self, other: &Index) -> bool {
+        Index {
+            name: String::new(),
+            ..self.clone()
+        } == Index {
+            name: String::new(),
+            ..other.clone()
+        }
+    }
+
+    /// Every column the index names (key and included), where they are plain columns.
+    pub fn named_columns(&self) -> impl Iterator<Item = &String> {
+        self.columns.iter().chain(&self.include)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +123,10 @@ pub struct ForeignKey {
     pub ref_schema: String,
     pub ref_table: String,
     pub ref_columns: Vec<String>,
+    /// `ON DELETE` action (`cascade`, `set null`, ...); `None`: `NO ACTION`.
+    pub on_delete: Option<String>,
+    /// `ON UPDATE` action; `None`: `NO ACTION`.
+    pub on_update: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +192,23 @@ impl TableModel {
                 "|index {} {:?} unique={}",
                 i.name, i.columns, i.unique
             );
+            // Only what is set, so that the digests of versions written before these existed
+            // stay the same.
+            if i.unique_index {
+                text.push_str(" unique_index");
+            }
+            for (key, value) in [
+                ("expr", &i.expr),
+                ("using", &i.using),
+                ("where", &i.predicate),
+            ] {
+                if let Some(value) = value {
+                    let _ = write!(text, " {key}={value}");
+                }
+            }
+            if !i.include.is_empty() {
+                let _ = write!(text, " include={:?}", i.include);
+            }
         }
         for f in &self.foreign_keys {
             let _ = write!(
@@ -141,6 +216,11 @@ impl TableModel {
                 "|fk {} {:?} {}.{} {:?}",
                 f.name, f.columns, f.ref_schema, f.ref_table, f.ref_columns
             );
+            for (key, value) in [("on_delete", &f.on_delete), ("on_update", &f.on_update)] {
+                if let Some(value) = value {
+                    let _ = write!(text, " {key}={value}");
+                }
+            }
         }
         for c in &self.checks {
             let _ = write!(text, "|check {} {}", c.name, c.expr);

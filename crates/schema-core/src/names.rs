@@ -15,6 +15,16 @@ pub fn object_name(parts: &[&str], suffix: &str) -> String {
     shorten(&full)
 }
 
+/// The words of an SQL expression joined by `_`, for a name made from it: `lower(email)` gives
+/// `lower_email`, `total_cents >= 0` gives `total_cents_0`.
+pub fn words(expr: &str) -> String {
+    expr.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+        .to_lowercase()
+}
+
 /// `name` itself when it fits in 63 bytes, else a prefix, `_` and 8 hex digits of its hash.
 pub fn shorten(name: &str) -> String {
     if name.len() <= MAX_IDENT_BYTES {

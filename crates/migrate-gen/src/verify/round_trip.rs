@@ -274,8 +274,21 @@ pub fn round_trip(
             .ok_or_else(|| format!("no struct describes the table {table} of the migrations"))
     };
     // Each version's code names the tables it references as they are called at that version.
+    // Its code also writes values that the foreign keys of its other versions accept: a key
+    // added to a column that holds rows is enforced on the old code's writes from the expand
+    // on, and real old code writes real references.
     let model_at = |h: &TableHistory, version: u32| {
         h.model_at(version).map(|mut m| {
+            for fk in h
+                .versions()
+                .filter_map(|v| h.model_at(v))
+                .flat_map(|other| other.foreign_keys)
+            {
+                let known = m.foreign_keys.iter().any(|f| f.columns == fk.columns);
+                if !known && fk.columns.iter().all(|c| m.column(c).is_some()) {
+                    m.foreign_keys.push(fk);
+                }
+            }
             TableHistory::name_references(&mut m, version, histories);
             m
         })

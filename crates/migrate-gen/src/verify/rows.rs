@@ -13,14 +13,18 @@ pub fn qualified(model: &TableModel) -> String {
 /// A SQL value for `column` of row `id` (set-based with `id` a column or an expression), or
 /// `None` when the column's default (or a serial's sequence) gives it.
 pub fn value(model: &TableModel, column: &Column, id: &str) -> Result<Option<String>, String> {
-    if let Some(fk) = model
-        .foreign_keys
-        .iter()
-        .find(|f| f.columns == [column.name.clone()])
-    {
+    // A key's columns take the values of one referenced row: the one whose key sorts first.
+    if let Some((fk, k)) = model.foreign_keys.iter().find_map(|f| {
+        let k = f.columns.iter().position(|c| *c == column.name)?;
+        Some((f, k))
+    }) {
+        let order: Vec<String> = fk.ref_columns.iter().map(|c| format!("\"{c}\"")).collect();
         return Ok(Some(format!(
-            "(SELECT min(\"{}\") FROM \"{}\".\"{}\")",
-            fk.ref_columns[0], fk.ref_schema, fk.ref_table
+            "(SELECT \"{}\" FROM \"{}\".\"{}\" ORDER BY {} LIMIT 1)",
+            fk.ref_columns[k],
+            fk.ref_schema,
+            fk.ref_table,
+            order.join(", ")
         )));
     }
     if model.primary_key.contains(&column.name) {

@@ -18,14 +18,14 @@ pub struct Sp<T> {
 }
 
 /// A key's value as written.
-enum Value {
+pub(super) enum Value {
     Flag(Span),
     Str(syn::LitStr),
     Int(syn::LitInt),
 }
 
 impl Value {
-    fn span(&self) -> Span {
+    pub(super) fn span(&self) -> Span {
         match self {
             Value::Flag(s) => *s,
             Value::Str(l) => l.span(),
@@ -49,6 +49,8 @@ pub struct RawStruct {
     pub renamed_at: Option<Sp<u32>>,
     pub item: syn::ItemStruct,
     pub fields: Vec<RawField>,
+    /// `#[index]`, `#[unique]`, `#[check]` and `#[foreign_key]` beside `#[versioned]`.
+    pub objects: Vec<super::object::RawObject>,
 }
 
 #[derive(Default)]
@@ -91,6 +93,9 @@ pub struct RawField {
     pub required_at: Option<Sp<u32>>,
     /// `identity` (by default) or `identity = "always"`.
     pub identity: Option<Sp<String>>,
+    /// `on_delete` / `on_update` beside `references`.
+    pub on_delete: Option<Sp<String>>,
+    pub on_update: Option<Sp<String>>,
 }
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
@@ -174,7 +179,12 @@ fn parse_keys(
     }
 }
 
-fn string(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<String>> {
+pub(super) fn string(
+    attr: &str,
+    key: &str,
+    value: Value,
+    errors: &mut Errors,
+) -> Option<Sp<String>> {
     match value {
         Value::Str(s) if s.value().trim().is_empty() => {
             errors.push(s.span(), format!("#[{attr}({key} = \"\")] is empty"));
@@ -199,7 +209,7 @@ fn lit_str(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<s
     string(attr, key, value, errors).map(|s| syn::LitStr::new(&s.value, s.span))
 }
 
-fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<u32>> {
+pub(super) fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<u32>> {
     match value {
         Value::Int(i) => match i.base10_parse::<u32>() {
             Ok(0) => {
@@ -258,6 +268,7 @@ pub fn parse(
         renamed_at: None,
         item: item.clone(),
         fields: Vec::new(),
+        objects: super::object::parse_all(&item.attrs, errors),
     };
     let mut mentioned = Vec::new();
     parse_keys(
@@ -279,7 +290,9 @@ pub fn parse(
         },
     );
     raw.mentioned = mentioned;
-    raw.item.attrs.retain(|a| !super::is_versioned_attr(a));
+    raw.item
+        .attrs
+        .retain(|a| !super::is_versioned_attr(a) && super::object::object_attr(a).is_none());
 
     let syn::Fields::Named(named) = &mut raw.item.fields else {
         errors.push(
@@ -338,6 +351,8 @@ pub fn parse(
                     DOWN => f.down = string(COL, key, value, errors),
                     OPTIONAL_AT => f.optional_at = version(COL, key, value, errors),
                     REQUIRED_AT => f.required_at = version(COL, key, value, errors),
+                    ON_DELETE => f.on_delete = string(COL, key, value, errors),
+                    ON_UPDATE => f.on_update = string(COL, key, value, errors),
                     IDENTITY => {
                         f.identity = match value {
                             Value::Flag(span) => Some(Sp {

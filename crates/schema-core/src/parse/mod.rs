@@ -8,6 +8,7 @@ pub mod attr;
 pub mod check;
 pub mod expand;
 pub mod fragment;
+pub mod object;
 pub mod symbol;
 
 use proc_macro2::{Span, TokenStream};
@@ -32,6 +33,10 @@ impl Errors {
 
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.errors.len()
     }
 
     /// All errors combined into one, or `Ok(())`.

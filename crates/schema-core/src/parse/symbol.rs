@@ -44,6 +44,25 @@ pub const DOWN: &str = "down";
 pub const OPTIONAL_AT: &str = "optional_at";
 pub const REQUIRED_AT: &str = "required_at";
 pub const IDENTITY: &str = "identity";
+pub const ON_DELETE: &str = "on_delete";
+pub const ON_UPDATE: &str = "on_update";
+
+/// The struct-level index and constraint attributes, and their keys.
+pub const FOREIGN_KEY: &str = "foreign_key";
+pub const OBJECT_ATTRS: &[&str] = &[INDEX, UNIQUE, CHECK, FOREIGN_KEY];
+pub const COLUMNS: &str = "columns";
+pub const INCLUDE: &str = "include";
+pub const EXPR: &str = "expr";
+pub const PREDICATE: &str = "predicate";
+pub const NAME: &str = "name";
+pub const INDEX_KEYS: &[&str] = &[
+    COLUMNS, EXPR, UNIQUE, USING, PREDICATE, INCLUDE, NAME, SINCE, UNTIL,
+];
+pub const UNIQUE_KEYS: &[&str] = &[COLUMNS, NAME, SINCE, UNTIL];
+pub const CHECK_KEYS: &[&str] = &[EXPR, NAME, SINCE, UNTIL];
+pub const FOREIGN_KEY_KEYS: &[&str] = &[
+    COLUMNS, REFERENCES, ON_DELETE, ON_UPDATE, NAME, SINCE, UNTIL,
+];
 
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
@@ -73,6 +92,8 @@ pub const FIELD_KEYS: &[&str] = &[
     OPTIONAL_AT,
     REQUIRED_AT,
     IDENTITY,
+    ON_DELETE,
+    ON_UPDATE,
 ];
 
 /// The valid key closest to `key`, for "did you mean" hints.

@@ -194,6 +194,8 @@ pub enum Lock {
     RowBatches,
     /// `CREATE INDEX CONCURRENTLY`.
     ConcurrentBuild,
+    /// `DROP INDEX CONCURRENTLY`.
+    ConcurrentDrop,
     /// A unique index built concurrently, then attached as the constraint.
     ConcurrentBuildThenAttach,
     /// `VALIDATE CONSTRAINT`, then `SET NOT NULL` with no scan.
@@ -215,7 +217,7 @@ impl Lock {
             Lock::NewTable => LockMode::None,
             Lock::NewTableWithReferences => LockMode::ShareRowExclusive,
             Lock::RowBatches => LockMode::RowExclusive,
-            Lock::ConcurrentBuild => LockMode::ShareUpdateExclusive,
+            Lock::ConcurrentBuild | Lock::ConcurrentDrop => LockMode::ShareUpdateExclusive,
             Lock::CatalogOnly
             | Lock::ConcurrentBuildThenAttach
             | Lock::Validate
@@ -235,6 +237,9 @@ impl Lock {
             }
             Lock::RowBatches => "ROW EXCLUSIVE; row locks one batch at a time",
             Lock::ConcurrentBuild => "SHARE UPDATE EXCLUSIVE (reads and writes continue)",
+            Lock::ConcurrentDrop => {
+                "SHARE UPDATE EXCLUSIVE (reads and writes continue; waits for the transactions using the index)"
+            }
             Lock::ConcurrentBuildThenAttach => {
                 "SHARE UPDATE EXCLUSIVE while building (reads and writes continue); ACCESS EXCLUSIVE, brief, to attach"
             }
@@ -590,6 +595,7 @@ mod tests {
             until: None,
             renamed_from: None,
             fields,
+            objects: Vec::new(),
         }
     }
 
@@ -704,6 +710,8 @@ mod tests {
             schema: "public".into(),
             table: "b_orgs".into(),
             column: "id".into(),
+            on_delete: None,
+            on_update: None,
         });
         let users = table("a_users", 1, 1, vec![field("id", "bigint", false, 1), org]);
         let orgs = table("b_orgs", 1, 1, vec![field("id", "bigint", false, 1)]);
@@ -718,6 +726,8 @@ mod tests {
             schema: "public".into(),
             table: target.into(),
             column: "id".into(),
+            on_delete: None,
+            on_update: None,
         });
         f
     }
@@ -835,6 +845,8 @@ mod tests {
                 schema: "public".into(),
                 table: table.into(),
                 column: "id".into(),
+                on_delete: None,
+                on_update: None,
             });
             f
         };

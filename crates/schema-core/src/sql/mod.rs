@@ -1,6 +1,7 @@
 //! The SQL layer, below the planner: quoting, the statements sea-query can build
 //! ([`statements`]), the hand-written ones, the verification blocks and the batched walk
-//! ([`raw`]). Nothing here knows about change kinds, phases or files.
+//! ([`raw`]), and the definitions of indexes and constraints ([`objects`]). Nothing here knows about change kinds, phases or files.
 
+pub mod objects;
 pub mod raw;
 pub mod statements;

@@ -333,7 +333,13 @@ pub fn constraint_if_missing(schema: &str, table: &str, name: &str, statement: &
 }
 
 /// A `DO $tag$` block that runs `statement` unless constraint `name` exists.
-fn unless_constraint(tag: &str, schema: &str, table: &str, name: &str, statement: &str) -> String {
+pub fn unless_constraint(
+    tag: &str,
+    schema: &str,
+    table: &str,
+    name: &str,
+    statement: &str,
+) -> String {
     format!(
         "DO ${tag}$\n\
          BEGIN\n\
@@ -758,6 +764,18 @@ pub enum Verify {
         name: String,
         exists: bool,
     },
+    /// The index exists, is valid and has this definition (see [`super::objects::index_matches`]).
+    IndexDef {
+        schema: String,
+        table: String,
+        index: crate::model::Index,
+    },
+    /// The foreign key has this definition: columns, referenced table and columns, actions.
+    ForeignKeyDef {
+        schema: String,
+        table: String,
+        fk: crate::model::ForeignKey,
+    },
     Trigger {
         schema: String,
         table: String,
@@ -917,6 +935,29 @@ impl Verify {
             } => (
                 format!("{} IS NULL", regclass(schema, name)),
                 format!("index {schema}.{name} still exists"),
+            ),
+            Verify::IndexDef {
+                schema,
+                table,
+                index,
+            } => (
+                super::objects::index_matches(schema, table, index),
+                format!(
+                    "index {schema}.{} is missing, invalid, or not the index declared (on {})",
+                    index.name,
+                    index.keys()
+                ),
+            ),
+            Verify::ForeignKeyDef { schema, table, fk } => (
+                super::objects::foreign_key_matches(schema, table, fk),
+                format!(
+                    "foreign key {} on {schema}.{table} is missing or not the one declared (({}) -> {}.{}({}))",
+                    fk.name,
+                    fk.columns.join(", "),
+                    fk.ref_schema,
+                    fk.ref_table,
+                    fk.ref_columns.join(", ")
+                ),
             ),
             Verify::Trigger {
                 schema,

@@ -1,7 +1,8 @@
 //! Statements sea-query can express, rendered for PostgreSQL.
 
 use sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey, Index, PostgresQueryBuilder, Table, TableCreateStatement,
+    Alias, ColumnDef, ConditionalStatement, Expr, ForeignKey, ForeignKeyAction, Index, IndexType,
+    IntoIden, PostgresQueryBuilder, Table, TableCreateStatement,
 };
 
 use crate::model::{self, Column, TableModel};
@@ -82,7 +83,25 @@ fn foreign_key(
     for c in &fk.ref_columns {
         stmt.to_col(Alias::new(c));
     }
+    if let Some(action) = fk.on_delete.as_deref().and_then(action) {
+        stmt.on_delete(action);
+    }
+    if let Some(action) = fk.on_update.as_deref().and_then(action) {
+        stmt.on_update(action);
+    }
     stmt
+}
+
+/// A referential action as sea-query has it; `None` for `no action`, the default, which is
+/// left unwritten.
+fn action(action: &str) -> Option<ForeignKeyAction> {
+    Some(match action {
+        "cascade" => ForeignKeyAction::Cascade,
+        "restrict" => ForeignKeyAction::Restrict,
+        "set null" => ForeignKeyAction::SetNull,
+        "set default" => ForeignKeyAction::SetDefault,
+        _ => return None,
+    })
 }
 
 /// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY ...` (the caller appends `NOT VALID`).
@@ -133,10 +152,28 @@ pub fn create_index(schema: &str, table: &str, idx: &model::Index, concurrently:
     stmt.name(object(&idx.name))
         .table(table_ref(schema, table))
         .if_not_exists();
-    for c in &idx.columns {
-        stmt.col(Alias::new(c));
+    match &idx.expr {
+        Some(expr) => {
+            stmt.col(Expr::cust(expr.clone()));
+        }
+        None => {
+            for c in &idx.columns {
+                stmt.col(Alias::new(c));
+            }
+        }
     }
-    if idx.unique {
+    for c in &idx.include {
+        stmt.include(Alias::new(c));
+    }
+    if let Some(method) = &idx.using {
+        stmt.index_type(IndexType::Custom(
+            Alias::new(method.to_ascii_uppercase()).into_iden(),
+        ));
+    }
+    if let Some(predicate) = &idx.predicate {
+        stmt.and_where(Expr::cust(predicate.clone()));
+    }
+    if idx.unique || idx.unique_index {
         stmt.unique();
     }
     if concurrently {

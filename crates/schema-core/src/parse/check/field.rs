@@ -180,6 +180,25 @@ pub(super) fn check_field(
         }
         parsed
     });
+    // NOT NULL at some version: `set null` would fail there.
+    let ever_not_null = (!nullable || f.optional_at.is_some() || f.required_at.is_some())
+        .then_some(column.as_str());
+    let mut actions = [(symbol::ON_DELETE, &f.on_delete), (symbol::ON_UPDATE, &f.on_update)].map(|(key, action)| {
+        let action = action.as_ref()?;
+        if f.references.is_none() {
+            errors.push(
+                action.span,
+                format!("`{key}` is the action of a foreign key: it needs `references = \"table(column)\"` on the field"),
+            );
+            return None;
+        }
+        super::objects::check_action(action, key, ever_not_null, errors)
+    });
+    let references = references.map(|r| Reference {
+        on_delete: actions[0].take(),
+        on_update: actions[1].take(),
+        ..r
+    });
     let retyped = check_retype(
         f,
         &column,

@@ -4,6 +4,7 @@
 mod changes;
 mod field;
 mod fragments;
+pub mod objects;
 mod rust;
 
 use changes::*;
@@ -95,9 +96,16 @@ fn mapped_type(ty: &syn::Type) -> Option<String> {
     types::pg_type(&name, &arg_refs)
 }
 
-fn parse_reference(text: &str, default_schema: &str) -> Option<Reference> {
+/// `[schema.]table(column, ...)`: the schema (`default_schema` when absent), the table and
+/// the columns.
+fn parse_target(text: &str, default_schema: &str) -> Option<(String, String, Vec<String>)> {
     let (target, rest) = text.trim().split_once('(')?;
-    let column = rest.strip_suffix(')')?.trim();
+    let columns: Vec<&str> = rest
+        .trim_end()
+        .strip_suffix(')')?
+        .split(',')
+        .map(str::trim)
+        .collect();
     let (schema, table) = match target.trim().split_once('.') {
         Some((s, t)) => (s.trim(), t.trim()),
         None => (default_schema, target.trim()),
@@ -107,10 +115,25 @@ fn parse_reference(text: &str, default_schema: &str) -> Option<Reference> {
             && s.chars().all(|c| c.is_alphanumeric() || c == '_')
             && !s.starts_with(|c: char| c.is_ascii_digit())
     };
-    (ident(schema) && ident(table) && ident(column)).then(|| Reference {
-        schema: schema.to_owned(),
-        table: table.to_owned(),
-        column: column.to_owned(),
+    (ident(schema) && ident(table) && columns.iter().all(|c| ident(c))).then(|| {
+        (
+            schema.to_owned(),
+            table.to_owned(),
+            columns.into_iter().map(str::to_owned).collect(),
+        )
+    })
+}
+
+/// `[schema.]table(column)`: a field's `references`.
+fn parse_reference(text: &str, default_schema: &str) -> Option<Reference> {
+    let (schema, table, columns) = parse_target(text, default_schema)?;
+    let [column] = <[String; 1]>::try_from(columns).ok()?;
+    Some(Reference {
+        schema,
+        table,
+        column,
+        on_delete: None,
+        on_update: None,
     })
 }
 
@@ -288,6 +311,18 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
         );
     }
 
+    let objects = objects::check_objects(
+        &raw.objects,
+        &objects::Table {
+            name: &table,
+            schema: &schema,
+            since: since.value,
+            last: until.map_or(version.value, |u| u - 1),
+            fields: &fields,
+        },
+        errors,
+    );
+
     Some(ParsedStruct {
         history: TableHistory {
             rust_name: item.ident.to_string(),
@@ -298,6 +333,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             until,
             renamed_from,
             fields,
+            objects,
         },
         item: raw.item.clone(),
         fields: parsed_fields,

@@ -4,7 +4,8 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote};
 
-use crate::history::{FieldHistory, Reference, Retype, TableHistory};
+use crate::history::{FieldHistory, ObjectKind, Reference, Retype, TableHistory, TableObject};
+use crate::model::{Check, ForeignKey, Index};
 
 /// Tokens of an expression that builds the value, with `::`-rooted paths.
 pub(super) trait Construct {
@@ -78,10 +79,58 @@ impl Construct for crate::model::Identity {
     }
 }
 
+impl Construct for ObjectKind {
+    fn construct(&self) -> TokenStream {
+        match self {
+            ObjectKind::Index(i) => {
+                let i = i.construct();
+                quote!(::schema_core::ObjectKind::Index(#i))
+            }
+            ObjectKind::Check(c) => {
+                let c = c.construct();
+                quote!(::schema_core::ObjectKind::Check(#c))
+            }
+            ObjectKind::ForeignKey(f) => {
+                let f = f.construct();
+                quote!(::schema_core::ObjectKind::ForeignKey(#f))
+            }
+        }
+    }
+}
+
 construct_struct!(Reference {
     schema,
     table,
-    column
+    column,
+    on_delete,
+    on_update,
+});
+construct_struct!(Index {
+    name,
+    columns,
+    unique,
+    unique_index,
+    expr,
+    using,
+    predicate,
+    include,
+});
+construct_struct!(Check { name, expr });
+construct_struct!(ForeignKey {
+    name,
+    columns,
+    ref_schema,
+    ref_table,
+    ref_columns,
+    on_delete,
+    on_update,
+});
+construct_struct!(TableObject {
+    kind,
+    name,
+    tag,
+    since,
+    until,
 });
 construct_struct!(Retype {
     at,
@@ -119,4 +168,5 @@ construct_struct!(TableHistory {
     until,
     renamed_from,
     fields,
+    objects,
 });

@@ -26,7 +26,10 @@ pub fn versioned(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(parsed) => expand(&parsed),
         Err(e) => {
             let mut clean = item.clone();
-            clean.attrs.retain(|a| !crate::parse::is_versioned_attr(a));
+            clean.attrs.retain(|a| {
+                !crate::parse::is_versioned_attr(a)
+                    && crate::parse::object::object_attr(a).is_none()
+            });
             for f in clean.fields.iter_mut() {
                 f.attrs
                     .retain(|a| !a.path().is_ident(crate::parse::symbol::COL));

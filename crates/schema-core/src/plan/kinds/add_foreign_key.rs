@@ -4,7 +4,8 @@ use super::ChangeKind;
 use crate::model::ForeignKey;
 use crate::plan::not_valid::fragments;
 use crate::plan::{Ctx, Fragment};
-use crate::sql::{raw, statements};
+use crate::sql::raw::{self, Verify};
+use crate::sql::statements;
 
 /// `AddForeignKey(fk)`.
 pub(super) struct AddForeignKey<'a>(pub &'a ForeignKey);
@@ -21,7 +22,14 @@ impl AddForeignKey<'_> {
             "foreign key {} -> {}.{}",
             fk.name, fk.ref_schema, fk.ref_table
         );
-        fragments(ctx, &fk.name, stmt, what)
+        let (expand, mut validate) = fragments(ctx, &fk.name, stmt, what);
+        // Validated, and the one declared: its columns, target and actions.
+        validate.verify.push(Verify::ForeignKeyDef {
+            schema: ctx.to.schema.clone(),
+            table: ctx.to.name.clone(),
+            fk: fk.clone(),
+        });
+        (expand, validate)
     }
 }
 

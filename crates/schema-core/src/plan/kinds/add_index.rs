@@ -21,7 +21,7 @@ impl ChangeKind for AddIndex<'_> {
 
 /// The file names of index files: `index_<columns>`, `unique_<columns>`.
 pub(super) fn slug(prefix: &str, idx: &Index) -> String {
-    format!("{prefix}_{}", idx.columns.join("_"))
+    format!("{prefix}_{}", crate::names::words(&idx.keys()))
 }
 
 /// The file that builds `idx`.
@@ -35,13 +35,13 @@ pub(super) fn plan_index(ctx: &Ctx, idx: &Index) -> PlannedFile {
     .run_alone();
     PlannedFile {
         slug: slug("index", idx),
-        title: format!("{}: index {} on ({})", ctx.step_label(), idx.name, idx.columns.join(", ")),
+        title: format!("{}: index {} on ({})", ctx.step_label(), idx.name, idx.keys()),
         phase: Phase::Expand,
         transactional: false,
         rollback_transactional: false,
         statement_timeout: None,
         forward: vec![leftover.clone(), build.clone()],
-        verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: true }],
+        verify: vec![Verify::IndexDef { schema: schema.into(), table: table.into(), index: idx.clone() }],
         rollback: vec![drop.clone()],
         rollback_verify: vec![Verify::Index { schema: schema.into(), name: idx.name.clone(), exists: false }],
         rollback_note: None,

@@ -38,7 +38,7 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
             "{}: unique {} on ({})",
             ctx.step_label(),
             idx.name,
-            idx.columns.join(", ")
+            idx.keys()
         ),
         phase: Phase::Expand,
         transactional: false,
@@ -46,10 +46,10 @@ pub(super) fn plan_unique(ctx: &Ctx, idx: &Index) -> PlannedFile {
         statement_timeout: None,
         forward: vec![leftover.clone(), build.clone(), attach.clone()],
         verify: vec![
-            Verify::Index {
+            Verify::IndexDef {
                 schema: schema.into(),
-                name: idx.name.clone(),
-                exists: true,
+                table: table.into(),
+                index: idx.clone(),
             },
             Verify::Constraint {
                 schema: schema.into(),

@@ -244,7 +244,7 @@ fn expand(ctx: &Ctx, old: &Column, new: &Column) -> ThroughShadow {
         let shadow_idx = Index {
             name: names::object_name(&[table, &shadow], suffix),
             columns: swap(&idx.columns),
-            unique: idx.unique,
+            ..idx.clone()
         };
         stages.builds.push(if idx.unique {
             plan_unique(ctx, &shadow_idx)

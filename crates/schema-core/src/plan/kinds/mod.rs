@@ -19,6 +19,8 @@ mod change_default;
 mod change_type;
 mod create_table;
 pub mod drop_column;
+mod drop_constraint;
+mod drop_index;
 mod drop_not_null;
 pub mod drop_table;
 mod rename_column;
@@ -101,5 +103,8 @@ pub fn of(change: &Change) -> Box<dyn ChangeKind + '_> {
         }),
         Change::DropTable(model) => Box::new(drop_table::DropTable(model)),
         Change::RenameTable { from, to } => Box::new(rename_table::RenameTable { from, to }),
+        Change::DropIndex(index) => Box::new(drop_index::DropIndex(index)),
+        Change::DropForeignKey(fk) => Box::new(drop_constraint::DropConstraint::ForeignKey(fk)),
+        Change::DropCheck(check) => Box::new(drop_constraint::DropConstraint::Check(check)),
     }
 }

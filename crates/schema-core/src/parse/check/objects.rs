@@ -1,0 +1,396 @@
+//! What the struct-level `#[index]`, `#[unique]`, `#[check]` and `#[foreign_key]` attributes
+//! mean against the table: versions in range, columns that exist for the object's whole life,
+//! a known access method and actions, names that fit and do not collide.
+
+use proc_macro2::Span;
+
+use super::{check_ident, parse_target};
+use crate::history::{FieldHistory, ObjectKind, TableObject};
+use crate::model::{Check, ForeignKey, Index};
+use crate::names;
+use crate::parse::Errors;
+use crate::parse::attr::Sp;
+use crate::parse::object::{RawObject, example};
+use crate::parse::symbol::*;
+
+/// The access methods an index may use (PostgreSQL's built-in ones).
+pub const METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
+/// The methods that can hold `INCLUDE` columns.
+const INCLUDE_METHODS: &[&str] = &["btree", "gist", "spgist"];
+/// The referential actions of `on_delete` / `on_update`.
+pub const ACTIONS: &[&str] = &[
+    "no action",
+    "restrict",
+    "cascade",
+    "set null",
+    "set default",
+];
+
+/// The table an object belongs to, as far as its rules need it.
+pub(super) struct Table<'a> {
+    pub name: &'a str,
+    pub schema: &'a str,
+    pub since: u32,
+    /// The last version at which the table exists.
+    pub last: u32,
+    pub fields: &'a [FieldHistory],
+}
+
+/// Checks every object and gives each its history; objects with errors are left out.
+pub(super) fn check_objects(
+    raw: &[RawObject],
+    table: &Table,
+    errors: &mut Errors,
+) -> Vec<TableObject> {
+    let mut out: Vec<(TableObject, Option<Span>)> = Vec::new();
+    for object in raw {
+        if let Some(checked) = check_object(object, table, errors) {
+            out.push((checked, object.name.as_ref().map(|n| n.span)));
+        }
+    }
+    name_objects(&mut out, table, errors);
+    out.into_iter().map(|(o, _)| o).collect()
+}
+
+/// `on_delete` / `on_update`: one of [`ACTIONS`], lowercased; `set null` needs a column that
+/// is nullable whenever the key exists (`nullable`: whether it is).
+pub(super) fn check_action(
+    action: &Sp<String>,
+    key: &str,
+    not_null: Option<&str>,
+    errors: &mut Errors,
+) -> Option<String> {
+    let value = action.value.trim().to_ascii_lowercase();
+    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !ACTIONS.contains(&value.as_str()) {
+        errors.push(
+            action.span,
+            format!(
+                "{key} = \"{}\" is not a referential action; write one of: {}",
+                action.value,
+                ACTIONS.join(", ")
+            ),
+        );
+        return None;
+    }
+    if value == "set null"
+        && let Some(column) = not_null
+    {
+        errors.push(
+            action.span,
+            format!(
+                "{key} = \"set null\" on column `{column}`, which is NOT NULL: the action would fail; make the field an Option, or use \"cascade\" or \"restrict\""
+            ),
+        );
+        return None;
+    }
+    Some(value)
+}
+
+fn check_object(raw: &RawObject, table: &Table, errors: &mut Errors) -> Option<TableObject> {
+    let attr = raw.attr;
+    let before = errors.len();
+    // The versions the object lives at: since ..= end.
+    let since = raw.since.as_ref().map_or(table.since, |s| s.value);
+    if let Some(s) = &raw.since
+        && !(table.since..=table.last).contains(&s.value)
+    {
+        errors.push(
+            s.span,
+            format!(
+                "since = {} is outside the versions of table `{}` ({} to {}); an index or constraint lives while its table does",
+                s.value, table.name, table.since, table.last
+            ),
+        );
+        return None;
+    }
+    let until = match &raw.until {
+        Some(u) if u.value <= since => {
+            errors.push(
+                u.span,
+                format!(
+                    "until = {} must be above since = {since}; the #[{attr}] exists from `since` up to, not including, `until`",
+                    u.value
+                ),
+            );
+            return None;
+        }
+        Some(u) if u.value > table.last => {
+            errors.push(
+                u.span,
+                format!(
+                    "until = {} is above the last version of table `{}` ({}); raise `version` to drop the #[{attr}] at {}",
+                    u.value, table.name, table.last, u.value
+                ),
+            );
+            return None;
+        }
+        Some(u) => Some(u.value),
+        None => None,
+    };
+    let end = until.map_or(table.last, |u| u - 1);
+
+    let columns = raw
+        .columns
+        .as_ref()
+        .map(|c| c.value.clone())
+        .unwrap_or_default();
+    let include = raw
+        .include
+        .as_ref()
+        .map(|c| c.value.clone())
+        .unwrap_or_default();
+    match attr {
+        INDEX => match (&raw.columns, &raw.expr) {
+            (Some(c), Some(_)) => errors.push(
+                c.span,
+                "#[index] takes `columns(...)` or `expr = \"...\"`, not both",
+            ),
+            (None, None) => errors.push(
+                raw.span,
+                format!(
+                    "#[index] needs `columns(...)` or `expr = \"...\"`, as in {}",
+                    example(INDEX)
+                ),
+            ),
+            _ => {}
+        },
+        CHECK if raw.expr.is_none() => errors.push(
+            raw.span,
+            format!("#[check] needs `expr = \"...\"`, as in {}", example(CHECK)),
+        ),
+        UNIQUE | FOREIGN_KEY if raw.columns.is_none() => errors.push(
+            raw.span,
+            format!("#[{attr}] needs `columns(...)`, as in {}", example(attr)),
+        ),
+        _ => {}
+    }
+    if attr == FOREIGN_KEY && raw.references.is_none() {
+        errors.push(
+            raw.span,
+            format!(
+                "#[foreign_key] needs `references = \"table(column, ...)\"`, as in {}",
+                example(FOREIGN_KEY)
+            ),
+        );
+    }
+    for (i, c) in columns.iter().chain(&include).enumerate() {
+        if columns
+            .iter()
+            .chain(&include)
+            .take(i)
+            .any(|o| o.value == c.value)
+        {
+            errors.push(c.span, format!("column `{}` is named twice", c.value));
+        }
+    }
+    // Every column exists, under the same name and type, for the object's whole life.
+    let mut not_null = None;
+    for c in columns.iter().chain(&include) {
+        match live_column(table, &c.value, since, end) {
+            Ok(field) => {
+                if (since..=end).any(|v| !field.nullable_at(v)) {
+                    not_null.get_or_insert(field.column.as_str());
+                }
+            }
+            Err(problem) => errors.push(c.span, problem),
+        }
+    }
+    let method = raw.using.as_ref().and_then(|m| {
+        let value = m.value.trim().to_ascii_lowercase();
+        if !METHODS.contains(&value.as_str()) {
+            errors.push(
+                m.span,
+                format!(
+                    "using = \"{}\" is not an index method; write one of: {}",
+                    m.value,
+                    METHODS.join(", ")
+                ),
+            );
+            return None;
+        }
+        Some(value)
+    });
+    let method_name = method.as_deref().unwrap_or("btree");
+    if let Some(u) = raw.unique
+        && method_name != "btree"
+    {
+        errors.push(
+            u,
+            format!("a {method_name} index cannot be unique; only btree indexes can (remove `using` or `unique`)"),
+        );
+    }
+    if let Some(i) = &raw.include
+        && !INCLUDE_METHODS.contains(&method_name)
+    {
+        errors.push(
+            i.span,
+            format!(
+                "a {method_name} index cannot include columns; only {} indexes can",
+                INCLUDE_METHODS.join(", ")
+            ),
+        );
+    }
+    if let Some(name) = &raw.name {
+        check_ident(&name.value, name.span, "name", errors);
+    }
+    let on_delete = raw
+        .on_delete
+        .as_ref()
+        .and_then(|a| check_action(a, ON_DELETE, not_null, errors));
+    let on_update = raw
+        .on_update
+        .as_ref()
+        .and_then(|a| check_action(a, ON_UPDATE, not_null, errors));
+    let names = |list: &[Sp<String>]| list.iter().map(|c| c.value.clone()).collect::<Vec<_>>();
+    let kind = match attr {
+        INDEX | UNIQUE => ObjectKind::Index(Index {
+            name: String::new(),
+            columns: names(&columns),
+            unique: attr == UNIQUE,
+            unique_index: raw.unique.is_some(),
+            expr: raw.expr.as_ref().map(|e| e.value.clone()),
+            using: method,
+            predicate: raw.predicate.as_ref().map(|p| p.value.clone()),
+            include: names(&include),
+        }),
+        CHECK => ObjectKind::Check(Check {
+            name: String::new(),
+            expr: raw.expr.as_ref()?.value.clone(),
+        }),
+        _ => {
+            let target = raw.references.as_ref()?;
+            let Some((schema, ref_table, ref_columns)) = parse_target(&target.value, table.schema)
+            else {
+                errors.push(
+                    target.span,
+                    format!(
+                        "references = \"{}\" does not parse; write `table(column, ...)` or `schema.table(column, ...)`",
+                        target.value
+                    ),
+                );
+                return None;
+            };
+            if ref_columns.len() != columns.len() {
+                errors.push(
+                    target.span,
+                    format!(
+                        "references names {} column(s) but `columns(...)` has {}; name one referenced column per column",
+                        ref_columns.len(),
+                        columns.len()
+                    ),
+                );
+            }
+            ObjectKind::ForeignKey(ForeignKey {
+                name: String::new(),
+                columns: names(&columns),
+                ref_schema: schema,
+                ref_table,
+                ref_columns,
+                on_delete,
+                on_update,
+            })
+        }
+    };
+    (errors.len() == before).then(|| TableObject {
+        kind,
+        name: raw.name.as_ref().map(|n| n.value.clone()),
+        tag: None,
+        since,
+        until,
+    })
+}
+
+/// The field whose column is `column` at every version of `since..=end`, without a rename or a
+/// type change among them; else what is wrong, with the fix.
+fn live_column<'a>(
+    table: &Table<'a>,
+    column: &str,
+    since: u32,
+    end: u32,
+) -> Result<&'a FieldHistory, String> {
+    let Some(field) = table
+        .fields
+        .iter()
+        .find(|f| f.exists_at(since) && f.column_at(since) == column)
+    else {
+        let there: Vec<&str> = table
+            .fields
+            .iter()
+            .filter(|f| f.exists_at(since))
+            .map(|f| f.column_at(since))
+            .collect();
+        return Err(format!(
+            "table `{}` has no column `{column}` at version {since} (its columns then: {}); name columns as they are called at `since`",
+            table.name,
+            there.join(", ")
+        ));
+    };
+    if let Some(gone) = field.until.filter(|u| *u <= end) {
+        return Err(format!(
+            "column `{column}` is dropped at version {gone}, while this lives on; end it with `until = {gone}` or earlier"
+        ));
+    }
+    let renamed = field.renamed_from.as_ref().map(|(_, at)| *at);
+    let retyped = field.retyped.as_ref().map(|r| r.at);
+    for (what, at) in [("renamed", renamed), ("retyped", retyped)] {
+        if let Some(at) = at.filter(|at| (since..=end).contains(at)) {
+            return Err(format!(
+                "column `{column}` is {what} at version {at}, while this lives: end it with `until = {at}` and declare a new one from version {} on the column as it is then",
+                at + 1
+            ));
+        }
+    }
+    Ok(field)
+}
+
+/// Gives each object without a `name` a made name, tagged with its version where it would be the
+/// same as another object's; a `name` that is another object's is an error.
+fn name_objects(objects: &mut [(TableObject, Option<Span>)], table: &Table, errors: &mut Errors) {
+    // The names the field annotations and the table already take.
+    let mut taken: Vec<String> = vec![
+        names::object_name(&[table.name], "pkey"),
+        table.name.to_owned(),
+    ];
+    for f in table.fields {
+        let col = &f.column;
+        if f.unique {
+            taken.push(names::object_name(&[table.name, col], "key"));
+        }
+        if f.index {
+            taken.push(names::object_name(&[table.name, col], "idx"));
+        }
+        if f.references.is_some() {
+            taken.push(names::object_name(&[table.name, col], "fkey"));
+        }
+        if f.check.is_some() {
+            taken.push(names::object_name(&[table.name, col], "check"));
+        }
+    }
+    // Names given by hand first: a made name steps aside for them.
+    for (object, span) in objects.iter() {
+        if let (Some(name), Some(span)) = (&object.name, span) {
+            if taken.contains(name) {
+                errors.push(
+                    *span,
+                    format!(
+                        "name = \"{name}\" is already the name of another index, constraint or the table itself in `{}`; index and constraint names must differ (PostgreSQL keeps index names per schema)",
+                        table.name
+                    ),
+                );
+            }
+            taken.push(name.clone());
+        }
+    }
+    for (object, _) in objects.iter_mut().filter(|(o, _)| o.name.is_none()) {
+        let mut n = 1;
+        while taken.contains(&object.name_at(table.name)) {
+            n += 1;
+            object.tag = Some(match n {
+                2 => format!("v{}", object.since),
+                _ => format!("v{}_{n}", object.since),
+            });
+        }
+        taken.push(object.name_at(table.name));
+    }
+}
