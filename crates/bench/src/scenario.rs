@@ -6,8 +6,12 @@
 //! ```sql
 //! CREATE TABLE owners (id bigint PRIMARY KEY, name text NOT NULL);          -- 1,000 rows
 //! CREATE TABLE items (id bigint PRIMARY KEY, email text NOT NULL,
-//!                     amount integer NOT NULL, title text, note text);      -- --rows rows
+//!                     amount integer NOT NULL, title text, note text,
+//!                     owner_id bigint NOT NULL DEFAULT 1);                 -- --rows rows
 //! ```
+//!
+//! Every email is unique and every `owner_id` names an owner (`id % 1000 + 1`), so that the
+//! index, unique, foreign-key and composite-index scenarios build on populated columns.
 //!
 //! The workload only names `id`, `email`, `amount` and `note`, which every version of every
 //! scenario keeps (see `workload.rs`): it is the old version's code, valid at every point.
@@ -23,6 +27,9 @@ pub struct Scenario {
     pub ours_field: &'static str,
     /// The version-1 field that `ours_field` replaces (a rename or a type change).
     pub replaces: Option<&'static str>,
+    /// Struct-level attributes of `items` (beside `#[versioned]`): an index or constraint on
+    /// columns that hold rows from the start.
+    pub ours_attrs: &'static str,
     /// The naive migration: statements run one after another on one connection, as a
     /// migration tool runs a migration file (in one transaction where it says BEGIN).
     pub naive: &'static [&'static str],
@@ -43,10 +50,14 @@ pub const OWNERS: i64 = 1000;
 const ITEM_FIELDS_V1: &[(&str, &str)] = &[
     ("title", "    pub title: Option<String>,\n"),
     ("note", "    pub note: Option<String>,\n"),
+    (
+        "owner_id",
+        "    #[col(default = \"1\")]\n    pub owner_id: i64,\n",
+    ),
 ];
 
 pub const NAIVE_V1: &str = "CREATE TABLE owners (id bigint PRIMARY KEY, name text NOT NULL);
-CREATE TABLE items (id bigint PRIMARY KEY, email text NOT NULL, amount integer NOT NULL, title text, note text);";
+CREATE TABLE items (id bigint PRIMARY KEY, email text NOT NULL, amount integer NOT NULL, title text, note text, owner_id bigint NOT NULL DEFAULT 1);";
 
 pub const RESHAPE_V1: &str = r#"[[actions]]
 type = "create_table"
@@ -90,6 +101,12 @@ primary_key = ["id"]
   [[actions.columns]]
   name = "note"
   type = "TEXT"
+
+  [[actions.columns]]
+  name = "owner_id"
+  type = "BIGINT"
+  nullable = false
+  default = "1"
 "#;
 
 /// Fills the tables: the same statements for every contender; a checkpoint after, so that
@@ -100,8 +117,8 @@ pub fn load_sql(rows: u64, checkpoint: bool) -> Vec<String> {
             "INSERT INTO owners (id, name) SELECT g, 'owner ' || g FROM generate_series(1, {OWNERS}) g"
         ),
         format!(
-            "INSERT INTO items (id, email, amount, title, note) \
-             SELECT g, 'user' || g || '@example.com', (g % 100000)::int, 'title ' || g, NULL \
+            "INSERT INTO items (id, email, amount, title, note, owner_id) \
+             SELECT g, 'user' || g || '@example.com', (g % 100000)::int, 'title ' || g, NULL, g % {OWNERS} + 1 \
              FROM generate_series(1, {rows}) g"
         ),
         "VACUUM (ANALYZE) owners".into(),
@@ -121,7 +138,13 @@ pub fn ours_source(s: &Scenario, version: u32) -> String {
          pub struct Owner {\n    #[col(primary_key)]\n    pub id: i64,\n    pub name: String,\n}\n\n",
     );
     out.push_str(&format!(
-        "#[versioned(table = \"items\", version = {version})]\npub struct Item {{\n    #[col(primary_key)]\n    pub id: i64,\n    pub email: String,\n"
+        "#[versioned(table = \"items\", version = {version})]\n"
+    ));
+    if version >= 2 {
+        out.push_str(s.ours_attrs);
+    }
+    out.push_str(&format!(
+        "pub struct Item {{\n    #[col(primary_key)]\n    pub id: i64,\n    pub email: String,\n"
     ));
     let amount_v1 = "    pub amount: i32,\n";
     if version >= 2 && s.replaces == Some("amount") {
@@ -150,6 +173,7 @@ pub fn all() -> Vec<Scenario> {
             title: "add a NOT NULL column filled from another column (backfill)",
             ours_field: "    #[col(since = 2, backfill = \"split_part(email, '@', 1)\")]\n    pub handle: String,\n",
             replaces: None,
+            ours_attrs: "",
             naive: &[
                 "BEGIN",
                 "ALTER TABLE items ADD COLUMN handle text NOT NULL DEFAULT ''",
@@ -176,58 +200,55 @@ up = "split_part(email, '@', 1)"
         },
         Scenario {
             id: "index",
-            title: "add an index (on a new column)",
-            ours_field: "    #[col(since = 2, index)]\n    pub source: Option<String>,\n",
+            title: "add an index on a populated column (email)",
+            ours_field: "",
             replaces: None,
-            naive: &[
-                "BEGIN",
-                "ALTER TABLE items ADD COLUMN source text",
-                "CREATE INDEX items_source_idx ON items (source)",
-                "COMMIT",
-            ],
+            ours_attrs: "#[index(columns(email), since = 2)]\n",
+            naive: &["CREATE INDEX items_email_idx ON items (email)"],
             reshape: Ok(r#"[[actions]]
-type = "add_column"
-table = "items"
-
-  [actions.column]
-  name = "source"
-  type = "TEXT"
-
-[[actions]]
 type = "add_index"
 table = "items"
 
   [actions.index]
-  name = "items_source_idx"
-  columns = ["source"]
+  name = "items_email_idx"
+  columns = ["email"]
 "#),
             blocker: false,
             new_insert: None,
             verify: "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
-                     WHERE i.indrelid = 'items'::regclass AND a.attname = 'source' AND i.indisvalid)",
+                     WHERE i.indrelid = 'items'::regclass AND a.attname = 'email' AND i.indnatts = 1 AND NOT i.indisunique AND i.indisvalid)",
+        },
+        Scenario {
+            id: "composite_index",
+            title: "add a composite index on populated columns (owner_id, amount)",
+            ours_field: "",
+            replaces: None,
+            ours_attrs: "#[index(columns(owner_id, amount), since = 2)]\n",
+            naive: &["CREATE INDEX items_owner_id_amount_idx ON items (owner_id, amount)"],
+            reshape: Ok(r#"[[actions]]
+type = "add_index"
+table = "items"
+
+  [actions.index]
+  name = "items_owner_id_amount_idx"
+  columns = ["owner_id", "amount"]
+"#),
+            blocker: false,
+            new_insert: None,
+            verify: "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+                     JOIN pg_attribute b ON b.attrelid = i.indrelid AND b.attnum = i.indkey[1] \
+                     WHERE i.indrelid = 'items'::regclass AND a.attname = 'owner_id' AND b.attname = 'amount' AND i.indisvalid)",
         },
         Scenario {
             id: "foreign_key",
-            title: "add a foreign key (a new column, default 1, referencing owners)",
-            ours_field: "    #[col(since = 2, default = \"1\", references = \"owners(id)\")]\n    pub owner_id: i64,\n",
+            title: "add a foreign key on a populated column (owner_id, referencing owners)",
+            ours_field: "",
             replaces: None,
+            ours_attrs: "#[foreign_key(columns(owner_id), references = \"owners(id)\", since = 2)]\n",
             naive: &[
-                "BEGIN",
-                "ALTER TABLE items ADD COLUMN owner_id bigint NOT NULL DEFAULT 1",
-                "ALTER TABLE items ADD FOREIGN KEY (owner_id) REFERENCES owners (id)",
-                "COMMIT",
+                "ALTER TABLE items ADD CONSTRAINT items_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES owners (id)",
             ],
             reshape: Ok(r#"[[actions]]
-type = "add_column"
-table = "items"
-
-  [actions.column]
-  name = "owner_id"
-  type = "BIGINT"
-  nullable = false
-  default = "1"
-
-[[actions]]
 type = "add_foreign_key"
 table = "items"
 
@@ -242,42 +263,31 @@ table = "items"
         },
         Scenario {
             id: "unique",
-            title: "add a unique constraint (on a new column)",
-            ours_field: "    #[col(since = 2, unique)]\n    pub tax_id: Option<String>,\n",
+            title: "add a unique constraint on a populated unique column (email)",
+            ours_field: "",
             replaces: None,
-            naive: &[
-                "BEGIN",
-                "ALTER TABLE items ADD COLUMN tax_id text",
-                "ALTER TABLE items ADD CONSTRAINT items_tax_id_key UNIQUE (tax_id)",
-                "COMMIT",
-            ],
+            ours_attrs: "#[unique(columns(email), since = 2)]\n",
+            naive: &["ALTER TABLE items ADD CONSTRAINT items_email_key UNIQUE (email)"],
             reshape: Ok(r#"[[actions]]
-type = "add_column"
-table = "items"
-
-  [actions.column]
-  name = "tax_id"
-  type = "TEXT"
-
-[[actions]]
 type = "add_index"
 table = "items"
 
   [actions.index]
-  name = "items_tax_id_key"
-  columns = ["tax_id"]
+  name = "items_email_key"
+  columns = ["email"]
   unique = true
 "#),
             blocker: false,
             new_insert: None,
             verify: "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
-                     WHERE i.indrelid = 'items'::regclass AND a.attname = 'tax_id' AND i.indisunique AND i.indisvalid)",
+                     WHERE i.indrelid = 'items'::regclass AND a.attname = 'email' AND i.indisunique AND i.indisvalid)",
         },
         Scenario {
             id: "retype",
             title: "change integer to bigint (amount)",
             ours_field: "    #[col(retyped_at = 2, old_type = \"i32\")]\n    pub amount: i64,\n",
             replaces: Some("amount"),
+            ours_attrs: "",
             naive: &["ALTER TABLE items ALTER COLUMN amount TYPE bigint"],
             reshape: Ok(r#"[[actions]]
 type = "alter_column"
@@ -299,6 +309,7 @@ down = "CAST(amount AS INTEGER)"
             title: "rename a column (title to headline)",
             ours_field: "    #[col(renamed_from = \"title\", renamed_at = 2)]\n    pub headline: Option<String>,\n",
             replaces: Some("title"),
+            ours_attrs: "",
             naive: &["ALTER TABLE items RENAME COLUMN title TO headline"],
             reshape: Ok(r#"[[actions]]
 type = "alter_column"
@@ -318,6 +329,7 @@ column = "title"
             title: "add a nullable column while another transaction holds ACCESS SHARE on the table",
             ours_field: "    #[col(since = 2)]\n    pub extra: Option<String>,\n",
             replaces: None,
+            ours_attrs: "",
             naive: &["ALTER TABLE items ADD COLUMN extra text"],
             reshape: Ok(r#"[[actions]]
 type = "add_column"

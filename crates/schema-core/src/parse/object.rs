@@ -33,6 +33,9 @@ pub struct RawObject {
     pub on_update: Option<Sp<String>>,
     pub since: Option<Sp<u32>>,
     pub until: Option<Sp<u32>>,
+    /// Keys written (even with a bad value) or suggested for an unknown key: their errors are
+    /// reported already, so a missing one is not reported again.
+    pub mentioned: Vec<&'static str>,
 }
 
 /// The keys each attribute takes.
@@ -85,6 +88,7 @@ fn parse_one(attr: &syn::Attribute, name: &'static str, errors: &mut Errors) -> 
         on_update: None,
         since: None,
         until: None,
+        mentioned: Vec::new(),
     };
     let valid = keys_of(name);
     let mut seen: Vec<String> = Vec::new();
@@ -105,7 +109,10 @@ fn parse_one(attr: &syn::Attribute, name: &'static str, errors: &mut Errors) -> 
                 let _: proc_macro2::TokenStream = content.parse()?;
             }
             let hint = match symbol::closest(&key, valid) {
-                Some(close) => format!("; did you mean `{close}`?"),
+                Some(close) => {
+                    raw.mentioned.push(close);
+                    format!("; did you mean `{close}`?")
+                }
                 None => format!("; expected one of: {}", valid.join(", ")),
             };
             errors.push(span, format!("unknown key `{key}` in #[{name}]{hint}"));
@@ -115,6 +122,7 @@ fn parse_one(attr: &syn::Attribute, name: &'static str, errors: &mut Errors) -> 
             errors.push(span, format!("duplicate key `{key}` in #[{name}]"));
         }
         seen.push(key.clone());
+        raw.mentioned.push(known);
         match known {
             COLUMNS | INCLUDE => {
                 if !meta.input.peek(syn::token::Paren) {

@@ -109,6 +109,7 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
         }
     }
     archive_names(&by_name)?;
+    index_names(histories)?;
     let versions: BTreeSet<u32> = histories
         .iter()
         .flat_map(|h| h.versions().chain(h.until))
@@ -141,7 +142,8 @@ pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<St
                             .ref_columns
                             .iter()
                             .find(|c| tm.column(c).is_none())
-                            .map(|c| format!("which has no column `{c}` at version {v}")),
+                            .map(|c| format!("which has no column `{c}` at version {v}"))
+                            .or_else(|| unique_key_missing(&tm, &fk.ref_columns, v)),
                     };
                     let retyped = th.model_at(v).and_then(|tm| {
                         fk.ref_columns
@@ -305,4 +307,141 @@ fn archive_names(by_name: &BTreeMap<String, &TableHistory>) -> Result<(), OrderE
         }
     }
     Ok(())
+}
+
+/// PostgreSQL wants a foreign key's referenced columns to be the target's primary key or a
+/// unique constraint (or a plain unique index) on exactly those columns: the reason why not.
+fn unique_key_missing(
+    target: &crate::model::TableModel,
+    columns: &[String],
+    v: u32,
+) -> Option<String> {
+    let same = |cols: &[String]| {
+        let mut a = cols.to_vec();
+        let mut b = columns.to_vec();
+        a.sort();
+        b.sort();
+        a == b
+    };
+    let keyed = same(&target.primary_key)
+        || target.indexes.iter().any(|i| {
+            (i.unique || i.unique_index)
+                && i.expr.is_none()
+                && i.predicate.is_none()
+                && same(&i.columns)
+        });
+    (!keyed).then(|| {
+        format!(
+            "which has no primary key or unique constraint on ({}) at version {v}",
+            columns.join(", ")
+        )
+    })
+}
+
+/// Index names are per schema (so are the names of the indexes behind primary keys and unique
+/// constraints): two tables that exist at the same version cannot have an index of the same
+/// name.
+fn index_names(histories: &[TableHistory]) -> Result<(), OrderError> {
+    let versions: BTreeSet<u32> = histories.iter().flat_map(|h| h.versions()).collect();
+    for v in versions {
+        let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+        for h in histories {
+            let Some(model) = h.model_as_of(v) else {
+                continue;
+            };
+            let pkey = crate::names::object_name(&[&model.name], "pkey");
+            let names = model
+                .indexes
+                .iter()
+                .map(|i| i.name.clone())
+                .chain((!model.primary_key.is_empty()).then_some(pkey));
+            for name in names {
+                let table = model.qualified();
+                if let Some(first) =
+                    seen.insert((model.schema.clone(), name.clone()), table.clone())
+                    && first != table
+                {
+                    return Err(OrderError::Refused(Refusal {
+                        table,
+                        column: None,
+                        version: v,
+                        problem: format!(
+                            "its index {name} has the name of an index of {first}, and index names are per schema"
+                        ),
+                        fix: "give one of them another `name`".into(),
+                    }));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(all(test, feature = "parser"))]
+mod tests {
+    use crate::plan::test_utils::plan_error;
+
+    /// A foreign key to columns that are neither the target's primary key nor unique, and one
+    /// to a column the target does not have at that version: refused, naming table, version
+    /// and fix.
+    #[test]
+    fn a_foreign_key_needs_a_unique_target_that_exists_then() {
+        let source = |target: &str| {
+            format!(
+                r#"
+                #[versioned(table = "customers", version = 2)]
+                pub struct Customer {{
+                    #[col(primary_key)]
+                    pub id: i64,
+                    pub region: String,
+                    #[col(since = 2)]
+                    pub code: Option<String>,
+                }}
+                #[versioned(table = "orders", version = 2)]
+                #[foreign_key(columns(customer_id, region), references = "{target}", since = 2)]
+                pub struct Order {{
+                    #[col(primary_key)]
+                    pub id: i64,
+                    pub customer_id: i64,
+                    pub region: String,
+                }}
+                "#
+            )
+        };
+        assert_eq!(
+            plan_error(&source("customers(id, region)")),
+            "public.orders version 2, column `customer_id, region`: references public.customers, which has no primary key or unique constraint on (id, region) at version 2; reference a table and column that exist at that version"
+        );
+        assert_eq!(
+            plan_error(&source("customers(id, colour)")),
+            "public.orders version 2, column `customer_id, region`: references public.customers, which has no column `colour` at version 2; reference a table and column that exist at that version"
+        );
+    }
+
+    /// Two tables with an index of the same name at the same version: refused.
+    #[test]
+    fn index_names_are_per_schema() {
+        let err = plan_error(
+            r#"
+            #[versioned(table = "a", version = 1)]
+            #[index(columns(x), name = "by_x")]
+            pub struct A {
+                #[col(primary_key)]
+                pub id: i64,
+                pub x: i64,
+            }
+            #[versioned(table = "b", version = 2)]
+            #[index(columns(x), name = "by_x", since = 2)]
+            pub struct B {
+                #[col(primary_key)]
+                pub id: i64,
+                pub x: i64,
+            }
+            "#,
+        );
+        assert_eq!(
+            err,
+            "public.b version 2: its index by_x has the name of an index of public.a, and index names are per schema; give one of them another `name`"
+        );
+    }
 }

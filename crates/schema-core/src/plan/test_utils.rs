@@ -7,6 +7,18 @@ use std::fmt::Write as _;
 use super::{PlanOptions, Sql, order};
 use crate::parse::structs_in_file;
 
+/// Why the `#[versioned]` structs of `source` (valid annotations) do not plan.
+pub fn plan_error(source: &str) -> String {
+    let file: syn::File = syn::parse_str(source).expect("the test's source parses");
+    let histories: Vec<_> = structs_in_file(&file)
+        .into_iter()
+        .map(|s| s.expect("the test's annotations are valid").history)
+        .collect();
+    order::plan_all(&histories, &PlanOptions::default())
+        .expect_err("the steps are refused")
+        .to_string()
+}
+
 /// The steps of the `#[versioned]` structs in `source`, planned with the default options: the
 /// version steps, or the creations when there is nothing else.
 pub fn plan_source(source: &str) -> String {

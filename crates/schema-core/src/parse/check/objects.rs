@@ -140,13 +140,14 @@ fn check_object(raw: &RawObject, table: &Table, errors: &mut Errors) -> Option<T
         .as_ref()
         .map(|c| c.value.clone())
         .unwrap_or_default();
+    let written = |key: &str| raw.mentioned.contains(&key);
     match attr {
         INDEX => match (&raw.columns, &raw.expr) {
             (Some(c), Some(_)) => errors.push(
                 c.span,
                 "#[index] takes `columns(...)` or `expr = \"...\"`, not both",
             ),
-            (None, None) => errors.push(
+            (None, None) if !written(COLUMNS) && !written(EXPR) => errors.push(
                 raw.span,
                 format!(
                     "#[index] needs `columns(...)` or `expr = \"...\"`, as in {}",
@@ -155,17 +156,17 @@ fn check_object(raw: &RawObject, table: &Table, errors: &mut Errors) -> Option<T
             ),
             _ => {}
         },
-        CHECK if raw.expr.is_none() => errors.push(
+        CHECK if raw.expr.is_none() && !written(EXPR) => errors.push(
             raw.span,
             format!("#[check] needs `expr = \"...\"`, as in {}", example(CHECK)),
         ),
-        UNIQUE | FOREIGN_KEY if raw.columns.is_none() => errors.push(
+        UNIQUE | FOREIGN_KEY if raw.columns.is_none() && !written(COLUMNS) => errors.push(
             raw.span,
             format!("#[{attr}] needs `columns(...)`, as in {}", example(attr)),
         ),
         _ => {}
     }
-    if attr == FOREIGN_KEY && raw.references.is_none() {
+    if attr == FOREIGN_KEY && raw.references.is_none() && !written(REFERENCES) {
         errors.push(
             raw.span,
             format!(
@@ -331,15 +332,28 @@ fn live_column<'a>(
             "column `{column}` is dropped at version {gone}, while this lives on; end it with `until = {gone}` or earlier"
         ));
     }
-    let renamed = field.renamed_from.as_ref().map(|(_, at)| *at);
-    let retyped = field.retyped.as_ref().map(|r| r.at);
-    for (what, at) in [("renamed", renamed), ("retyped", retyped)] {
-        if let Some(at) = at.filter(|at| (since..=end).contains(at)) {
-            return Err(format!(
-                "column `{column}` is {what} at version {at}, while this lives: end it with `until = {at}` and declare a new one from version {} on the column as it is then",
-                at + 1
-            ));
-        }
+    // Built at its rename, it is built on the new column; at a type change, the new values
+    // are in another column until the contract, so it comes a version later.
+    let renamed = field
+        .renamed_from
+        .as_ref()
+        .map(|(_, at)| *at)
+        .filter(|at| *at > since && *at <= end);
+    let retyped = field
+        .retyped
+        .as_ref()
+        .map(|r| r.at)
+        .filter(|at| (since..=end).contains(at));
+    if let Some(at) = renamed {
+        return Err(format!(
+            "column `{column}` is renamed at version {at}, while this lives: end it with `until = {at}` and declare a new one from version {at} on the column's new name"
+        ));
+    }
+    if let Some(at) = retyped {
+        return Err(format!(
+            "column `{column}` changes type at version {at}, while this lives: end it with `until = {at}` and declare a new one from version {}",
+            at + 1
+        ));
     }
     Ok(field)
 }
