@@ -143,9 +143,9 @@ pub fn ours_source(s: &Scenario, version: u32) -> String {
     if version >= 2 {
         out.push_str(s.ours_attrs);
     }
-    out.push_str(&format!(
-        "pub struct Item {{\n    #[col(primary_key)]\n    pub id: i64,\n    pub email: String,\n"
-    ));
+    out.push_str(
+        "pub struct Item {\n    #[col(primary_key)]\n    pub id: i64,\n    pub email: String,\n",
+    );
     let amount_v1 = "    pub amount: i32,\n";
     if version >= 2 && s.replaces == Some("amount") {
         out.push_str(s.ours_field);
