@@ -348,3 +348,54 @@ fn a_unique_constraint_reverts_and_runs_again_one_migration_at_a_time() {
     );
     rt.block_on(pool.close());
 }
+
+/// The struct-level indexes and constraints (built, changed and dropped) through sqlx, with rows:
+/// every migration applied, then every one reverted alone newest first (the drops' downs rebuild
+/// each index and constraint, in the order its pieces need), then applied again to the same
+/// catalog.
+#[test]
+fn struct_level_indexes_and_constraints_apply_revert_and_apply_again_with_sqlx() {
+    let out = generate_as(&fixture("table_objects"), migrate_gen::Layout::Sqlx);
+    let db = TestDb::new("sqlx");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    rt.block_on(migrator.run_to(20, &pool)).unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "INSERT INTO customers SELECT i, 'r' FROM generate_series(1, 100) i;
+             INSERT INTO orders SELECT i, i % 100 + 1, 'e' || i, 's' || (i % 7), i, i, 'x' || i FROM generate_series(1, 5000) i",
+        )
+        .unwrap();
+    rt.block_on(migrator.run(&pool)).unwrap();
+    let after = catalog(&mut client);
+    for present in [
+        "orders_status_v3_idx",
+        "orders_email_ci",
+        "orders_customer_id_external_ref_key",
+        "orders_total_cents_0_check",
+    ] {
+        assert!(after.contains(present), "{present}: {after}");
+    }
+    for gone in [
+        "orders_customer_id_fkey",
+        "orders_total_cents_1000000000_check",
+        "orders_status_idx ",
+    ] {
+        assert!(!after.contains(gone), "{gone}: {after}");
+    }
+    assert!(!after.contains("valid=f"), "{after}");
+
+    rt.block_on(migrator.undo(&pool, 20)).unwrap();
+    let v1 = catalog(&mut client);
+    assert!(
+        v1.contains("orders_total_cents_1000000000_check") && !v1.contains("orders_email_ci"),
+        "{v1}"
+    );
+    rt.block_on(migrator.run(&pool)).unwrap();
+    assert_eq!(
+        catalog(&mut client).replace("_sqlx_migrations", ""),
+        after.replace("_sqlx_migrations", "")
+    );
+    rt.block_on(pool.close());
+}

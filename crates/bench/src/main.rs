@@ -40,7 +40,7 @@ struct Args {
     /// Reshape only if already installed. Under 3 minutes.
     #[arg(long)]
     smoke: bool,
-    /// Scenarios to run (comma-separated): backfill, index, foreign_key, unique, retype,
+    /// Scenarios to run (comma-separated): backfill, index, composite_index, foreign_key, unique, retype,
     /// rename, lock_queue, or none (only the generator's benchmark) [default: all].
     #[arg(long, value_delimiter = ',')]
     scenarios: Vec<String>,

@@ -56,4 +56,22 @@ mod tests {
             "#
         ));
     }
+
+    /// A struct-level check over two columns that hold rows: `NOT VALID` at expand, validated
+    /// later.
+    #[test]
+    fn a_check_on_existing_columns() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "orders", version = 2)]
+            #[check(expr = "shipped_at IS NULL OR shipped_at >= created_at", since = 2)]
+            pub struct Order {
+                #[col(primary_key)]
+                pub id: i64,
+                pub created_at: i64,
+                pub shipped_at: Option<i64>,
+            }
+            "#
+        ));
+    }
 }

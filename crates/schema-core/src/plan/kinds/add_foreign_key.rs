@@ -72,4 +72,29 @@ mod tests {
             "#
         ));
     }
+
+    /// A composite foreign key with its actions on columns that hold rows (struct-level
+    /// `#[foreign_key]`): `NOT VALID` at expand, validated later, verified by its definition.
+    #[test]
+    fn a_composite_foreign_key_with_actions_on_existing_columns() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "accounts", version = 1)]
+            #[unique(columns(tenant_id, id))]
+            pub struct Account {
+                #[col(primary_key)]
+                pub id: i64,
+                pub tenant_id: i64,
+            }
+            #[versioned(table = "invoices", version = 2)]
+            #[foreign_key(columns(tenant_id, account_id), references = "accounts(tenant_id, id)", on_delete = "cascade", on_update = "restrict", since = 2)]
+            pub struct Invoice {
+                #[col(primary_key)]
+                pub id: i64,
+                pub tenant_id: i64,
+                pub account_id: i64,
+            }
+            "#
+        ));
+    }
 }

@@ -77,4 +77,29 @@ mod tests {
             "#
         ));
     }
+
+    /// Struct-level indexes on columns that hold rows: composite, a unique expression index,
+    /// another method, a partial index with included columns; each built concurrently in a
+    /// file of its own and verified by its definition.
+    #[test]
+    fn indexes_of_every_shape_on_existing_columns() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "orders", version = 2)]
+            #[index(columns(customer_id, created_at), since = 2)]
+            #[index(expr = "lower(email)", unique, since = 2, name = "orders_email_ci")]
+            #[index(columns(created_at), using = "brin", since = 2)]
+            #[index(columns(status), predicate = "status <> 'done'", include(total_cents), since = 2)]
+            pub struct Order {
+                #[col(primary_key)]
+                pub id: i64,
+                pub customer_id: i64,
+                pub email: String,
+                pub status: String,
+                pub total_cents: i64,
+                pub created_at: i64,
+            }
+            "#
+        ));
+    }
 }

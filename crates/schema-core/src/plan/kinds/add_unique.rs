@@ -122,4 +122,21 @@ mod tests {
             "#
         ));
     }
+
+    /// A composite unique constraint on columns that hold rows (struct-level `#[unique]`).
+    #[test]
+    fn a_composite_unique_constraint_on_existing_columns() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "orders", version = 2)]
+            #[unique(columns(customer_id, external_ref), since = 2)]
+            pub struct Order {
+                #[col(primary_key)]
+                pub id: i64,
+                pub customer_id: i64,
+                pub external_ref: String,
+            }
+            "#
+        ));
+    }
 }
