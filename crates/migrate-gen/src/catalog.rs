@@ -41,6 +41,14 @@ pub struct LiveIndex {
     /// no expression, predicate, INCLUDE, ordering or operator class.
     pub plain: bool,
     pub definition: String,
+    /// The access method (`btree`, `gin`, ...).
+    pub method: String,
+    /// The columns stored but not in the key (`INCLUDE`).
+    pub include: Vec<String>,
+    /// A partial index (`WHERE ...`).
+    pub partial: bool,
+    /// A key is an expression.
+    pub expression: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +62,11 @@ pub struct LiveForeignKey {
     pub plain: bool,
     pub validated: bool,
     pub definition: String,
+    /// `pg_constraint`'s codes of the `ON DELETE` and `ON UPDATE` actions (`a`: no action).
+    pub on_delete: String,
+    pub on_update: String,
+    /// MATCH SIMPLE and not deferrable, as the generator makes them.
+    pub simple: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +190,8 @@ pub fn table(client: &mut Client, oid: Oid) -> Result<LiveTable, Error> {
                     rn.nspname::text, rc.relname::text,
                     ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY k(n, o)
                           JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n ORDER BY k.o),
-                    co.confdeltype = 'a' AND co.confupdtype = 'a' AND co.confmatchtype = 's' AND NOT co.condeferrable
+                    co.confdeltype = 'a' AND co.confupdtype = 'a' AND co.confmatchtype = 's' AND NOT co.condeferrable,
+                    co.confdeltype::text, co.confupdtype::text, co.confmatchtype = 's' AND NOT co.condeferrable
              FROM pg_constraint co LEFT JOIN pg_class rc ON rc.oid = co.confrelid
              LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
              WHERE co.conrelid = $1 ORDER BY co.conname"
@@ -210,6 +224,9 @@ pub fn table(client: &mut Client, oid: Oid) -> Result<LiveTable, Error> {
                 plain: r.get(9),
                 validated: r.get(3),
                 definition: r.get(4),
+                on_delete: r.get(10),
+                on_update: r.get(11),
+                simple: r.get(12),
             }),
             "c" => t.checks.push(LiveCheck {
                 name,
@@ -230,8 +247,10 @@ pub fn table(client: &mut Client, oid: Oid) -> Result<LiveTable, Error> {
                   AND pg_get_indexdef(i.indexrelid) = format('CREATE %sINDEX %s ON %s USING btree (%s)',
                       CASE WHEN i.indisunique THEN 'UNIQUE ' END, quote_ident(ic.relname), i.indrelid::regclass,
                       (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[0])),
-                pg_get_indexdef(i.indexrelid), i.indexprs IS NOT NULL
+                pg_get_indexdef(i.indexrelid), i.indexprs IS NOT NULL,
+                am.amname::text, i.indnkeyatts::int, i.indpred IS NOT NULL
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+         JOIN pg_am am ON am.oid = ic.relam
          LEFT JOIN pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')
          WHERE i.indrelid = $1 ORDER BY ic.relname",
         oid,
@@ -239,14 +258,21 @@ pub fn table(client: &mut Client, oid: Oid) -> Result<LiveTable, Error> {
     .iter()
     .map(|r| {
         let expression: bool = r.get(7);
+        let mut columns: Vec<String> = r.get(1);
+        let keys = usize::try_from(r.get::<_, i32>(9)).unwrap_or(0).min(columns.len());
+        let include = columns.split_off(keys);
         LiveIndex {
             name: r.get(0),
-            columns: if expression { Vec::new() } else { r.get(1) },
+            columns: if expression { Vec::new() } else { columns },
             unique: r.get(2),
             constraint: r.get(3),
             valid: r.get(4),
             plain: r.get(5),
             definition: r.get(6),
+            method: r.get(8),
+            include,
+            partial: r.get(10),
+            expression,
         }
     })
     .collect();

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use postgres::Client;
 use postgres::types::Oid;
+use schema_core::sql::objects::action_code;
 use schema_core::sql::raw::{ident, qualified};
 use schema_core::{TableHistory, TableModel};
 
@@ -208,13 +209,18 @@ fn compare_indexes(model: &TableModel, live: &LiveTable, out: &mut Vec<String>) 
             "index"
         };
         let cols = i.columns.join(", ");
+        // The shape the catalog shows (an expression key or a predicate is not compared as
+        // text: PostgreSQL rewrites it).
         let same = |l: &&catalog::LiveIndex| {
             l.columns == i.columns
-                && l.plain
+                && l.expression == i.expr.is_some()
+                && l.partial == i.predicate.is_some()
+                && l.include == i.include
+                && l.method == i.using.as_deref().unwrap_or("btree")
                 && if i.unique {
                     l.constraint.as_deref() == Some("u")
                 } else {
-                    l.constraint.is_none() && !l.unique
+                    l.constraint.is_none() && l.unique == i.unique_index
                 }
         };
         match live.indexes.iter().find(|l| l.name == i.name) {
@@ -283,7 +289,9 @@ fn compare_constraints(
             && l.ref_schema == f.ref_schema
             && l.ref_table == f.ref_table
             && l.ref_columns == f.ref_columns
-            && l.plain;
+            && l.simple
+            && l.on_delete == action_code(f.on_delete.as_deref())
+            && l.on_update == action_code(f.on_update.as_deref());
         if !same {
             out.push(format!(
                 "{t}: foreign key {} is {}, the model has ({}) REFERENCES {target}",

@@ -505,3 +505,38 @@ fn drift_finds_the_structs_of_a_folder_in_the_workspace_config() {
     let refused = failed(run(&other));
     assert!(refused.stderr.contains("pass --src"), "{refused}");
 }
+
+/// Struct-level indexes and constraints of every shape (composite, expression, another method,
+/// partial with included columns, a foreign key with an action): no drift once applied; an
+/// index rebuilt with another method and a foreign key with another action under the same names
+/// are differences.
+#[test]
+fn drift_compares_the_shape_of_indexes_and_constraints() {
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/patterns/table_objects.rs"),
+    )
+    .unwrap();
+    let source = format!("use schema_macros::versioned;\n{source}");
+    let (crate_dir, sql) = generate(&source, &[]);
+    let src = crate_dir.path();
+    let db = Db::new("it");
+    ok(on_db("apply", &db.url(), "--dir", &sql, &[]));
+    let run = ok(drift(&db, &sql, src));
+    assert!(run.stdout.contains("no drift: 2 tables"), "{run}");
+    psql(
+        &db,
+        "DROP INDEX orders_created_at_idx;
+         CREATE INDEX orders_created_at_idx ON orders (created_at);
+         ALTER TABLE orders DROP CONSTRAINT orders_customer_id_external_ref_key;
+         ALTER TABLE orders ADD CONSTRAINT orders_customer_id_external_ref_key UNIQUE (external_ref, customer_id);",
+    );
+    let run = failed(drift(&db, &sql, src));
+    for e in [
+        "public.orders: index orders_created_at_idx on (created_at) differs: CREATE INDEX orders_created_at_idx ON public.orders USING btree (created_at)",
+        "public.orders: unique constraint orders_customer_id_external_ref_key on (customer_id, external_ref) differs",
+    ] {
+        assert!(run.stdout.contains(e), "`{e}` is not listed: {run}");
+    }
+    assert_eq!(run.stdout.lines().count(), 2, "{run}");
+}

@@ -54,8 +54,8 @@ pub fn index_matches(schema: &str, table: &str, idx: &Index) -> String {
     )
 }
 
-/// The code `pg_constraint` keeps for a referential action.
-fn action_code(action: Option<&str>) -> &'static str {
+/// The code `pg_constraint` keeps for a referential action (`confdeltype`, `confupdtype`).
+pub fn action_code(action: Option<&str>) -> &'static str {
     match action {
         Some("cascade") => "c",
         Some("restrict") => "r",
