@@ -49,8 +49,33 @@ pub struct RawStruct {
     pub renamed_at: Option<Sp<u32>>,
     pub item: syn::ItemStruct,
     pub fields: Vec<RawField>,
-    /// `#[index]`, `#[unique]`, `#[check]` and `#[foreign_key]` beside `#[versioned]`.
-    pub objects: Vec<super::object::RawObject>,
+    /// `#[index]`, `#[unique]`, `#[check]` and `#[foreign_key]` beside `#[versioned]`, read by
+    /// `super::object` (which leaves them out of `item`).
+    pub objects: Vec<RawObject>,
+}
+
+/// One struct-level index or constraint attribute, as written.
+#[derive(Debug, Clone)]
+pub struct RawObject {
+    /// `index`, `unique`, `check` or `foreign_key`.
+    pub attr: &'static str,
+    /// The attribute's path, where errors about the whole attribute point.
+    pub span: Span,
+    pub columns: Option<Sp<Vec<Sp<String>>>>,
+    pub include: Option<Sp<Vec<Sp<String>>>>,
+    pub expr: Option<Sp<String>>,
+    pub unique: Option<Span>,
+    pub using: Option<Sp<String>>,
+    pub predicate: Option<Sp<String>>,
+    pub name: Option<Sp<String>>,
+    pub references: Option<Sp<String>>,
+    pub on_delete: Option<Sp<String>>,
+    pub on_update: Option<Sp<String>>,
+    pub since: Option<Sp<u32>>,
+    pub until: Option<Sp<u32>>,
+    /// Keys written (even with a bad value) or suggested for an unknown key: their errors are
+    /// reported already, so a missing one is not reported again.
+    pub mentioned: Vec<&'static str>,
 }
 
 #[derive(Default)]
@@ -268,7 +293,7 @@ pub fn parse(
         renamed_at: None,
         item: item.clone(),
         fields: Vec::new(),
-        objects: super::object::parse_all(&item.attrs, errors),
+        objects: Vec::new(),
     };
     let mut mentioned = Vec::new();
     parse_keys(
@@ -290,9 +315,7 @@ pub fn parse(
         },
     );
     raw.mentioned = mentioned;
-    raw.item
-        .attrs
-        .retain(|a| !super::is_versioned_attr(a) && super::object::object_attr(a).is_none());
+    raw.item.attrs.retain(|a| !super::is_versioned_attr(a));
 
     let syn::Fields::Named(named) = &mut raw.item.fields else {
         errors.push(

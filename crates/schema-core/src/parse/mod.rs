@@ -87,7 +87,11 @@ pub fn parse_struct(
     item: &syn::ItemStruct,
 ) -> syn::Result<ParsedStruct> {
     let mut errors = Errors::default();
-    let raw = attr::parse(args, args_span, item, &mut errors);
+    let raw = attr::parse(args, args_span, item, &mut errors).map(|mut raw| {
+        raw.objects = object::parse_all(&item.attrs, &mut errors);
+        raw.item.attrs.retain(|a| object::object_attr(a).is_none());
+        raw
+    });
     let parsed = raw.and_then(|raw| check::check(raw, &mut errors));
     errors.finish()?;
     Ok(parsed.expect("no errors means the struct parsed"))

@@ -5,38 +5,14 @@
 //! the values mean against the table's columns and versions is checked in
 //! [`super::check::objects`].
 
-use proc_macro2::Span;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use super::Errors;
+pub use super::attr::RawObject;
 use super::attr::{Sp, Value, string, version};
 use super::symbol::{self, *};
-
-/// One struct-level index or constraint attribute, as written.
-#[derive(Debug, Clone)]
-pub struct RawObject {
-    /// `index`, `unique`, `check` or `foreign_key`.
-    pub attr: &'static str,
-    /// The attribute's path, where errors about the whole attribute point.
-    pub span: Span,
-    pub columns: Option<Sp<Vec<Sp<String>>>>,
-    pub include: Option<Sp<Vec<Sp<String>>>>,
-    pub expr: Option<Sp<String>>,
-    pub unique: Option<Span>,
-    pub using: Option<Sp<String>>,
-    pub predicate: Option<Sp<String>>,
-    pub name: Option<Sp<String>>,
-    pub references: Option<Sp<String>>,
-    pub on_delete: Option<Sp<String>>,
-    pub on_update: Option<Sp<String>>,
-    pub since: Option<Sp<u32>>,
-    pub until: Option<Sp<u32>>,
-    /// Keys written (even with a bad value) or suggested for an unknown key: their errors are
-    /// reported already, so a missing one is not reported again.
-    pub mentioned: Vec<&'static str>,
-}
 
 /// The keys each attribute takes.
 pub fn keys_of(attr: &str) -> &'static [&'static str] {

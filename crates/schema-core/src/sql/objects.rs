@@ -2,12 +2,8 @@
 //! foreign key has its definition (not only its name), and the refusals that stop a rollback,
 //! changing nothing, when rows written since an index or constraint was dropped break it.
 
-use super::raw::{ident, lit, qualified};
+use super::quote::{ident, lit, qualified, regclass};
 use crate::model::{ForeignKey, Index};
-
-fn regclass(schema: &str, name: &str) -> String {
-    format!("pg_catalog.to_regclass({})", lit(&qualified(schema, name)))
-}
 
 /// `'x'` as PostgreSQL prints `x` in an index definition (quoted when it must be).
 fn printed(column: &str) -> String {

@@ -37,24 +37,8 @@ pub fn pin_search_path_local() -> String {
     )
 }
 
-/// `"name"`, with embedded quotes doubled: the one quoting of identifiers.
-pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `'text'`, with embedded quotes doubled.
-pub fn lit(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// `"schema"."name"`.
-pub fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", ident(schema), ident(name))
-}
-
-fn regclass(schema: &str, name: &str) -> String {
-    format!("pg_catalog.to_regclass({})", lit(&qualified(schema, name)))
-}
+use super::quote::regclass;
+pub use super::quote::{ident, lit, qualified};
 
 pub fn add_constraint_not_valid(schema: &str, table: &str, name: &str, body: &str) -> String {
     format!(

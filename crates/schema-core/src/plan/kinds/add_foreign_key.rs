@@ -49,7 +49,7 @@ impl ChangeKind for AddForeignKey<'_> {
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use crate::plan::test_utils::plan_source;
+    use crate::plan::test_utils::{plan_error, plan_source};
 
     /// A foreign key added with a new column: `NOT VALID` in the expand transaction,
     /// validated in a later one.
@@ -96,5 +96,42 @@ mod tests {
             }
             "#
         ));
+    }
+
+    /// A foreign key to columns that are neither the target's primary key nor unique, and one
+    /// to a column the target does not have at that version: refused, naming table, version
+    /// and fix.
+    #[test]
+    fn a_foreign_key_needs_a_unique_target_that_exists_then() {
+        let source = |target: &str| {
+            format!(
+                r#"
+                #[versioned(table = "customers", version = 2)]
+                pub struct Customer {{
+                    #[col(primary_key)]
+                    pub id: i64,
+                    pub region: String,
+                    #[col(since = 2)]
+                    pub code: Option<String>,
+                }}
+                #[versioned(table = "orders", version = 2)]
+                #[foreign_key(columns(customer_id, region), references = "{target}", since = 2)]
+                pub struct Order {{
+                    #[col(primary_key)]
+                    pub id: i64,
+                    pub customer_id: i64,
+                    pub region: String,
+                }}
+                "#
+            )
+        };
+        assert_eq!(
+            plan_error(&source("customers(id, region)")),
+            "public.orders version 2, column `customer_id, region`: references public.customers, which has no primary key or unique constraint on (id, region) at version 2; reference a table and column that exist at that version"
+        );
+        assert_eq!(
+            plan_error(&source("customers(id, colour)")),
+            "public.orders version 2, column `customer_id, region`: references public.customers, which has no column `colour` at version 2; reference a table and column that exist at that version"
+        );
     }
 }

@@ -59,7 +59,7 @@ pub(super) fn plan_index(ctx: &Ctx, idx: &Index) -> PlannedFile {
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use crate::plan::test_utils::plan_source;
+    use crate::plan::test_utils::{plan_error, plan_source};
 
     /// An index added to a column that holds rows: built concurrently in a file of its own,
     /// the invalid leftover of a failed build dropped first.
@@ -101,5 +101,32 @@ mod tests {
             }
             "#
         ));
+    }
+
+    /// Two tables with an index of the same name at the same version: refused.
+    #[test]
+    fn index_names_are_per_schema() {
+        let err = plan_error(
+            r#"
+            #[versioned(table = "a", version = 1)]
+            #[index(columns(x), name = "by_x")]
+            pub struct A {
+                #[col(primary_key)]
+                pub id: i64,
+                pub x: i64,
+            }
+            #[versioned(table = "b", version = 2)]
+            #[index(columns(x), name = "by_x", since = 2)]
+            pub struct B {
+                #[col(primary_key)]
+                pub id: i64,
+                pub x: i64,
+            }
+            "#,
+        );
+        assert_eq!(
+            err,
+            "public.b version 2: its index by_x has the name of an index of public.a, and index names are per schema; give one of them another `name`"
+        );
     }
 }
