@@ -108,8 +108,28 @@ fn located(path: &Path, e: &syn::Error) -> String {
         .join("\n")
 }
 
+/// The crate that `src` belongs to: the folder itself, or the nearest folder above a `.rs` file
+/// with a `Cargo.toml` (else the file's folder). `#[raw_sql(up_file = ...)]` paths are relative
+/// to it, as the macro reads them relative to `CARGO_MANIFEST_DIR`.
+pub fn crate_root(src: &Path) -> PathBuf {
+    if src.is_dir() {
+        return src.to_owned();
+    }
+    let src = src.canonicalize().unwrap_or_else(|_| src.to_owned());
+    let parent = src.parent().unwrap_or(Path::new("."));
+    parent
+        .ancestors()
+        .find(|dir| dir.join("Cargo.toml").is_file())
+        .unwrap_or(parent)
+        .to_owned()
+}
+
 /// Every table history under `src`, in file order; every annotation error, with its place.
 pub fn load(src: &Path) -> Result<Vec<TableHistory>, Error> {
+    parse::raw_sql::with_crate_root(&crate_root(src), || load_in(src))
+}
+
+fn load_in(src: &Path) -> Result<Vec<TableHistory>, Error> {
     let mut histories = Vec::new();
     let mut errors = Vec::new();
     for path in rust_files(src)? {

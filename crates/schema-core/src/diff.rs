@@ -55,6 +55,8 @@ pub enum Change {
         from: TableModel,
         to: TableModel,
     },
+    /// `#[raw_sql]` at this version: statements written by hand, in a file of their own.
+    RawSql(crate::raw_sql::RawStep),
 }
 
 /// A change the planner cannot make safely.
@@ -309,6 +311,11 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
     Ok(changes)
 }
 
+/// The raw SQL steps of `to`'s version, after its other changes, in the attributes' order.
+pub fn raw_sql(to: &TableModel) -> impl Iterator<Item = Change> + '_ {
+    to.raw_sql.iter().cloned().map(Change::RawSql)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +348,7 @@ mod tests {
             until: None,
             renamed_from: None,
             fields: vec![id, email, name, org],
+            raw_sql: Vec::new(),
         }
     }
 
@@ -470,6 +478,7 @@ mod tests {
                 until: None,
                 renamed_from: None,
                 fields: vec![id, code],
+                raw_sql: Vec::new(),
             };
             diff(t.model_at(1).as_ref(), &t.model_at(2).unwrap()).unwrap()
         };

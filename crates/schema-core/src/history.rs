@@ -149,6 +149,8 @@ pub struct TableHistory {
     /// is called `old_name` below `renamed_at`.
     pub renamed_from: Option<(String, u32)>,
     pub fields: Vec<FieldHistory>,
+    /// `#[raw_sql]` steps, in the attributes' order.
+    pub raw_sql: Vec<crate::raw_sql::RawStep>,
 }
 
 impl TableHistory {
@@ -218,6 +220,12 @@ impl TableHistory {
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            raw_sql: self
+                .raw_sql
+                .iter()
+                .filter(|r| r.at == version)
+                .cloned()
+                .collect(),
         };
         for field in self.fields.iter().filter(|f| f.exists_at(version)) {
             let col = field.column_at(version).to_owned();

@@ -14,6 +14,7 @@ pub mod history;
 pub mod model;
 pub mod names;
 pub mod plan;
+pub mod raw_sql;
 pub mod render;
 pub mod rules;
 pub mod runtime;
@@ -26,6 +27,7 @@ pub mod parse;
 
 pub use history::{FieldHistory, Reference, Retype, TableHistory};
 pub use model::{Check, Column, ForeignKey, Identity, Index, TableModel, TypeChange};
+pub use raw_sql::RawStep;
 pub use runtime::{
     AnyVersion, FromLatest, IntoLatest, IntoVersion, NotInVersion, RenamedField, Versioned,
 };

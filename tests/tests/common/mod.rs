@@ -54,7 +54,8 @@ macro_rules! for_each_pattern {
             optional_column,
             required_column,
             identity,
-            rename_table
+            rename_table,
+            raw_sql
         );
     };
 }

@@ -18,7 +18,7 @@ pub struct Sp<T> {
 }
 
 /// A key's value as written.
-enum Value {
+pub(super) enum Value {
     Flag(Span),
     Str(syn::LitStr),
     Int(syn::LitInt),
@@ -95,7 +95,7 @@ pub struct RawField {
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
 /// Records in `mentioned` the valid keys written or suggested.
-fn parse_keys(
+pub(super) fn parse_keys(
     tokens: TokenStream,
     attr: &str,
     valid: &[&'static str],
@@ -174,7 +174,12 @@ fn parse_keys(
     }
 }
 
-fn string(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<String>> {
+pub(super) fn string(
+    attr: &str,
+    key: &str,
+    value: Value,
+    errors: &mut Errors,
+) -> Option<Sp<String>> {
     match value {
         Value::Str(s) if s.value().trim().is_empty() => {
             errors.push(s.span(), format!("#[{attr}({key} = \"\")] is empty"));
@@ -199,7 +204,7 @@ fn lit_str(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<s
     string(attr, key, value, errors).map(|s| syn::LitStr::new(&s.value, s.span))
 }
 
-fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<u32>> {
+pub(super) fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Sp<u32>> {
     match value {
         Value::Int(i) => match i.base10_parse::<u32>() {
             Ok(0) => {
@@ -228,7 +233,7 @@ fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<S
     }
 }
 
-fn flag(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Span> {
+pub(super) fn flag(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Span> {
     match value {
         Value::Flag(span) => Some(span),
         other => {

@@ -448,6 +448,7 @@ mod tests {
             until: None,
             renamed_from: None,
             fields: vec![crate::history::FieldHistory::new("name", "text", false, 2)],
+            raw_sql: Vec::new(),
         };
         table.fields[0].backfill = Some("my_slug(lower(email)) || public.other(email)".into());
         assert_eq!(

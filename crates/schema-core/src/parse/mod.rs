@@ -8,6 +8,7 @@ pub mod attr;
 pub mod check;
 pub mod expand;
 pub mod fragment;
+pub mod raw_sql;
 pub mod symbol;
 
 use proc_macro2::{Span, TokenStream};
@@ -32,6 +33,10 @@ impl Errors {
 
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.errors.len()
     }
 
     /// All errors combined into one, or `Ok(())`.
@@ -83,7 +88,8 @@ pub fn parse_struct(
 ) -> syn::Result<ParsedStruct> {
     let mut errors = Errors::default();
     let raw = attr::parse(args, args_span, item, &mut errors);
-    let parsed = raw.and_then(|raw| check::check(raw, &mut errors));
+    let mut parsed = raw.and_then(|raw| check::check(raw, &mut errors));
+    raw_sql::attach(item, parsed.as_mut(), &mut errors);
     errors.finish()?;
     Ok(parsed.expect("no errors means the struct parsed"))
 }

@@ -206,6 +206,9 @@ pub enum Lock {
     MoveTable,
     /// A table moved to the archive schema, its foreign keys dropped first.
     MoveTableWithReferences,
+    /// Statements written by hand (`#[raw_sql]`): whatever they take, which the planner does
+    /// not know.
+    RawSql,
 }
 
 impl Lock {
@@ -222,7 +225,8 @@ impl Lock {
             | Lock::AddValidateSetNotNull
             | Lock::CopyThenDrop
             | Lock::MoveTable
-            | Lock::MoveTableWithReferences => LockMode::AccessExclusive,
+            | Lock::MoveTableWithReferences
+            | Lock::RawSql => LockMode::AccessExclusive,
         }
     }
 
@@ -252,6 +256,9 @@ impl Lock {
             }
             Lock::MoveTableWithReferences => {
                 "ACCESS EXCLUSIVE, brief, on the table; a brief lock on the tables it references, to drop its foreign keys (catalog only, waits at most lock_timeout)"
+            }
+            Lock::RawSql => {
+                "whatever the statements written by hand take (not known to the planner; each waits at most lock_timeout)"
             }
         }
     }
@@ -406,7 +413,8 @@ pub fn plan_step(
     to: &TableModel,
     opts: &PlanOptions,
 ) -> Result<Step, Refusal> {
-    let changes = diff::diff(from, to)?;
+    let mut changes = diff::diff(from, to)?;
+    changes.extend(diff::raw_sql(to));
     let ctx = Ctx { from, to, opts };
     let (files, view_schema) = assemble(&ctx, &changes);
     Ok(Step {
@@ -590,6 +598,7 @@ mod tests {
             until: None,
             renamed_from: None,
             fields,
+            raw_sql: Vec::new(),
         }
     }
 

@@ -1031,3 +1031,16 @@ pub fn verify_block(checks: &[Verify]) -> String {
     out.push_str("END\n$verify$");
     out
 }
+
+/// The rollback of a step that says it cannot be undone: it stops, changing nothing, with
+/// `message` (which holds the word `irreversible`).
+pub fn refuse_irreversible(message: &str) -> String {
+    format!(
+        "DO $irreversible$\n\
+         BEGIN\n\
+         \x20 RAISE EXCEPTION '{}';\n\
+         END\n\
+         $irreversible$",
+        raise_text(message)
+    )
+}

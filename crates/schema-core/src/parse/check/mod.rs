@@ -298,6 +298,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             until,
             renamed_from,
             fields,
+            raw_sql: Vec::new(),
         },
         item: raw.item.clone(),
         fields: parsed_fields,

@@ -5,6 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::history::{FieldHistory, Reference, Retype, TableHistory};
+use crate::raw_sql::RawStep;
 
 /// Tokens of an expression that builds the value, with `::`-rooted paths.
 pub(super) trait Construct {
@@ -119,4 +120,15 @@ construct_struct!(TableHistory {
     until,
     renamed_from,
     fields,
+    raw_sql,
+});
+construct_struct!(RawStep {
+    at,
+    ordinal,
+    contract,
+    up,
+    up_file,
+    down,
+    down_file,
+    no_transaction,
 });

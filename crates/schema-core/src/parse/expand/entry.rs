@@ -27,6 +27,9 @@ pub fn versioned(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(e) => {
             let mut clean = item.clone();
             clean.attrs.retain(|a| !crate::parse::is_versioned_attr(a));
+            clean
+                .attrs
+                .retain(|a| !crate::parse::raw_sql::is_raw_sql_attr(a));
             for f in clean.fields.iter_mut() {
                 f.attrs
                     .retain(|a| !a.path().is_ident(crate::parse::symbol::COL));

@@ -21,6 +21,7 @@ mod create_table;
 pub mod drop_column;
 mod drop_not_null;
 pub mod drop_table;
+mod raw_sql;
 mod rename_column;
 mod rename_table;
 mod set_not_null;
@@ -101,5 +102,6 @@ pub fn of(change: &Change) -> Box<dyn ChangeKind + '_> {
         }),
         Change::DropTable(model) => Box::new(drop_table::DropTable(model)),
         Change::RenameTable { from, to } => Box::new(rename_table::RenameTable { from, to }),
+        Change::RawSql(step) => Box::new(raw_sql::RawSql(step)),
     }
 }
