@@ -348,3 +348,43 @@ fn a_unique_constraint_reverts_and_runs_again_one_migration_at_a_time() {
     );
     rt.block_on(pool.close());
 }
+
+/// Raw SQL steps through sqlx: the extension, the function, the views and the trigram index
+/// built outside a transaction (a migration of its own), reverted to nothing and run again.
+#[test]
+fn raw_sql_steps_run_revert_and_run_again_through_sqlx() {
+    let out = generate_as(&fixture("raw_sql"), migrate_gen::Layout::Sqlx);
+    let db = TestDb::new("sqlxraw");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    rt.block_on(migrator.run(&pool)).unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute("INSERT INTO public.articles (id, title) VALUES (1, 'Hello, World')")
+        .unwrap();
+    let slug: String = client
+        .query_one("SELECT slug FROM public.article_slug_counts", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(slug, "hello-world");
+    let after = catalog(&mut client);
+    assert!(
+        after.contains("articles_title_trgm") && !after.contains("valid=f"),
+        "{after}"
+    );
+    rt.block_on(migrator.undo(&pool, 0)).unwrap();
+    let gone: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(gone, 0, "the extension's step was reverted");
+    rt.block_on(migrator.run(&pool)).unwrap();
+    assert_eq!(
+        catalog(&mut client).replace("_sqlx_migrations", ""),
+        after.replace("_sqlx_migrations", "")
+    );
+    rt.block_on(pool.close());
+}

@@ -135,10 +135,16 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     let mut release = manifest.last_release() + 1;
     let mut number = manifest.last_number();
     let mut writes: Vec<(String, String)> = Vec::new();
-    // Each step's release: one per step on an empty folder, else one for the whole run.
+    // Each step's release: one per version on an empty folder (the releases a run per version
+    // would have made), else one for the whole run.
     let mut files = Vec::new();
+    let mut previous: Option<u32> = None;
     for &i in &new {
         let step = &steps[i];
+        if first_run && previous.is_some_and(|v| v != step.to) {
+            release += 1;
+        }
+        previous = Some(step.to);
         manifest.steps.push(StepEntry {
             table: step.qualified(),
             version: step.to,
@@ -147,12 +153,11 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
         });
         outcome.pending.push(step_label(step));
         files.extend(step.files.iter().map(|file| (release, step, file)));
-        if first_run {
-            release += 1;
-        }
     }
     // Within a release every expand and backfill file comes before any contract file, so
-    // that `apply --phase expand` can stop before the release's contract files.
+    // that `apply --phase expand` can stop before the release's contract files, and so that a
+    // backfill that reads another table runs before the contract file that drops what it
+    // reads.
     files.sort_by_key(|(release, _, file)| (*release, file.phase == Phase::Contract));
     for (release, step, file) in files {
         number += 1;

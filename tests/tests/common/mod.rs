@@ -55,7 +55,8 @@ macro_rules! for_each_pattern {
             required_column,
             identity,
             rename_table,
-            raw_sql
+            raw_sql,
+            cross_table_backfill
         );
     };
 }

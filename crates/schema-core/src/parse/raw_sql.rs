@@ -255,12 +255,15 @@ fn read(key: &str, file: &Sp<String>, errors: &mut Errors) -> Option<String> {
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text.replace("\r\n", "\n")),
         Err(e) => {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "there is no such file".to_owned(),
+                _ => format!("it cannot be read ({e})"),
+            };
             errors.push(
                 file.span,
                 format!(
-                    "#[raw_sql({key} = {:?})]: cannot read {}: {e}; the path is relative to the crate (the folder of its Cargo.toml)",
+                    "#[raw_sql({key} = {:?})]: {why} in the crate's folder; the path is relative to the crate (the folder of its Cargo.toml)",
                     file.value,
-                    path.display()
                 ),
             );
             None
