@@ -41,8 +41,9 @@ pub struct Comparison {
 
 /// Plans `src` and compares the plan with the manifest in `out`, refusing edited history.
 pub fn compare(src: &Path, out: &Path, options: &PlanOptions) -> Result<Comparison, Error> {
-    let histories = source::load(src)?;
-    let steps = order::plan_all(&histories, options).map_err(|e| Error::msg(e.to_string()))?;
+    let (histories, enums) = source::load_all(src)?;
+    let steps = order::plan_all_with_enums(&histories, &enums, options)
+        .map_err(|e| Error::msg(e.to_string()))?;
     let manifest = Manifest::load(out)?;
     let mut problems = manifest.verify_files(out)?;
     for entry in &manifest.steps {

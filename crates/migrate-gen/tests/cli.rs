@@ -1259,8 +1259,9 @@ fn an_enum_under_versioned_is_named_at_its_place_with_what_to_do() {
         "{run}"
     );
     assert!(
-        run.stderr
-            .contains("would need `enum_type = ...`, which is not supported yet"),
+        run.stderr.contains(
+            "For a PostgreSQL enum type, write `#[versioned(enum_type = \"...\", version = N)]`"
+        ),
         "{run}"
     );
     assert!(!p.out().exists());
@@ -1412,4 +1413,72 @@ fn a_whole_history_generated_at_once_is_ordered_as_version_by_version() {
         .position(|f| f.contains("users_v2_contract") || f.contains("users_v2_drop"))
         .unwrap_or_else(|| panic!("{fwd:?}"));
     assert!(backfill < drop, "{fwd:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. Enum types.
+
+const STATUS: &str = r#"use schema_macros::versioned;
+
+#[versioned(enum_type = "order_status", version = 2)]
+pub enum OrderStatus {
+    Pending,
+    #[variant(since = 2)]
+    Paid,
+}
+"#;
+
+const ORDERS: &str = r#"use schema_macros::versioned;
+use crate::status::OrderStatus;
+
+#[versioned(table = "orders", version = 2)]
+pub struct Order {
+    #[col(primary_key)]
+    pub id: i64,
+    pub status: OrderStatus,
+    pub note: Option<Note>,
+}
+"#;
+
+/// A field of a versioned enum declared in another file maps to its type; the type and its
+/// label come before the table at each version; an unmapped type that is no versioned enum is
+/// refused at its place.
+#[test]
+fn an_enum_of_another_file_maps_its_fields_and_comes_first() {
+    let p = Project::with(&[
+        ("status.rs", STATUS),
+        (
+            "orders.rs",
+            &ORDERS.replace("    pub note: Option<Note>,\n", ""),
+        ),
+    ]);
+    p.generate("2026-11-24").assert_ok();
+    let fwd = forwards(&snapshot(&p.out()));
+    assert_eq!(
+        fwd,
+        [
+            "001_order_status_create.sql",
+            "002_orders_create.sql",
+            "003_order_status_v2_label_paid.sql"
+        ]
+    );
+    let create = fs::read_to_string(p.sql("002_orders_create.sql")).unwrap();
+    assert!(
+        create.contains("\"status\" public.order_status NOT NULL"),
+        "{create}"
+    );
+    let lock = fs::read_to_string(p.sql("migrations.lock")).unwrap();
+    assert!(lock.contains("step public.order_status 2 r2 "), "{lock}");
+
+    let p = Project::with(&[("status.rs", STATUS), ("orders.rs", ORDERS)]);
+    let run = p.check();
+    run.assert_failed();
+    assert!(
+        run.stderr
+            .contains("orders.rs:9:22: no PostgreSQL type is known for `Note`")
+            && run
+                .stderr
+                .contains("or make it a #[versioned(enum_type = \"...\")] enum"),
+        "{run}"
+    );
 }

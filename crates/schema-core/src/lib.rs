@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod diff;
+pub mod enum_type;
 pub mod history;
 pub mod model;
 pub mod names;
@@ -25,6 +26,7 @@ pub mod volatility;
 #[cfg(feature = "parser")]
 pub mod parse;
 
+pub use enum_type::{EnumHistory, PgEnum};
 pub use history::{FieldHistory, Reference, Retype, TableHistory};
 pub use model::{Check, Column, ForeignKey, Identity, Index, TableModel, TypeChange};
 pub use raw_sql::RawStep;

@@ -56,7 +56,8 @@ macro_rules! for_each_pattern {
             identity,
             rename_table,
             raw_sql,
-            cross_table_backfill
+            cross_table_backfill,
+            enum_type
         );
     };
 }

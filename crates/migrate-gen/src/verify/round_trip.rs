@@ -379,7 +379,23 @@ pub fn round_trip(
             Ok(n)
         };
         for (table, version, files) in &steps {
-            let h = history(table)?;
+            let Ok(h) = history(table) else {
+                // An enum type's step: its files run, and the tables' checks cover the columns
+                // that use it (its rollback is checked like every other).
+                let boundary = Boundary {
+                    catalog: catalog(client)?,
+                    digest: None,
+                    transition_ids: Vec::new(),
+                    before_file: Vec::new(),
+                };
+                for file in files {
+                    let name = forward_name(file);
+                    run_file(&dir.join(&name)).map_err(|e| format!("{name} failed: {e}"))?;
+                    say(summary, log, format!("ok  {name}: type {table}"));
+                }
+                boundaries.push(boundary);
+                continue;
+            };
             let key = format!("{}.{}", h.schema, h.table);
             let from = if *version > h.since {
                 model_at(h, version - 1)
@@ -609,7 +625,7 @@ pub fn round_trip(
     let final_catalog = catalog(&mut client)?;
     // A dropped table is in the archive with every row it had, those of the transition too.
     for ((table, version, _), boundary) in steps.iter().zip(&boundaries) {
-        let h = history(table)?;
+        let Ok(h) = history(table) else { continue };
         if h.until != Some(*version) {
             continue;
         }
@@ -662,7 +678,21 @@ pub fn round_trip(
 
     // Every rollback in reverse order, checking each step's starting point.
     for ((table, version, files), boundary) in steps.iter().zip(&boundaries).rev() {
-        let h = history(table)?;
+        let Ok(h) = history(table) else {
+            for file in files.iter().rev() {
+                let name = rollback_name(file);
+                run_file(&dir.join(&name)).map_err(|e| format!("{name} failed: {e}"))?;
+                say(&mut summary, log, format!("ok  {name}: type {table}"));
+            }
+            let now = catalog(&mut client)?;
+            if now != boundary.catalog {
+                return Err(format!(
+                    "catalog after rolling back type {table} v{version} differs from before it: {}",
+                    diff(&boundary.catalog, &now)
+                ));
+            }
+            continue;
+        };
         let from = model_at(h, version - 1).filter(|_| *version > h.since);
         let to = model_at(h, *version);
         let has_contract = files.iter().any(|f| f.phase == Phase::Contract);

@@ -25,7 +25,7 @@ pub(super) enum Value {
 }
 
 impl Value {
-    fn span(&self) -> Span {
+    pub(super) fn span(&self) -> Span {
         match self {
             Value::Flag(s) => *s,
             Value::Str(l) => l.span(),

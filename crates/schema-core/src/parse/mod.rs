@@ -6,6 +6,7 @@
 
 pub mod attr;
 pub mod check;
+pub mod enum_type;
 pub mod expand;
 pub mod fragment;
 pub mod raw_sql;

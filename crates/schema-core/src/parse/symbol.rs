@@ -105,3 +105,13 @@ pub const RAW_SQL_KEYS: &[&str] = &[
     NO_TRANSACTION,
     IRREVERSIBLE,
 ];
+
+/// `#[versioned(enum_type = "...")]` on a Rust enum, and `#[variant(...)]` on its variants.
+pub const ENUM_TYPE: &str = "enum_type";
+pub const VARIANT: &str = "variant";
+pub const LABEL: &str = "label";
+
+pub const ENUM_KEYS: &[&str] = &[ENUM_TYPE, VERSION, SINCE, SCHEMA];
+
+/// `until` and `renamed_from` are known only to be refused with the fix.
+pub const VARIANT_KEYS: &[&str] = &[SINCE, LABEL, UNTIL, RENAMED_FROM];

@@ -2,5 +2,6 @@
 //! ([`statements`]), the hand-written ones, the verification blocks and the batched walk
 //! ([`raw`]). Nothing here knows about change kinds, phases or files.
 
+pub mod enums;
 pub mod raw;
 pub mod statements;

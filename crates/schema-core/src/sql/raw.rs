@@ -781,6 +781,14 @@ pub enum Verify {
         column: String,
         exists: bool,
     },
+    /// The enum type `schema.name` has each of `labels`.
+    EnumLabels {
+        schema: String,
+        name: String,
+        labels: Vec<String>,
+    },
+    /// The type `schema.name` does not exist.
+    EnumAbsent { schema: String, name: String },
     /// The column's type modifier (the length of a `varchar`, the precision of a `numeric`).
     Typmod {
         schema: String,
@@ -1013,6 +1021,29 @@ impl Verify {
                     lit(column)
                 ),
                 format!("column {schema}.{table}.{column} is not {sql_type}"),
+            ),
+            Verify::EnumLabels {
+                schema,
+                name,
+                labels,
+            } => (
+                format!(
+                    "(SELECT count(*) FROM pg_catalog.pg_enum WHERE enumtypid = pg_catalog.to_regtype({}) AND enumlabel IN ({})) = {}",
+                    lit(&qualified(schema, name)),
+                    labels.iter().map(|l| lit(l)).collect::<Vec<_>>().join(", "),
+                    labels.len()
+                ),
+                format!(
+                    "enum type {schema}.{name} lacks a label of {}",
+                    labels.join(", ")
+                ),
+            ),
+            Verify::EnumAbsent { schema, name } => (
+                format!(
+                    "pg_catalog.to_regtype({}) IS NULL",
+                    lit(&qualified(schema, name))
+                ),
+                format!("type {schema}.{name} still exists"),
             ),
         }
     }
