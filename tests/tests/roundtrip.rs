@@ -482,3 +482,42 @@ fn an_added_label_in_use_refuses_its_rollback_naming_the_rows() {
         .get(0);
     assert_eq!(labels, 4);
 }
+
+/// An `irreversible` raw step: its rollback refuses with that word, changing nothing.
+#[test]
+fn an_irreversible_raw_step_refuses_its_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("lib.rs");
+    std::fs::write(
+        &src,
+        r#"#[versioned(table = "notes", version = 2)]
+#[raw_sql(at = 2, up = "COMMENT ON TABLE public.notes IS 'kept'", irreversible)]
+pub struct Note {
+    #[col(primary_key)]
+    pub id: i64,
+}
+"#,
+    )
+    .unwrap();
+    let out = generate(&src);
+    let db = TestDb::new("irrev");
+    let manifest = migrate_gen::manifest::Manifest::load(out.path()).unwrap();
+    for f in &manifest.files {
+        db.psql(&out.path().join(format!("{}.sql", f.stem)));
+    }
+    let raw = manifest.files.last().unwrap();
+    assert!(raw.stem.ends_with("notes_v2_raw_1"), "{}", raw.stem);
+    let run = db.try_psql(&out.path().join(format!("{}.rollback.sql", raw.stem)));
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("public.notes version 2: raw SQL step 1 is irreversible"),
+        "{stderr}"
+    );
+    let comment: Option<String> = db
+        .client()
+        .query_one("SELECT obj_description('public.notes'::regclass)", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(comment.as_deref(), Some("kept"), "nothing was changed");
+}

@@ -231,3 +231,92 @@ impl std::fmt::Display for LabelNotInVersion {
 }
 
 impl std::error::Error for LabelNotInVersion {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{FieldHistory, TableHistory};
+    use crate::plan::order::plan_all_with_enums;
+
+    fn status(since: u32) -> EnumHistory {
+        EnumHistory {
+            rust_name: "Status".into(),
+            schema: "public".into(),
+            name: "status".into(),
+            since,
+            version: 3,
+            labels: vec![
+                Label {
+                    variant: "Open".into(),
+                    label: "open".into(),
+                    since,
+                },
+                Label {
+                    variant: "Shut".into(),
+                    label: "shut".into(),
+                    since: 3,
+                },
+            ],
+        }
+    }
+
+    fn table(name: &str, column_since: u32) -> TableHistory {
+        let mut id = FieldHistory::new("id", "bigint", false, 1);
+        id.primary_key = true;
+        TableHistory {
+            rust_name: name.into(),
+            schema: "public".into(),
+            table: name.into(),
+            since: 1,
+            version: 3,
+            until: None,
+            renamed_from: None,
+            fields: vec![
+                id,
+                FieldHistory::new("state", "public.status", true, column_since),
+            ],
+            raw_sql: Vec::new(),
+        }
+    }
+
+    /// At each version the type's step comes before the tables' steps.
+    #[test]
+    fn the_type_and_its_labels_come_before_the_tables_of_their_version() {
+        let steps =
+            plan_all_with_enums(&[table("doors", 2)], &[status(1)], &PlanOptions::default())
+                .unwrap();
+        let order: Vec<(String, u32)> = steps.iter().map(|s| (s.table.clone(), s.to)).collect();
+        let expected = [
+            ("status", 1),
+            ("doors", 1),
+            ("doors", 2),
+            ("status", 3),
+            ("doors", 3),
+        ];
+        assert_eq!(order, expected.map(|(t, v)| (t.to_owned(), v)).to_vec());
+        assert_eq!(steps[3].files[0].slug, "label_shut");
+        assert!(
+            steps[3].files[0].forward[0]
+                .text
+                .ends_with("ADD VALUE IF NOT EXISTS 'shut' AFTER 'open'")
+        );
+    }
+
+    #[test]
+    fn a_column_before_its_type_and_a_type_named_as_a_table_are_refused() {
+        let err = plan_all_with_enums(&[table("doors", 1)], &[status(2)], &PlanOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "public.doors version 1, column `state`: its type public.status is created only at version 2; create the enum type at or before that version (`since` on `Status`), or add the column later"
+        );
+        let err = plan_all_with_enums(&[table("status", 1)], &[status(1)], &PlanOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("table public.status is declared twice"),
+            "{err}"
+        );
+    }
+}

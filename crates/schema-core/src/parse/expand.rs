@@ -53,7 +53,22 @@ pub fn expand(parsed: &ParsedStruct) -> TokenStream {
     out.extend(convert::expand(&types));
     out.extend(types.any_enum());
     out.extend(wire::expand(&types));
+    out.extend(raw_sql_files(history));
     out
+}
+
+/// `up_file` and `down_file` of `#[raw_sql]`, included so that cargo runs the macro again when
+/// one changes (their text is in `history()`).
+fn raw_sql_files(history: &TableHistory) -> TokenStream {
+    let files = history
+        .raw_sql
+        .iter()
+        .flat_map(|r| r.up_file.iter().chain(&r.down_file));
+    quote! {
+        #(const _: &str = ::core::include_str!(::core::concat!(
+            ::core::env!("CARGO_MANIFEST_DIR"), "/", #files
+        ));)*
+    }
 }
 
 /// The fields whose type was left to a versioned enum's expansion (the macro sees one item at a
