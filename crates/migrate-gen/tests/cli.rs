@@ -1482,3 +1482,32 @@ fn an_enum_of_another_file_maps_its_fields_and_comes_first() {
         "{run}"
     );
 }
+
+/// A label is part of its version's history: removing a variant (or changing its label) after
+/// its file was emitted is refused like any edit of history.
+#[test]
+fn a_label_removed_after_its_file_was_emitted_is_an_edit_of_history() {
+    let orders = ORDERS.replace("    pub note: Option<Note>,\n", "");
+    let p = Project::with(&[("status.rs", STATUS), ("orders.rs", &orders)]);
+    p.generate("2026-11-24").assert_ok();
+    let before = snapshot(&p.out());
+    for edited in [
+        STATUS.replace("    #[variant(since = 2)]\n    Paid,\n", ""),
+        STATUS.replace(
+            "#[variant(since = 2)]",
+            "#[variant(since = 2, label = \"payed\")]",
+        ),
+    ] {
+        assert_ne!(edited, STATUS);
+        p.write("status.rs", &edited);
+        for run in [p.generate("2026-12-01"), p.check()] {
+            run.assert_failed();
+            assert!(
+                run.stderr.contains("public.order_status version 2")
+                    && run.stderr.contains("add a new version instead"),
+                "{run}"
+            );
+            assert_eq!(snapshot(&p.out()), before, "something was written");
+        }
+    }
+}
