@@ -388,3 +388,39 @@ fn raw_sql_steps_run_revert_and_run_again_through_sqlx() {
     );
     rt.block_on(pool.close());
 }
+
+/// An enum type and its added labels through sqlx: each label a migration of its own, in sqlx's
+/// transaction (PostgreSQL 12 and later take `ADD VALUE` there; the label is used only by the
+/// next migration), reverted to nothing and run again.
+#[test]
+fn an_enum_type_and_its_labels_run_revert_and_run_again_through_sqlx() {
+    let out = generate_as(&fixture("enum_type"), migrate_gen::Layout::Sqlx);
+    let db = TestDb::new("sqlxenum");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    rt.block_on(migrator.run(&pool)).unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute("INSERT INTO public.orders (id, status) VALUES (1, 'in_transit')")
+        .unwrap();
+    let shipping: String = client
+        .query_one("SELECT shipping::text FROM public.orders WHERE id = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        shipping, "shipped",
+        "the default of version 2 uses its new label"
+    );
+    client.batch_execute("DELETE FROM public.orders").unwrap();
+    rt.block_on(migrator.undo(&pool, 0)).unwrap();
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_type WHERE typname = 'order_status'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the type's creation was reverted");
+    rt.block_on(migrator.run(&pool)).unwrap();
+    rt.block_on(pool.close());
+}
