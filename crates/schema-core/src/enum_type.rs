@@ -302,6 +302,35 @@ mod tests {
         );
     }
 
+    /// Labels added at versions 2 and 3, one file each, before the table's step of that
+    /// version, whose new column takes the new label as its default.
+    #[cfg(feature = "parser")]
+    #[test]
+    fn labels_added_later() {
+        insta::assert_snapshot!(crate::plan::test_utils::plan_source(
+            r#"
+            #[versioned(enum_type = "order_status", version = 3)]
+            pub enum OrderStatus {
+                Pending,
+                #[variant(since = 2)]
+                Shipped,
+                #[variant(since = 3, label = "lost_in_transit")]
+                Lost,
+                #[variant(since = 3)]
+                Returned,
+            }
+
+            #[versioned(table = "orders", version = 2)]
+            pub struct Order {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(since = 2, default = "'shipped'")]
+                pub status: Option<OrderStatus>,
+            }
+            "#
+        ));
+    }
+
     #[test]
     fn a_column_before_its_type_and_a_type_named_as_a_table_are_refused() {
         let err = plan_all_with_enums(&[table("doors", 1)], &[status(2)], &PlanOptions::default())

@@ -23,7 +23,7 @@ mod not_valid;
 pub mod order;
 mod rebuild;
 #[cfg(all(test, feature = "parser"))]
-mod test_utils;
+pub(crate) mod test_utils;
 
 use std::fmt;
 
