@@ -432,6 +432,101 @@ fn columns_that_become_not_null_fill_their_nulls_or_wait_for_values() {
     db.psql(&out.path().join(format!("{}.sql", contract.stem)));
 }
 
+/// An added enum label cannot be dropped (PostgreSQL has no `DROP VALUE`): its rollback refuses,
+/// changing nothing, while a row holds it, naming the column and the count; once the rows have
+/// another label it runs, the label stays unused, and applying the file again finds it.
+#[test]
+fn an_added_label_in_use_refuses_its_rollback_naming_the_rows() {
+    let out = generate(&fixture("enum_type"));
+    let db = TestDb::new("label");
+    let manifest = migrate_gen::manifest::Manifest::load(out.path()).unwrap();
+    for f in &manifest.files {
+        db.psql(&out.path().join(format!("{}.sql", f.stem)));
+    }
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "INSERT INTO public.orders (id, status, previous) VALUES (1, 'in_transit', 'paid'), (2, 'in_transit', NULL), (3, 'pending', NULL)",
+        )
+        .unwrap();
+    let label = manifest
+        .files
+        .iter()
+        .find(|f| f.stem.ends_with("order_status_v3_label_in_transit"))
+        .unwrap();
+    for f in manifest
+        .files
+        .iter()
+        .rev()
+        .take_while(|f| f.number > label.number)
+    {
+        db.psql(&out.path().join(format!("{}.rollback.sql", f.stem)));
+    }
+    let rollback = out.path().join(format!("{}.rollback.sql", label.stem));
+    let run = db.try_psql(&rollback);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(
+            "the label in_transit of public.order_status is in use: public.orders.status (2 rows); nothing was changed"
+        ),
+        "{stderr}"
+    );
+    client
+        .batch_execute("UPDATE public.orders SET status = 'paid' WHERE status = 'in_transit'")
+        .unwrap();
+    db.psql(&rollback);
+    // The label stays, unused; the file runs again.
+    db.psql(&out.path().join(format!("{}.sql", label.stem)));
+    let labels: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_enum WHERE enumtypid = 'public.order_status'::regtype",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(labels, 4);
+}
+
+/// An `irreversible` raw step: its rollback refuses with that word, changing nothing.
+#[test]
+fn an_irreversible_raw_step_refuses_its_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("lib.rs");
+    std::fs::write(
+        &src,
+        r#"#[versioned(table = "notes", version = 2)]
+#[raw_sql(at = 2, up = "COMMENT ON TABLE public.notes IS 'kept'", irreversible)]
+pub struct Note {
+    #[col(primary_key)]
+    pub id: i64,
+}
+"#,
+    )
+    .unwrap();
+    let out = generate(&src);
+    let db = TestDb::new("irrev");
+    let manifest = migrate_gen::manifest::Manifest::load(out.path()).unwrap();
+    for f in &manifest.files {
+        db.psql(&out.path().join(format!("{}.sql", f.stem)));
+    }
+    let raw = manifest.files.last().unwrap();
+    assert!(raw.stem.ends_with("notes_v2_raw_1"), "{}", raw.stem);
+    let run = db.try_psql(&out.path().join(format!("{}.rollback.sql", raw.stem)));
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("public.notes version 2: raw SQL step 1 is irreversible"),
+        "{stderr}"
+    );
+    let comment: Option<String> = db
+        .client()
+        .query_one("SELECT obj_description('public.notes'::regclass)", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(comment.as_deref(), Some("kept"), "nothing was changed");
+}
+
 /// Struct-level indexes and constraints ended at version 2 (a unique constraint, a unique
 /// expression index, a check and a foreign key): once rows that break them are written after the
 /// drops, each rollback stops before changing anything, saying how many rows break what and how

@@ -349,6 +349,82 @@ fn a_unique_constraint_reverts_and_runs_again_one_migration_at_a_time() {
     rt.block_on(pool.close());
 }
 
+/// Raw SQL steps through sqlx: the extension, the function, the views and the trigram index
+/// built outside a transaction (a migration of its own), reverted to nothing and run again.
+#[test]
+fn raw_sql_steps_run_revert_and_run_again_through_sqlx() {
+    let out = generate_as(&fixture("raw_sql"), migrate_gen::Layout::Sqlx);
+    let db = TestDb::new("sqlxraw");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    rt.block_on(migrator.run(&pool)).unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute("INSERT INTO public.articles (id, title) VALUES (1, 'Hello, World')")
+        .unwrap();
+    let slug: String = client
+        .query_one("SELECT slug FROM public.article_slug_counts", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(slug, "hello-world");
+    let after = catalog(&mut client);
+    assert!(
+        after.contains("articles_title_trgm") && !after.contains("valid=f"),
+        "{after}"
+    );
+    rt.block_on(migrator.undo(&pool, 0)).unwrap();
+    let gone: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(gone, 0, "the extension's step was reverted");
+    rt.block_on(migrator.run(&pool)).unwrap();
+    assert_eq!(
+        catalog(&mut client).replace("_sqlx_migrations", ""),
+        after.replace("_sqlx_migrations", "")
+    );
+    rt.block_on(pool.close());
+}
+
+/// An enum type and its added labels through sqlx: each label a migration of its own, in sqlx's
+/// transaction (PostgreSQL 12 and later take `ADD VALUE` there; the label is used only by the
+/// next migration), reverted to nothing and run again.
+#[test]
+fn an_enum_type_and_its_labels_run_revert_and_run_again_through_sqlx() {
+    let out = generate_as(&fixture("enum_type"), migrate_gen::Layout::Sqlx);
+    let db = TestDb::new("sqlxenum");
+    let (rt, pool) = pool(&db);
+    let migrator = rt.block_on(Migrator::new(out.path())).unwrap();
+    rt.block_on(migrator.run(&pool)).unwrap();
+    let mut client = db.client();
+    client
+        .batch_execute("INSERT INTO public.orders (id, status) VALUES (1, 'in_transit')")
+        .unwrap();
+    let shipping: String = client
+        .query_one("SELECT shipping::text FROM public.orders WHERE id = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        shipping, "shipped",
+        "the default of version 2 uses its new label"
+    );
+    client.batch_execute("DELETE FROM public.orders").unwrap();
+    rt.block_on(migrator.undo(&pool, 0)).unwrap();
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_type WHERE typname = 'order_status'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the type's creation was reverted");
+    rt.block_on(migrator.run(&pool)).unwrap();
+    rt.block_on(pool.close());
+}
+
 /// The struct-level indexes and constraints (built, changed and dropped) through sqlx, with rows:
 /// every migration applied, then every one reverted alone newest first (the drops' downs rebuild
 /// each index and constraint, in the order its pieces need), then applied again to the same

@@ -508,3 +508,48 @@ fn a_dropped_table_has_the_types_of_the_versions_that_have_it() {
         );
     }
 }
+
+/// An article whose raw SQL step reads its statements from files of this crate (relative to
+/// `CARGO_MANIFEST_DIR`): the history the type carries holds their text, the same that
+/// `generate` reads.
+#[versioned(table = "articles", version = 2)]
+#[raw_sql(
+    at = 2,
+    up_file = "fixtures/sql/article_slug.sql",
+    down_file = "fixtures/sql/article_slug.down.sql"
+)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    #[col(primary_key)]
+    pub id: i64,
+    pub title: String,
+}
+
+#[test]
+fn raw_sql_files_are_read_relative_to_the_crate() {
+    let history = Article::history();
+    let step = &history.raw_sql[0];
+    assert_eq!(step.at, 2);
+    assert_eq!(
+        step.up_file.as_deref(),
+        Some("fixtures/sql/article_slug.sql")
+    );
+    assert!(
+        step.up
+            .contains("CREATE FUNCTION public.article_slug(title text) RETURNS text"),
+        "{}",
+        step.up
+    );
+    assert!(
+        step.down
+            .as_deref()
+            .unwrap()
+            .contains("DROP FUNCTION IF EXISTS")
+    );
+    let from_source = migrate_gen::source::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/types.rs"),
+    )
+    .unwrap();
+    let generated = from_source.iter().find(|h| h.table == "articles").unwrap();
+    assert_eq!(generated.raw_sql, history.raw_sql);
+}

@@ -41,8 +41,9 @@ pub struct Comparison {
 
 /// Plans `src` and compares the plan with the manifest in `out`, refusing edited history.
 pub fn compare(src: &Path, out: &Path, options: &PlanOptions) -> Result<Comparison, Error> {
-    let histories = source::load(src)?;
-    let steps = order::plan_all(&histories, options).map_err(|e| Error::msg(e.to_string()))?;
+    let (histories, enums) = source::load_all(src)?;
+    let steps = order::plan_all_with_enums(&histories, &enums, options)
+        .map_err(|e| Error::msg(e.to_string()))?;
     let manifest = Manifest::load(out)?;
     let mut problems = manifest.verify_files(out)?;
     for entry in &manifest.steps {
@@ -135,10 +136,16 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
     let mut release = manifest.last_release() + 1;
     let mut number = manifest.last_number();
     let mut writes: Vec<(String, String)> = Vec::new();
-    // Each step's release: one per step on an empty folder, else one for the whole run.
+    // Each step's release: one per version on an empty folder (the releases a run per version
+    // would have made), else one for the whole run.
     let mut files = Vec::new();
+    let mut previous: Option<u32> = None;
     for &i in &new {
         let step = &steps[i];
+        if first_run && previous.is_some_and(|v| v != step.to) {
+            release += 1;
+        }
+        previous = Some(step.to);
         manifest.steps.push(StepEntry {
             table: step.qualified(),
             version: step.to,
@@ -147,12 +154,11 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome, Error> {
         });
         outcome.pending.push(step_label(step));
         files.extend(step.files.iter().map(|file| (release, step, file)));
-        if first_run {
-            release += 1;
-        }
     }
     // Within a release every expand and backfill file comes before any contract file, so
-    // that `apply --phase expand` can stop before the release's contract files.
+    // that `apply --phase expand` can stop before the release's contract files, and so that a
+    // backfill that reads another table runs before the contract file that drops what it
+    // reads.
     files.sort_by_key(|(release, _, file)| (*release, file.phase == Phase::Contract));
     for (release, step, file) in files {
         number += 1;

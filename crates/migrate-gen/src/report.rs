@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use schema_core::plan::{Phase, Step};
+use schema_core::plan::{Lock, Phase, PlanOptions, PlannedFile, Step};
+use schema_core::render::{self, Meta};
 
 use crate::generate::step_label;
 
@@ -44,6 +45,11 @@ pub fn plan_text(steps: &[&Step], covered: usize) -> String {
                 i.risk,
                 i.why
             );
+            if i.lock == Lock::RawSql {
+                for line in squawk(step, file) {
+                    let _ = writeln!(out, "            squawk: {line}");
+                }
+            }
         }
         if let Some(view) = &step.view_schema {
             let _ = writeln!(
@@ -87,6 +93,42 @@ pub fn plan_text(steps: &[&Step], covered: usize) -> String {
     }
     for line in &after {
         let _ = writeln!(out, "  {line}");
+    }
+    out
+}
+
+/// What squawk's rules find in a raw SQL step's file and its rollback, every finding: the
+/// statements are the user's, so nothing in them is silenced.
+fn squawk(step: &Step, file: &PlannedFile) -> Vec<String> {
+    let meta = Meta {
+        date: "",
+        author: "",
+    };
+    let opts = PlanOptions::default();
+    let stem = render::file_stem(0, step, file);
+    let texts = [
+        (
+            format!("{stem}.sql"),
+            render::forward(step, file, &stem, &meta, &opts),
+        ),
+        (
+            format!("{stem}.rollback.sql"),
+            render::rollback(step, file, &stem, &meta, &opts),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, text) in &texts {
+        for f in crate::lint::lint_text(std::path::Path::new(name), text) {
+            let side = if name.ends_with(".rollback.sql") {
+                "rollback"
+            } else {
+                "forward"
+            };
+            out.push(format!("{side} line {}: {}: {}", f.line, f.rule, f.message));
+        }
+    }
+    if out.is_empty() {
+        out.push("no findings".into());
     }
     out
 }

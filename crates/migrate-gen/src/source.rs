@@ -3,8 +3,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use schema_core::TableHistory;
 use schema_core::parse;
+use schema_core::{EnumHistory, TableHistory};
 
 use crate::Error;
 
@@ -77,7 +77,12 @@ fn not_structs(path: &Path, items: &[syn::Item], errors: &mut Vec<String>) {
             }
             _ => continue,
         };
-        if !attrs.iter().any(parse::is_versioned_attr) {
+        let Some(versioned) = attrs.iter().find(|a| parse::is_versioned_attr(a)) else {
+            continue;
+        };
+        if let (syn::Item::Enum(_), syn::Meta::List(list)) = (item, &versioned.meta)
+            && parse::enum_type::names_enum_type(&list.tokens)
+        {
             continue;
         }
         let mut message = format!(
@@ -85,7 +90,7 @@ fn not_structs(path: &Path, items: &[syn::Item], errors: &mut Vec<String>) {
         );
         if matches!(item, syn::Item::Enum(_)) {
             message.push_str(
-                ". A versioned enum (a PostgreSQL enum type) would need `enum_type = ...`, which is not supported yet: keep the enum as the type of a struct's field, stored with `#[col(sql_type = \"text\")]`",
+                ". For a PostgreSQL enum type, write `#[versioned(enum_type = \"...\", version = N)]`",
             );
         }
         errors.push(located(path, &syn::Error::new(span, message)));
@@ -108,30 +113,67 @@ fn located(path: &Path, e: &syn::Error) -> String {
         .join("\n")
 }
 
+/// The crate that `src` belongs to: the folder itself, or the nearest folder above a `.rs` file
+/// with a `Cargo.toml` (else the file's folder). `#[raw_sql(up_file = ...)]` paths are relative
+/// to it, as the macro reads them relative to `CARGO_MANIFEST_DIR`.
+pub fn crate_root(src: &Path) -> PathBuf {
+    if src.is_dir() {
+        return src.to_owned();
+    }
+    let src = src.canonicalize().unwrap_or_else(|_| src.to_owned());
+    let parent = src.parent().unwrap_or(Path::new("."));
+    parent
+        .ancestors()
+        .find(|dir| dir.join("Cargo.toml").is_file())
+        .unwrap_or(parent)
+        .to_owned()
+}
+
 /// Every table history under `src`, in file order; every annotation error, with its place.
 pub fn load(src: &Path) -> Result<Vec<TableHistory>, Error> {
+    load_all(src).map(|(tables, _)| tables)
+}
+
+/// Every table history and every versioned enum under `src`, in file order; every annotation
+/// error, with its place. A field whose type is one of the enums maps to its type.
+pub fn load_all(src: &Path) -> Result<(Vec<TableHistory>, Vec<EnumHistory>), Error> {
+    parse::raw_sql::with_crate_root(&crate_root(src), || load_in(src))
+}
+
+fn load_in(src: &Path) -> Result<(Vec<TableHistory>, Vec<EnumHistory>), Error> {
     let mut histories = Vec::new();
+    let mut enums = Vec::new();
     let mut errors = Vec::new();
+    let mut files = Vec::new();
     for path in rust_files(src)? {
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         if !text.contains("versioned") {
             continue;
         }
-        let file = match syn::parse_file(&text) {
-            Ok(file) => file,
-            Err(e) => {
-                errors.push(located(&path, &e));
-                continue;
+        match syn::parse_file(&text) {
+            Ok(file) => {
+                for parsed in parse::enum_type::enums_in_file(&file) {
+                    match parsed {
+                        Ok(p) => enums.push(p.history),
+                        Err(e) => errors.push(located(&path, &e)),
+                    }
+                }
+                files.push((path, file));
             }
-        };
-        for parsed in parse::structs_in_file(&file) {
-            match parsed {
-                Ok(p) => histories.push(p.history),
-                Err(e) => errors.push(located(&path, &e)),
-            }
+            Err(e) => errors.push(located(&path, &e)),
         }
-        not_structs(&path, &file.items, &mut errors);
     }
+    parse::enum_type::with_known_enums(&enums, || {
+        for (path, file) in &files {
+            for parsed in parse::structs_in_file(file) {
+                match parsed {
+                    Ok(p) => histories.push(p.history),
+                    Err(e) => errors.push(located(path, &e)),
+                }
+            }
+            not_structs(path, &file.items, &mut errors);
+        }
+    });
     let errors: Vec<&str> = errors.iter().flat_map(|e| e.lines()).collect();
     match errors.as_slice() {
         [] => {}
@@ -150,5 +192,5 @@ pub fn load(src: &Path) -> Result<Vec<TableHistory>, Error> {
             src.display()
         )));
     }
-    Ok(histories)
+    Ok((histories, enums))
 }

@@ -328,9 +328,12 @@ fn a_release_puts_every_contract_file_after_its_expand_and_backfill_files() {
     p.write("orgs.rs", ORGS_V2);
     p.generate("2026-01-02").assert_ok();
     let lock = fs::read_to_string(p.sql("migrations.lock")).unwrap();
+    // The first run's version is release 1 (one release per version on an empty folder), the
+    // second run's is release 2.
+    assert!(lock.contains("step public.users 1 r1 ") && lock.contains("step public.orgs 1 r1 "));
     let new: Vec<(&str, &str)> = lock
         .lines()
-        .filter(|l| l.starts_with("file ") && l.contains(" r3 "))
+        .filter(|l| l.starts_with("file ") && l.contains(" r2 "))
         .map(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
             (w[4], w[9])
@@ -1256,9 +1259,255 @@ fn an_enum_under_versioned_is_named_at_its_place_with_what_to_do() {
         "{run}"
     );
     assert!(
-        run.stderr
-            .contains("would need `enum_type = ...`, which is not supported yet"),
+        run.stderr.contains(
+            "For a PostgreSQL enum type, write `#[versioned(enum_type = \"...\", version = N)]`"
+        ),
         "{run}"
     );
     assert!(!p.out().exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Raw SQL steps and backfills that read another table.
+
+const ARTICLES: &str = r#"use schema_macros::versioned;
+
+#[versioned(table = "articles", version = 2)]
+#[raw_sql(at = 2, up_file = "sql_src/titles.sql", down = "DROP VIEW IF EXISTS public.titles")]
+#[raw_sql(at = 2, up = "CREATE INDEX articles_title ON public.articles (title)",
+          down = "DROP INDEX IF EXISTS public.articles_title")]
+pub struct Article {
+    #[col(primary_key)]
+    pub id: i64,
+    pub title: String,
+}
+"#;
+
+fn articles() -> Project {
+    let p = Project::with(&[("lib.rs", ARTICLES)]);
+    fs::create_dir_all(p.root().join("sql_src")).unwrap();
+    fs::write(
+        p.root().join("sql_src/titles.sql"),
+        "CREATE VIEW public.titles AS SELECT title FROM public.articles;\n",
+    )
+    .unwrap();
+    p
+}
+
+/// `up_file` is read relative to the crate; editing it after its file was emitted changes
+/// the version's fingerprint: an edit of history, refused by `generate` and `--check`.
+#[test]
+fn an_up_file_edited_after_its_step_was_emitted_is_an_edit_of_history() {
+    let p = articles();
+    p.generate("2026-11-24").assert_ok();
+    let raw = fs::read_to_string(p.sql("002_articles_v2_raw_1.sql")).unwrap();
+    assert!(
+        raw.contains("CREATE VIEW public.titles AS SELECT title FROM public.articles;"),
+        "{raw}"
+    );
+    p.check().assert_ok();
+    let before = snapshot(&p.out());
+    fs::write(
+        p.root().join("sql_src/titles.sql"),
+        "CREATE VIEW public.titles AS SELECT id, title FROM public.articles;\n",
+    )
+    .unwrap();
+    for run in [p.generate("2026-12-01"), p.check()] {
+        run.assert_failed();
+        assert!(
+            run.stderr.contains("public.articles version 2")
+                && run.stderr.contains("add a new version instead"),
+            "{run}"
+        );
+        assert_eq!(snapshot(&p.out()), before, "something was written");
+    }
+    // A missing file is refused at its place.
+    fs::remove_file(p.root().join("sql_src/titles.sql")).unwrap();
+    let run = p.check();
+    run.assert_failed();
+    assert!(
+        run.stderr.contains("lib.rs:4:")
+            && run.stderr.contains(
+                "#[raw_sql(up_file = \"sql_src/titles.sql\")]: there is no such file in the crate's folder"
+            ),
+        "{run}"
+    );
+}
+
+/// `plan` shows every finding of squawk's rules on a raw step's statements, none silenced.
+#[test]
+fn plan_shows_what_squawk_finds_in_a_raw_step() {
+    let p = articles();
+    let run = p.plan();
+    run.assert_ok();
+    assert!(
+        run.stdout.contains("expand    raw_1")
+            && run.stdout.contains("expand    raw_2")
+            && run
+                .stdout
+                .contains("lock: whatever the statements written by hand take"),
+        "{run}"
+    );
+    let raw_2 = run.stdout.split("expand    raw_2").nth(1).unwrap();
+    assert!(
+        raw_2.contains("squawk: forward line")
+            && raw_2.contains("require-concurrent-index-creation")
+            && raw_2.contains("squawk: rollback line")
+            && raw_2.contains("require-concurrent-index-deletion"),
+        "{run}"
+    );
+}
+
+const USERS_EMAIL: &str = r#"use schema_macros::versioned;
+
+#[versioned(table = "users", version = 1)]
+pub struct User {
+    #[col(primary_key)]
+    pub id: i64,
+    pub email: Option<String>,
+}
+
+#[versioned(table = "profiles", version = 1)]
+pub struct Profile {
+    #[col(primary_key)]
+    pub id: i64,
+    #[col(references = "users(id)")]
+    pub user_id: Option<i64>,
+}
+"#;
+
+/// Version 2 drops `users.email` and backfills `profiles.email` from it. Generated at once or
+/// version by version, the files are the same, numbered alike, in the same releases: the
+/// backfill before the contract that drops the column it reads.
+#[test]
+fn a_whole_history_generated_at_once_is_ordered_as_version_by_version() {
+    let v2 = USERS_EMAIL
+        .replace("version = 1", "version = 2")
+        .replace(
+            "    pub email: Option<String>,",
+            "    #[col(until = 2)]\n    pub email: Option<String>,",
+        )
+        .replace(
+            "    pub user_id: Option<i64>,\n",
+            "    pub user_id: Option<i64>,\n    #[col(since = 2, backfill = \"(SELECT u.email FROM public.users u WHERE u.id = profiles.user_id)\")]\n    pub email: Option<String>,\n",
+        );
+    assert!(v2.contains("until = 2") && v2.contains("backfill"));
+
+    let stepwise = Project::with(&[("lib.rs", USERS_EMAIL)]);
+    stepwise.generate("2026-11-24").assert_ok();
+    stepwise.write("lib.rs", &v2);
+    stepwise.generate("2026-11-24").assert_ok();
+
+    let at_once = Project::with(&[("lib.rs", &v2)]);
+    at_once.generate("2026-11-24").assert_ok();
+
+    let files = snapshot(&at_once.out());
+    assert_eq!(files, snapshot(&stepwise.out()));
+    let fwd = forwards(&files);
+    let backfill = fwd
+        .iter()
+        .position(|f| f.contains("profiles_v2_backfill"))
+        .unwrap();
+    let drop = fwd
+        .iter()
+        .position(|f| f.contains("users_v2_contract") || f.contains("users_v2_drop"))
+        .unwrap_or_else(|| panic!("{fwd:?}"));
+    assert!(backfill < drop, "{fwd:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. Enum types.
+
+const STATUS: &str = r#"use schema_macros::versioned;
+
+#[versioned(enum_type = "order_status", version = 2)]
+pub enum OrderStatus {
+    Pending,
+    #[variant(since = 2)]
+    Paid,
+}
+"#;
+
+const ORDERS: &str = r#"use schema_macros::versioned;
+use crate::status::OrderStatus;
+
+#[versioned(table = "orders", version = 2)]
+pub struct Order {
+    #[col(primary_key)]
+    pub id: i64,
+    pub status: OrderStatus,
+    pub note: Option<Note>,
+}
+"#;
+
+/// A field of a versioned enum declared in another file maps to its type; the type and its
+/// label come before the table at each version; an unmapped type that is no versioned enum is
+/// refused at its place.
+#[test]
+fn an_enum_of_another_file_maps_its_fields_and_comes_first() {
+    let p = Project::with(&[
+        ("status.rs", STATUS),
+        (
+            "orders.rs",
+            &ORDERS.replace("    pub note: Option<Note>,\n", ""),
+        ),
+    ]);
+    p.generate("2026-11-24").assert_ok();
+    let fwd = forwards(&snapshot(&p.out()));
+    assert_eq!(
+        fwd,
+        [
+            "001_order_status_create.sql",
+            "002_orders_create.sql",
+            "003_order_status_v2_label_paid.sql"
+        ]
+    );
+    let create = fs::read_to_string(p.sql("002_orders_create.sql")).unwrap();
+    assert!(
+        create.contains("\"status\" public.order_status NOT NULL"),
+        "{create}"
+    );
+    let lock = fs::read_to_string(p.sql("migrations.lock")).unwrap();
+    assert!(lock.contains("step public.order_status 2 r2 "), "{lock}");
+
+    let p = Project::with(&[("status.rs", STATUS), ("orders.rs", ORDERS)]);
+    let run = p.check();
+    run.assert_failed();
+    assert!(
+        run.stderr
+            .contains("orders.rs:9:22: no PostgreSQL type is known for `Note`")
+            && run
+                .stderr
+                .contains("or make it a #[versioned(enum_type = \"...\")] enum"),
+        "{run}"
+    );
+}
+
+/// A label is part of its version's history: removing a variant (or changing its label) after
+/// its file was emitted is refused like any edit of history.
+#[test]
+fn a_label_removed_after_its_file_was_emitted_is_an_edit_of_history() {
+    let orders = ORDERS.replace("    pub note: Option<Note>,\n", "");
+    let p = Project::with(&[("status.rs", STATUS), ("orders.rs", &orders)]);
+    p.generate("2026-11-24").assert_ok();
+    let before = snapshot(&p.out());
+    for edited in [
+        STATUS.replace("    #[variant(since = 2)]\n    Paid,\n", ""),
+        STATUS.replace(
+            "#[variant(since = 2)]",
+            "#[variant(since = 2, label = \"payed\")]",
+        ),
+    ] {
+        assert_ne!(edited, STATUS);
+        p.write("status.rs", &edited);
+        for run in [p.generate("2026-12-01"), p.check()] {
+            run.assert_failed();
+            assert!(
+                run.stderr.contains("public.order_status version 2")
+                    && run.stderr.contains("add a new version instead"),
+                "{run}"
+            );
+            assert_eq!(snapshot(&p.out()), before, "something was written");
+        }
+    }
 }

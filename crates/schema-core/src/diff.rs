@@ -62,6 +62,8 @@ pub enum Change {
     DropForeignKey(ForeignKey),
     /// `until` on a struct-level `#[check]`.
     DropCheck(Check),
+    /// `#[raw_sql]` at this version: statements written by hand, in a file of their own.
+    RawSql(crate::raw_sql::RawStep),
 }
 
 /// A change the planner cannot make safely.
@@ -312,6 +314,11 @@ pub fn diff(from: Option<&TableModel>, to: &TableModel) -> Result<Vec<Change>, R
     Ok(changes)
 }
 
+/// The raw SQL steps of `to`'s version, after its other changes, in the attributes' order.
+pub fn raw_sql(to: &TableModel) -> impl Iterator<Item = Change> + '_ {
+    to.raw_sql.iter().cloned().map(Change::RawSql)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +354,7 @@ mod tests {
             renamed_from: None,
             fields: vec![id, email, name, org],
             objects: Vec::new(),
+            raw_sql: Vec::new(),
         }
     }
 
@@ -477,6 +485,7 @@ mod tests {
                 renamed_from: None,
                 fields: vec![id, code],
                 objects: Vec::new(),
+                raw_sql: Vec::new(),
             };
             diff(t.model_at(1).as_ref(), &t.model_at(2).unwrap()).unwrap()
         };

@@ -229,6 +229,8 @@ pub struct TableHistory {
     pub fields: Vec<FieldHistory>,
     /// The indexes and constraints declared beside `#[versioned]`, in the order written.
     pub objects: Vec<TableObject>,
+    /// `#[raw_sql]` steps, in the attributes' order.
+    pub raw_sql: Vec<crate::raw_sql::RawStep>,
 }
 
 impl TableHistory {
@@ -298,6 +300,12 @@ impl TableHistory {
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            raw_sql: self
+                .raw_sql
+                .iter()
+                .filter(|r| r.at == version)
+                .cloned()
+                .collect(),
         };
         for field in self.fields.iter().filter(|f| f.exists_at(version)) {
             let col = field.column_at(version).to_owned();

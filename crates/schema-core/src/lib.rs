@@ -10,10 +10,12 @@
 
 pub mod api;
 pub mod diff;
+pub mod enum_type;
 pub mod history;
 pub mod model;
 pub mod names;
 pub mod plan;
+pub mod raw_sql;
 pub mod render;
 pub mod rules;
 pub mod runtime;
@@ -24,8 +26,10 @@ pub mod volatility;
 #[cfg(feature = "parser")]
 pub mod parse;
 
+pub use enum_type::{EnumHistory, PgEnum};
 pub use history::{FieldHistory, ObjectKind, Reference, Retype, TableHistory, TableObject};
 pub use model::{Check, Column, ForeignKey, Identity, Index, TableModel, TypeChange};
+pub use raw_sql::RawStep;
 pub use runtime::{
     AnyVersion, FromLatest, IntoLatest, IntoVersion, NotInVersion, RenamedField, Versioned,
 };

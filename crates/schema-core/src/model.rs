@@ -145,6 +145,8 @@ pub struct TableModel {
     pub indexes: Vec<Index>,
     pub foreign_keys: Vec<ForeignKey>,
     pub checks: Vec<Check>,
+    /// The raw SQL steps (`#[raw_sql]`) that run at this version, in the attributes' order.
+    pub raw_sql: Vec<crate::raw_sql::RawStep>,
 }
 
 impl TableModel {
@@ -224,6 +226,9 @@ impl TableModel {
         }
         for c in &self.checks {
             let _ = write!(text, "|check {} {}", c.name, c.expr);
+        }
+        for r in &self.raw_sql {
+            text.push_str(&r.fingerprint());
         }
         hex(&Sha256::digest(text.as_bytes()))[..16].to_owned()
     }

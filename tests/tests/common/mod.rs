@@ -55,7 +55,10 @@ macro_rules! for_each_pattern {
             required_column,
             identity,
             rename_table,
-            table_objects
+            table_objects,
+            raw_sql,
+            cross_table_backfill,
+            enum_type
         );
     };
 }

@@ -51,6 +51,10 @@ pub fn value(model: &TableModel, column: &Column, id: &str) -> Result<Option<Str
         "inet" | "cidr" => "'127.0.0.1'".into(),
         t if t.ends_with("[]") => "'{}'".into(),
         t if t.contains("char") || t == "text" || t == "citext" => format!("'r' || ({id})"),
+        // A schema-qualified type of the sources: an enum type, given its first label.
+        other if other.contains('.') && !other.contains('(') => {
+            format!("(pg_catalog.enum_range(NULL::{}))[1]", column.sql_type)
+        }
         other => {
             return Err(format!(
                 "{}.{}: no generated value for type {other} (give the column a default)",

@@ -125,7 +125,7 @@ pub struct RawField {
 
 /// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
 /// Records in `mentioned` the valid keys written or suggested.
-fn parse_keys(
+pub(super) fn parse_keys(
     tokens: TokenStream,
     attr: &str,
     valid: &[&'static str],
@@ -263,7 +263,7 @@ pub(super) fn version(attr: &str, key: &str, value: Value, errors: &mut Errors) 
     }
 }
 
-fn flag(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Span> {
+pub(super) fn flag(attr: &str, key: &str, value: Value, errors: &mut Errors) -> Option<Span> {
     match value {
         Value::Flag(span) => Some(span),
         other => {

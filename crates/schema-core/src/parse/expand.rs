@@ -21,10 +21,12 @@
 mod construct;
 mod convert;
 mod entry;
+mod enum_type;
 mod wire;
 
 use construct::Construct;
 pub use entry::versioned;
+pub use enum_type::expand_enum;
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -51,8 +53,37 @@ pub fn expand(parsed: &ParsedStruct) -> TokenStream {
     out.extend(convert::expand(&types));
     out.extend(types.any_enum());
     out.extend(wire::expand(&types));
+    out.extend(raw_sql_files(history));
     out
 }
+
+/// `up_file` and `down_file` of `#[raw_sql]`, included so that cargo runs the macro again when
+/// one changes (their text is in `history()`).
+fn raw_sql_files(history: &TableHistory) -> TokenStream {
+    let files = history
+        .raw_sql
+        .iter()
+        .flat_map(|r| r.up_file.iter().chain(&r.down_file));
+    quote! {
+        #(const _: &str = ::core::include_str!(::core::concat!(
+            ::core::env!("CARGO_MANIFEST_DIR"), "/", #files
+        ));)*
+    }
+}
+
+/// The fields whose type was left to a versioned enum's expansion (the macro sees one item at a
+/// time), with their type: `(index into the history's fields, type)`.
+fn enum_fields(parsed: &ParsedStruct) -> Vec<(usize, &syn::Type)> {
+    parsed
+        .fields
+        .iter()
+        .filter(|f| {
+            crate::parse::enum_type::is_deferred(&parsed.history.fields[f.history].sql_type)
+        })
+        .map(|f| (f.history, unwrap_option(&f.field.ty).1))
+        .collect()
+}
+
 /// How a conversion fills a field that the source version does not have.
 enum Fill {
     /// `fill(expr, &value)`: the user's `upgrade_with` / `downgrade_with`.
@@ -300,7 +331,26 @@ impl<'a> Types<'a> {
         let since = Literal::u32_unsuffixed(self.history().since);
         let version = Literal::u32_unsuffixed(v);
         let history = if v == self.latest() {
-            self.history().construct()
+            let built = self.history().construct();
+            let enums = enum_fields(self.parsed);
+            if enums.is_empty() {
+                built
+            } else {
+                // A type that is not a versioned enum is an error on the field's type here.
+                let patches = enums.into_iter().map(|(i, ty)| {
+                    let sql_type = quote::quote_spanned! {ty.span()=>
+                        <#ty as ::schema_core::PgEnum>::SQL_TYPE
+                    };
+                    quote! {
+                        history.fields[#i].sql_type = ::std::string::String::from(#sql_type);
+                    }
+                });
+                quote! {{
+                    let mut history = #built;
+                    #(#patches)*
+                    history
+                }}
+            }
         } else {
             quote!(<#latest_ty as ::schema_core::Versioned>::history())
         };

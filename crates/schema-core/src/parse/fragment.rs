@@ -449,6 +449,7 @@ mod tests {
             renamed_from: None,
             fields: vec![crate::history::FieldHistory::new("name", "text", false, 2)],
             objects: Vec::new(),
+            raw_sql: Vec::new(),
         };
         table.fields[0].backfill = Some("my_slug(lower(email)) || public.other(email)".into());
         assert_eq!(

@@ -6,9 +6,11 @@
 
 pub mod attr;
 pub mod check;
+pub mod enum_type;
 pub mod expand;
 pub mod fragment;
 pub mod object;
+pub mod raw_sql;
 pub mod symbol;
 
 use proc_macro2::{Span, TokenStream};
@@ -92,7 +94,8 @@ pub fn parse_struct(
         raw.item.attrs.retain(|a| object::object_attr(a).is_none());
         raw
     });
-    let parsed = raw.and_then(|raw| check::check(raw, &mut errors));
+    let mut parsed = raw.and_then(|raw| check::check(raw, &mut errors));
+    raw_sql::attach(item, parsed.as_mut(), &mut errors);
     errors.finish()?;
     Ok(parsed.expect("no errors means the struct parsed"))
 }

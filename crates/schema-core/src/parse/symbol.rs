@@ -105,3 +105,34 @@ pub fn closest(key: &str, valid: &[&'static str]) -> Option<&'static str> {
         .min_by_key(|(d, _)| *d)
         .map(|(_, v)| v)
 }
+
+/// `#[raw_sql(...)]` beside `#[versioned]`: a step of statements written by hand.
+pub const RAW_SQL: &str = "raw_sql";
+pub const AT: &str = "at";
+pub const PHASE: &str = "phase";
+pub const UP: &str = "up";
+pub const UP_FILE: &str = "up_file";
+pub const DOWN_FILE: &str = "down_file";
+pub const NO_TRANSACTION: &str = "no_transaction";
+pub const IRREVERSIBLE: &str = "irreversible";
+
+pub const RAW_SQL_KEYS: &[&str] = &[
+    AT,
+    PHASE,
+    UP,
+    UP_FILE,
+    DOWN,
+    DOWN_FILE,
+    NO_TRANSACTION,
+    IRREVERSIBLE,
+];
+
+/// `#[versioned(enum_type = "...")]` on a Rust enum, and `#[variant(...)]` on its variants.
+pub const ENUM_TYPE: &str = "enum_type";
+pub const VARIANT: &str = "variant";
+pub const LABEL: &str = "label";
+
+pub const ENUM_KEYS: &[&str] = &[ENUM_TYPE, VERSION, SINCE, SCHEMA];
+
+/// `until` and `renamed_from` are known only to be refused with the fix.
+pub const VARIANT_KEYS: &[&str] = &[SINCE, LABEL, UNTIL, RENAMED_FROM];

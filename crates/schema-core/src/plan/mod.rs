@@ -23,7 +23,7 @@ mod not_valid;
 pub mod order;
 mod rebuild;
 #[cfg(all(test, feature = "parser"))]
-mod test_utils;
+pub(crate) mod test_utils;
 
 use std::fmt;
 
@@ -208,6 +208,9 @@ pub enum Lock {
     MoveTable,
     /// A table moved to the archive schema, its foreign keys dropped first.
     MoveTableWithReferences,
+    /// Statements written by hand (`#[raw_sql]`): whatever they take, which the planner does
+    /// not know.
+    RawSql,
 }
 
 impl Lock {
@@ -224,7 +227,8 @@ impl Lock {
             | Lock::AddValidateSetNotNull
             | Lock::CopyThenDrop
             | Lock::MoveTable
-            | Lock::MoveTableWithReferences => LockMode::AccessExclusive,
+            | Lock::MoveTableWithReferences
+            | Lock::RawSql => LockMode::AccessExclusive,
         }
     }
 
@@ -257,6 +261,9 @@ impl Lock {
             }
             Lock::MoveTableWithReferences => {
                 "ACCESS EXCLUSIVE, brief, on the table; a brief lock on the tables it references, to drop its foreign keys (catalog only, waits at most lock_timeout)"
+            }
+            Lock::RawSql => {
+                "whatever the statements written by hand take (not known to the planner; each waits at most lock_timeout)"
             }
         }
     }
@@ -411,7 +418,8 @@ pub fn plan_step(
     to: &TableModel,
     opts: &PlanOptions,
 ) -> Result<Step, Refusal> {
-    let changes = diff::diff(from, to)?;
+    let mut changes = diff::diff(from, to)?;
+    changes.extend(diff::raw_sql(to));
     let ctx = Ctx { from, to, opts };
     let (files, view_schema) = assemble(&ctx, &changes);
     Ok(Step {
@@ -596,6 +604,7 @@ mod tests {
             renamed_from: None,
             fields,
             objects: Vec::new(),
+            raw_sql: Vec::new(),
         }
     }
 

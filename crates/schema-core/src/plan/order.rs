@@ -8,6 +8,7 @@ use std::fmt;
 
 use super::{PlanOptions, Step, drop_column, drop_table, plan_step};
 use crate::diff::Refusal;
+use crate::enum_type::EnumHistory;
 use crate::history::TableHistory;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +85,74 @@ impl std::error::Error for OrderError {}
 
 /// Every step of every table, in the order the files are numbered.
 pub fn plan_all(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<Step>, OrderError> {
+    plan_all_with_enums(histories, &[], opts)
+}
+
+/// Every step of every enum type and table: at each version, the enum types' steps (their
+/// creation, their labels added) before the tables', which may use them.
+pub fn plan_all_with_enums(
+    histories: &[TableHistory],
+    enums: &[EnumHistory],
+    opts: &PlanOptions,
+) -> Result<Vec<Step>, OrderError> {
+    for (i, e) in enums.iter().enumerate() {
+        // PostgreSQL gives each table a row type of its name: a type cannot share it.
+        let table = histories.iter().find(|h| h.answers_to(&e.schema, &e.name));
+        let other = enums[..i]
+            .iter()
+            .find(|o| o.schema == e.schema && o.name == e.name);
+        if let Some(first) = table
+            .map(|h| h.rust_name.clone())
+            .or(other.map(|o| o.rust_name.clone()))
+        {
+            return Err(OrderError::DuplicateTable {
+                table: e.sql_type(),
+                first,
+                second: e.rust_name.clone(),
+            });
+        }
+    }
+    for h in histories {
+        for f in &h.fields {
+            if let Some(e) = enums.iter().find(|e| e.sql_type() == f.sql_type)
+                && f.since.max(h.since) < e.since
+            {
+                return Err(OrderError::Refused(Refusal {
+                    table: format!("{}.{}", h.schema, h.table),
+                    column: Some(f.column.clone()),
+                    version: f.since.max(h.since),
+                    problem: format!(
+                        "its type {} is created only at version {}",
+                        e.sql_type(),
+                        e.since
+                    ),
+                    fix: format!(
+                        "create the enum type at or before that version (`since` on `{}`), or add the column later",
+                        e.rust_name
+                    ),
+                }));
+            }
+        }
+    }
+    let tables = plan_tables(histories, opts)?;
+    let mut enum_steps: Vec<Step> = enums
+        .iter()
+        .flat_map(|e| e.step_versions().into_iter().map(move |v| e.step(v, opts)))
+        .collect();
+    enum_steps.sort_by(|a, b| (a.to, &a.schema, &a.table).cmp(&(b.to, &b.schema, &b.table)));
+    let mut steps = Vec::with_capacity(tables.len() + enum_steps.len());
+    let mut enum_steps = enum_steps.into_iter().peekable();
+    for step in tables {
+        while let Some(e) = enum_steps.next_if(|e| e.to <= step.to) {
+            steps.push(e);
+        }
+        steps.push(step);
+    }
+    steps.extend(enum_steps);
+    Ok(steps)
+}
+
+fn plan_tables(histories: &[TableHistory], opts: &PlanOptions) -> Result<Vec<Step>, OrderError> {
     let key = |h: &TableHistory| format!("{}.{}", h.schema, h.table);
     let mut by_name: BTreeMap<String, &TableHistory> = BTreeMap::new();
     for h in histories {

@@ -19,15 +19,23 @@ pub fn plan_error(source: &str) -> String {
         .to_string()
 }
 
-/// The steps of the `#[versioned]` structs in `source`, planned with the default options: the
-/// version steps, or the creations when there is nothing else.
+/// The steps of the `#[versioned]` structs and enums in `source`, planned with the default
+/// options: the version steps, or the creations when there is nothing else.
 pub fn plan_source(source: &str) -> String {
     let file: syn::File = syn::parse_str(source).expect("the test's source parses");
-    let histories: Vec<_> = structs_in_file(&file)
+    // The versioned enums first, as the generator reads them: a field of one maps to its type.
+    let enums: Vec<_> = crate::parse::enum_type::enums_in_file(&file)
         .into_iter()
-        .map(|s| s.expect("the test's annotations are valid").history)
+        .map(|e| e.expect("the test's enums are valid").history)
         .collect();
-    let steps = order::plan_all(&histories, &PlanOptions::default()).expect("the steps plan");
+    let histories: Vec<_> = crate::parse::enum_type::with_known_enums(&enums, || {
+        structs_in_file(&file)
+            .into_iter()
+            .map(|s| s.expect("the test's annotations are valid").history)
+            .collect()
+    });
+    let steps = order::plan_all_with_enums(&histories, &enums, &PlanOptions::default())
+        .expect("the steps plan");
     let changes = steps.iter().any(|s| s.from.is_some());
     let mut out = String::new();
     for step in steps.iter().filter(|s| s.from.is_some() || !changes) {

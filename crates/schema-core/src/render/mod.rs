@@ -116,7 +116,11 @@ pub fn forward(
     header(&mut out, file.transactional, &title, meta, step, file);
     out.push_str(&format!("-- Lock: {}\n", file.impact.lock));
     out.push_str(&format!("-- Rollback: {stem}.rollback.sql\n"));
-    if !file.transactional {
+    if !file.transactional && file.impact.lock == crate::plan::Lock::RawSql {
+        out.push_str(
+            "-- Runs outside a transaction: statements written by hand, safe to run again after a failure only as they are written.\n",
+        );
+    } else if !file.transactional {
         out.push_str("-- Runs outside a transaction; safe to run again after a failure.\n");
     }
     let timeout = file.statement_timeout.as_deref();

@@ -783,6 +783,14 @@ pub enum Verify {
         column: String,
         exists: bool,
     },
+    /// The enum type `schema.name` has each of `labels`.
+    EnumLabels {
+        schema: String,
+        name: String,
+        labels: Vec<String>,
+    },
+    /// The type `schema.name` does not exist.
+    EnumAbsent { schema: String, name: String },
     /// The column's type modifier (the length of a `varchar`, the precision of a `numeric`).
     Typmod {
         schema: String,
@@ -1039,6 +1047,29 @@ impl Verify {
                 ),
                 format!("column {schema}.{table}.{column} is not {sql_type}"),
             ),
+            Verify::EnumLabels {
+                schema,
+                name,
+                labels,
+            } => (
+                format!(
+                    "(SELECT count(*) FROM pg_catalog.pg_enum WHERE enumtypid = pg_catalog.to_regtype({}) AND enumlabel IN ({})) = {}",
+                    lit(&qualified(schema, name)),
+                    labels.iter().map(|l| lit(l)).collect::<Vec<_>>().join(", "),
+                    labels.len()
+                ),
+                format!(
+                    "enum type {schema}.{name} lacks a label of {}",
+                    labels.join(", ")
+                ),
+            ),
+            Verify::EnumAbsent { schema, name } => (
+                format!(
+                    "pg_catalog.to_regtype({}) IS NULL",
+                    lit(&qualified(schema, name))
+                ),
+                format!("type {schema}.{name} still exists"),
+            ),
         }
     }
 }
@@ -1055,4 +1086,17 @@ pub fn verify_block(checks: &[Verify]) -> String {
     }
     out.push_str("END\n$verify$");
     out
+}
+
+/// The rollback of a step that says it cannot be undone: it stops, changing nothing, with
+/// `message` (which holds the word `irreversible`).
+pub fn refuse_irreversible(message: &str) -> String {
+    format!(
+        "DO $irreversible$\n\
+         BEGIN\n\
+         \x20 RAISE EXCEPTION '{}';\n\
+         END\n\
+         $irreversible$",
+        raise_text(message)
+    )
 }

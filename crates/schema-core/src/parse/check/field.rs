@@ -29,14 +29,25 @@ pub(super) fn check_field(
             let ty = quote::ToTokens::to_token_stream(inner)
                 .to_string()
                 .replace(' ', "");
-            errors.push(
-                inner.span(),
-                format!(
-                    "no PostgreSQL type is known for `{ty}`; add #[col(sql_type = \"...\")] (mapped types: {})",
-                    types::MAPPED_RUST_TYPES
-                ),
-            );
-            String::new()
+            // A versioned enum: the generator knows the enums of the sources; the macro asks
+            // the enum's expansion through a trait (an error there when it is none).
+            let last = last_segment(inner)
+                .map(|(name, _)| name)
+                .unwrap_or_default();
+            match crate::parse::enum_type::resolve(&last) {
+                Some(Ok(sql_type)) => sql_type,
+                None => crate::parse::enum_type::deferred(&ty),
+                Some(Err(())) => {
+                    errors.push(
+                        inner.span(),
+                        format!(
+                            "no PostgreSQL type is known for `{ty}`; add #[col(sql_type = \"...\")], or make it a #[versioned(enum_type = \"...\")] enum (mapped types: {})",
+                            types::MAPPED_RUST_TYPES
+                        ),
+                    );
+                    String::new()
+                }
+            }
         }
     };
 

@@ -334,6 +334,7 @@ pub fn check(raw: RawStruct, errors: &mut Errors) -> Option<ParsedStruct> {
             renamed_from,
             fields,
             objects,
+            raw_sql: Vec::new(),
         },
         item: raw.item.clone(),
         fields: parsed_fields,

@@ -6,6 +6,7 @@ use quote::{ToTokens, quote};
 
 use crate::history::{FieldHistory, ObjectKind, Reference, Retype, TableHistory, TableObject};
 use crate::model::{Check, ForeignKey, Index};
+use crate::raw_sql::RawStep;
 
 /// Tokens of an expression that builds the value, with `::`-rooted paths.
 pub(super) trait Construct {
@@ -169,4 +170,15 @@ construct_struct!(TableHistory {
     renamed_from,
     fields,
     objects,
+    raw_sql,
+});
+construct_struct!(RawStep {
+    at,
+    ordinal,
+    contract,
+    up,
+    up_file,
+    down,
+    down_file,
+    no_transaction,
 });

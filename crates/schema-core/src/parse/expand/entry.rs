@@ -12,6 +12,21 @@ use super::expand;
 pub fn versioned(args: TokenStream, item: TokenStream) -> TokenStream {
     let item: syn::ItemStruct = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Struct(item)) => item,
+        Ok(syn::Item::Enum(e)) if crate::parse::enum_type::names_enum_type(&args) => {
+            return match crate::parse::enum_type::parse_enum(args, Span::call_site(), &e) {
+                Ok(parsed) => super::expand_enum(&parsed),
+                Err(err) => {
+                    let mut clean = e.clone();
+                    clean.attrs.retain(|a| !crate::parse::is_versioned_attr(a));
+                    for v in clean.variants.iter_mut() {
+                        v.attrs
+                            .retain(|a| !a.path().is_ident(crate::parse::symbol::VARIANT));
+                    }
+                    let err = err.to_compile_error();
+                    quote!(#clean #err)
+                }
+            };
+        }
         Ok(other) => {
             let error = syn::Error::new(
                 item_keyword_span(&other),
@@ -29,6 +44,7 @@ pub fn versioned(args: TokenStream, item: TokenStream) -> TokenStream {
             clean.attrs.retain(|a| {
                 !crate::parse::is_versioned_attr(a)
                     && crate::parse::object::object_attr(a).is_none()
+                    && !crate::parse::raw_sql::is_raw_sql_attr(a)
             });
             for f in clean.fields.iter_mut() {
                 f.attrs

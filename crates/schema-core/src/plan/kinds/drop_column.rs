@@ -97,6 +97,7 @@ fn archive_then_drop(ctx: &Ctx, col: &Column) -> PlannedFile {
         indexes: Vec::new(),
         foreign_keys: Vec::new(),
         checks: Vec::new(),
+        raw_sql: Vec::new(),
     };
     let source = format!("{schema}.{table}.{}", col.name);
     let forward = vec![

@@ -23,6 +23,7 @@ mod drop_constraint;
 mod drop_index;
 mod drop_not_null;
 pub mod drop_table;
+mod raw_sql;
 mod rename_column;
 mod rename_table;
 mod set_not_null;
@@ -106,5 +107,6 @@ pub fn of(change: &Change) -> Box<dyn ChangeKind + '_> {
         Change::DropIndex(index) => Box::new(drop_index::DropIndex(index)),
         Change::DropForeignKey(fk) => Box::new(drop_constraint::DropConstraint::ForeignKey(fk)),
         Change::DropCheck(check) => Box::new(drop_constraint::DropConstraint::Check(check)),
+        Change::RawSql(step) => Box::new(raw_sql::RawSql(step)),
     }
 }
