@@ -230,13 +230,6 @@ impl TableModel {
         for r in &self.raw_sql {
             text.push_str(&r.fingerprint());
         }
-        hex(&Sha256::digest(text.as_bytes()))[..16].to_owned()
+        crate::names::hex(&Sha256::digest(text.as_bytes()))[..16].to_owned()
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }

@@ -4,10 +4,20 @@
 //! A name that would be longer is shortened here instead, keeping a readable prefix and a
 //! stable hash of the full name.
 
+use std::fmt::Write as _;
+
 use sha2::{Digest, Sha256};
 
 /// PostgreSQL's `NAMEDATALEN - 1`.
 pub const MAX_IDENT_BYTES: usize = 63;
+
+/// Lowercase hexadecimal digits of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
 
 /// `parts` joined by `_`, then `_suffix`; at most 63 bytes.
 pub fn object_name(parts: &[&str], suffix: &str) -> String {
@@ -30,7 +40,7 @@ pub fn shorten(name: &str) -> String {
     if name.len() <= MAX_IDENT_BYTES {
         return name.to_owned();
     }
-    let hash = crate::model::hex(&Sha256::digest(name.as_bytes()));
+    let hash = hex(&Sha256::digest(name.as_bytes()));
     let keep = MAX_IDENT_BYTES - 9;
     let mut end = keep;
     while !name.is_char_boundary(end) {

@@ -40,7 +40,7 @@ impl RawStep {
     /// was emitted, is an edit of history.
     pub fn fingerprint(&self) -> String {
         let digest =
-            |text: &str| crate::model::hex(&Sha256::digest(text.as_bytes()))[..16].to_owned();
+            |text: &str| crate::names::hex(&Sha256::digest(text.as_bytes()))[..16].to_owned();
         let mut out = String::new();
         let _ = write!(
             out,

@@ -14,7 +14,7 @@ use syn::spanned::Spanned;
 
 use super::Errors;
 use super::attr::{self, Sp, Value};
-use super::check::check_version_bound;
+use super::check::bounds::check_version_bound;
 use super::symbol::*;
 use crate::enum_type::{EnumHistory, Label};
 

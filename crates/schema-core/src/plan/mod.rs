@@ -18,6 +18,7 @@
 //! version to diff against.
 
 mod backfill;
+pub mod enum_step;
 pub mod kinds;
 mod not_valid;
 pub mod order;

@@ -137,7 +137,11 @@ pub fn plan_all_with_enums(
     let tables = plan_tables(histories, opts)?;
     let mut enum_steps: Vec<Step> = enums
         .iter()
-        .flat_map(|e| e.step_versions().into_iter().map(move |v| e.step(v, opts)))
+        .flat_map(|e| {
+            e.step_versions()
+                .into_iter()
+                .map(move |v| super::enum_step::enum_step(e, v, opts))
+        })
         .collect();
     enum_steps.sort_by(|a, b| (a.to, &a.schema, &a.table).cmp(&(b.to, &b.schema, &b.table)));
     let mut steps = Vec::with_capacity(tables.len() + enum_steps.len());

@@ -1,12 +1,14 @@
 //! What the annotations mean together: versions in range, NOT NULL additions that can be
 //! filled, one column per name and version, a mapped type for every field.
 
+pub mod bounds;
 mod changes;
 mod field;
 mod fragments;
 pub mod objects;
 mod rust;
 
+pub use bounds::{MAX_VERSION, check_version_bound};
 use changes::*;
 use field::*;
 use fragments::*;
@@ -23,33 +25,6 @@ use super::{Errors, ParsedField, ParsedStruct};
 use crate::history::{FieldHistory, Reference, Retype, TableHistory};
 use crate::names::MAX_IDENT_BYTES;
 use crate::types;
-
-/// The highest version number an annotation may name.
-///
-/// Versions are one timeline for all tables of a crate, one per release that changes a table:
-/// 1000 is a release a week for about twenty years. Each version of a struct is a Rust type, a
-/// `From` in each direction, an `Any` variant and a migration step, so the macro's and the
-/// generator's work grows with the version; without a bound, `version = 4294967295` makes
-/// both run without end.
-pub const MAX_VERSION: u32 = 1000;
-
-/// The bound on one version number (`key = value`): the one rule that keeps an annotation from
-/// asking for unbounded work, for the macro and the generator alike. `version` bounds
-/// `since`, `until`, `renamed_at` and `retyped_at` through their own rules; `old_name_until`,
-/// an API version that may be above the struct's, is bounded here too.
-pub fn check_version_bound(key: &str, value: &Sp<u32>, errors: &mut Errors) -> bool {
-    if value.value <= MAX_VERSION {
-        return true;
-    }
-    errors.push(
-        value.span,
-        format!(
-            "{key} = {} is above {MAX_VERSION}, the highest version supported: every version is a type, its conversions and a migration step in each build",
-            value.value
-        ),
-    );
-    false
-}
 
 /// `Option<T>` → `(true, T)`, anything else → `(false, ty)`.
 pub fn unwrap_option(ty: &syn::Type) -> (bool, &syn::Type) {
