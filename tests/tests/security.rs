@@ -219,6 +219,7 @@ fn planted_functions_are_never_called_through_the_runner() {
         accept_edited: false,
         lock_retry_budget: std::time::Duration::from_secs(10),
         ignore_sessions: false,
+        settings: Vec::new(),
     };
     let manifest = Manifest::load(out.path()).unwrap();
     let last = manifest.files.last().unwrap().number;

@@ -107,9 +107,27 @@ pub struct SourceArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct TuningArgs {
-    /// Rows per backfill batch; each batch is its own transaction.
+    /// The most rows a batched write (backfill, column fill, archive copy, rollback refill)
+    /// takes per batch; each batch is its own transaction.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
+    /// The time each batch aims at: the batch size grows or shrinks toward it (0: always
+    /// --batch-size).
+    #[arg(long, default_value = "50ms", value_parser = duration_text)]
+    pub batch_target: String,
+    /// Between batches, wait while a streaming standby's replay lag is above this (0: never).
+    #[arg(long, default_value = "5s", value_parser = duration_text)]
+    pub max_replay_lag: String,
+    /// Stop the batched write, resumably, when a standby's replay lag is above this (0: never).
+    #[arg(long, default_value = "5m", value_parser = duration_text)]
+    pub stop_replay_lag: String,
+    /// Between batches, wait while a replication slot retains more WAL than this (0: never).
+    #[arg(long, default_value = "1GB", value_parser = size_text)]
+    pub max_slot_wal: String,
+    /// Stop the batched write, resumably, when a replication slot retains more WAL than this
+    /// (0: never).
+    #[arg(long, default_value = "10GB", value_parser = size_text)]
+    pub stop_slot_wal: String,
     /// How long a statement may wait for a lock before it fails instead of queueing traffic.
     #[arg(long, default_value = "1s")]
     pub lock_timeout: String,
@@ -124,7 +142,14 @@ pub struct TuningArgs {
 impl TuningArgs {
     fn options(&self) -> PlanOptions {
         PlanOptions {
-            batch_size: self.batch_size,
+            pacing: schema_core::sql::raw::Pacing {
+                batch_size: self.batch_size,
+                batch_target: self.batch_target.clone(),
+                max_replay_lag: self.max_replay_lag.clone(),
+                stop_replay_lag: self.stop_replay_lag.clone(),
+                max_slot_wal: self.max_slot_wal.clone(),
+                stop_slot_wal: self.stop_slot_wal.clone(),
+            },
             lock_timeout: self.lock_timeout.clone(),
             statement_timeout: self.statement_timeout.clone(),
             archive_retention: self.archive_retention.clone(),
@@ -258,6 +283,79 @@ pub struct RunArgs {
     /// How long to keep retrying a file that gives up on a lock (lock_timeout), e.g. 300s, 10m.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub lock_retry_budget: std::time::Duration,
+    #[command(flatten)]
+    pub pacing: PacingArgs,
+}
+
+/// The pacing of batched writes for this run, overriding what their files were generated
+/// with (files generated before pacing existed ignore them).
+#[derive(Args, Debug, Clone, Default)]
+pub struct PacingArgs {
+    /// The most rows per batch [default: the file's --batch-size].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: Option<u32>,
+    /// The time each batch aims at [default: the file's, 50ms].
+    #[arg(long, value_parser = duration_text)]
+    pub batch_target: Option<String>,
+    /// Wait between batches while a standby's replay lag is above this [default: the file's, 5s].
+    #[arg(long, value_parser = duration_text)]
+    pub max_replay_lag: Option<String>,
+    /// Stop, resumably, when a standby's replay lag is above this [default: the file's, 5m].
+    #[arg(long, value_parser = duration_text)]
+    pub stop_replay_lag: Option<String>,
+    /// Wait between batches while a slot retains more WAL than this [default: the file's, 1GB].
+    #[arg(long, value_parser = size_text)]
+    pub max_slot_wal: Option<String>,
+    /// Stop, resumably, when a slot retains more WAL than this [default: the file's, 10GB].
+    #[arg(long, value_parser = size_text)]
+    pub stop_slot_wal: Option<String>,
+}
+
+impl PacingArgs {
+    /// The `migrate_gen.*` session settings the runner makes before it runs files.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        use schema_core::sql::raw::setting;
+        [
+            (setting::BATCH_SIZE, self.batch_size.map(|n| n.to_string())),
+            (setting::BATCH_TARGET, self.batch_target.clone()),
+            (setting::MAX_REPLAY_LAG, self.max_replay_lag.clone()),
+            (setting::STOP_REPLAY_LAG, self.stop_replay_lag.clone()),
+            (setting::MAX_SLOT_WAL, self.max_slot_wal.clone()),
+            (setting::STOP_SLOT_WAL, self.stop_slot_wal.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
+        .collect()
+    }
+}
+
+/// A duration (`500ms`, `5s`, `5m`, `1h`, `0`) as a PostgreSQL interval's text.
+fn duration_text(s: &str) -> Result<String, String> {
+    let ms = (crate::preflight::estimate::parse_seconds(s)? * 1000.0).round() as u64;
+    Ok(match ms {
+        0 => "0".into(),
+        _ if ms % 60_000 == 0 => format!("{}min", ms / 60_000),
+        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ => format!("{ms}ms"),
+    })
+}
+
+/// A size (`500MB`, `1GB`, `0`) as the bytes `pg_size_bytes` reads.
+fn size_text(s: &str) -> Result<String, String> {
+    let bytes = crate::preflight::estimate::parse_bytes(s)?.round() as u64;
+    let units = [
+        (1u64 << 40, "TB"),
+        (1 << 30, "GB"),
+        (1 << 20, "MB"),
+        (1 << 10, "kB"),
+    ];
+    Ok(units
+        .iter()
+        .find(|(unit, _)| bytes > 0 && bytes % unit == 0)
+        .map_or_else(
+            || bytes.to_string(),
+            |(unit, name)| format!("{}{name}", bytes / unit),
+        ))
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -343,6 +441,7 @@ fn target(db: &RunnerDbArgs, run: Option<RunArgs>) -> runner::Target {
         no_wait: false,
         accept_edited: false,
         lock_retry_budget: std::time::Duration::from_secs(300),
+        pacing: PacingArgs::default(),
     });
     runner::Target {
         // With --targets, each database's URL replaces this one.
@@ -352,6 +451,7 @@ fn target(db: &RunnerDbArgs, run: Option<RunArgs>) -> runner::Target {
         accept_edited: run.accept_edited,
         lock_retry_budget: run.lock_retry_budget,
         ignore_sessions: false,
+        settings: run.pacing.settings(),
     }
 }
 

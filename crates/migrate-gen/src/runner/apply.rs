@@ -10,7 +10,7 @@ use super::lock::{lock_for, unlock};
 use super::progress::Progress;
 use super::sessions::sessions;
 use super::tracking::{Record, edited, records, setup};
-use super::{Selection, Target, check_to, connect, db, load, read};
+use super::{Selection, Target, check_to, connect, db, load, read, settings};
 use crate::Error;
 use crate::manifest::{self, FileEntry, Manifest};
 
@@ -85,6 +85,7 @@ pub(crate) fn apply_with(
         check_to(manifest, &target.dir, to)?;
     }
     let mut client = connect(&target.database_url, progress)?;
+    settings(&mut client, target)?;
     lock_for(&mut client, target.no_wait, progress)?;
     let result = setup(&mut client)
         .and_then(|()| apply_locked(&mut client, target, progress, manifest, selection, to));
