@@ -283,6 +283,12 @@ pub struct RunArgs {
     /// How long to keep retrying a file that gives up on a lock (lock_timeout), e.g. 300s, 10m.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub lock_retry_budget: std::time::Duration,
+    /// Each attempt at a table lock gives up after this (then retries within the budget), and
+    /// before each attempt the runner waits, without queueing, while another session holds a
+    /// lock on the table in a transaction older than this (0: the file's lock_timeout, no
+    /// waiting).
+    #[arg(long, default_value = "50ms", value_parser = parse_duration)]
+    pub lock_attempt_timeout: std::time::Duration,
     #[command(flatten)]
     pub pacing: PacingArgs,
 }
@@ -441,6 +447,7 @@ fn target(db: &RunnerDbArgs, run: Option<RunArgs>) -> runner::Target {
         no_wait: false,
         accept_edited: false,
         lock_retry_budget: std::time::Duration::from_secs(300),
+        lock_attempt_timeout: std::time::Duration::from_millis(50),
         pacing: PacingArgs::default(),
     });
     runner::Target {
@@ -450,6 +457,8 @@ fn target(db: &RunnerDbArgs, run: Option<RunArgs>) -> runner::Target {
         no_wait: run.no_wait,
         accept_edited: run.accept_edited,
         lock_retry_budget: run.lock_retry_budget,
+        lock_attempt_timeout: (!run.lock_attempt_timeout.is_zero())
+            .then_some(run.lock_attempt_timeout),
         ignore_sessions: false,
         settings: run.pacing.settings(),
     }

@@ -5,7 +5,7 @@ use std::time::Instant;
 use postgres::Client;
 use schema_core::plan::Phase;
 
-use super::execute::run_file;
+use super::execute::{Job, run_file};
 use super::lock::{lock_for, unlock};
 use super::progress::Progress;
 use super::sessions::sessions;
@@ -189,8 +189,18 @@ fn apply_locked(
              WHERE number = {}",
             f.number
         );
-        let backfill_of = (f.phase == Phase::Backfill).then_some(f.table.as_str());
-        if let Err(e) = run_file(client, target, progress, &name, &text, &finish, backfill_of) {
+        if let Err(e) = run_file(
+            client,
+            target,
+            progress,
+            &Job {
+                name: &name,
+                text: &text,
+                finish: &finish,
+                table: &f.table,
+                backfill: f.phase == Phase::Backfill,
+            },
+        ) {
             if f.transactional {
                 // Nothing of it stayed: the record would only claim a half-done file.
                 let _ = client.execute(

@@ -56,6 +56,11 @@ pub struct Target {
     pub accept_edited: bool,
     /// How long lock timeouts are retried, in all, per file.
     pub lock_retry_budget: Duration,
+    /// The `lock_timeout` of each attempt of a statement that takes a table lock, and the age
+    /// of another session's transaction holding a lock on the file's table that the runner
+    /// waits out before an attempt, outside the lock queue (None: the file's own timeout, no
+    /// waiting).
+    pub lock_attempt_timeout: Option<Duration>,
     /// Run contract files even while sessions of older code are connected.
     pub ignore_sessions: bool,
     /// Session settings made before any file runs: the `migrate_gen.*` pacing of batched

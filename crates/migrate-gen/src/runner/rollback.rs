@@ -2,7 +2,7 @@
 
 use postgres::Client;
 
-use super::execute::run_file;
+use super::execute::{Job, run_file};
 use super::lock::{lock_for, unlock};
 use super::progress::Progress;
 use super::tracking::{records, setup};
@@ -63,7 +63,18 @@ fn rollback_locked(
             "DELETE FROM migrate_gen.applied WHERE number = {}",
             f.number
         );
-        run_file(client, target, progress, &name, &text, &finish, None)?;
+        run_file(
+            client,
+            target,
+            progress,
+            &Job {
+                name: &name,
+                text: &text,
+                finish: &finish,
+                table: &f.table,
+                backfill: false,
+            },
+        )?;
         done += 1;
     }
     let at = records
