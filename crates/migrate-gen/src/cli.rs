@@ -109,11 +109,11 @@ pub struct SourceArgs {
 pub struct TuningArgs {
     /// The most rows a batched write (backfill, column fill, archive copy, rollback refill)
     /// takes per batch; each batch is its own transaction.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
     /// The time each batch aims at: the batch size grows or shrinks toward it (0: always
     /// --batch-size).
-    #[arg(long, default_value = "50ms", value_parser = duration_text)]
+    #[arg(long, default_value = "20ms", value_parser = duration_text)]
     pub batch_target: String,
     /// Between batches, wait while a streaming standby's replay lag is above this (0: never).
     #[arg(long, default_value = "5s", value_parser = duration_text)]
@@ -300,7 +300,7 @@ pub struct PacingArgs {
     /// The most rows per batch [default: the file's --batch-size].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: Option<u32>,
-    /// The time each batch aims at [default: the file's, 50ms].
+    /// The time each batch aims at [default: the file's, 20ms].
     #[arg(long, value_parser = duration_text)]
     pub batch_target: Option<String>,
     /// Wait between batches while a standby's replay lag is above this [default: the file's, 5s].

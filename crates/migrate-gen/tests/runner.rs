@@ -495,7 +495,7 @@ pub struct Order {
     // machine; the file's own lock_timeout is 1 s).
     assert!(
         max < Duration::from_millis(300),
-        "the application stalled for {max:?}"
+        "the application stalled for {max:?}: {run}"
     );
     assert_eq!(db.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"), 1);
 }

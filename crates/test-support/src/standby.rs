@@ -17,6 +17,9 @@ const BIN: &str = "/usr/lib/postgresql/15/bin";
 /// The standby's name, as the primary's `pg_stat_replication.application_name` shows it.
 pub const STANDBY_NAME: &str = "s1";
 
+/// The standby's physical replication slot on the primary.
+pub const SLOT: &str = "mg_standby";
+
 /// A primary on `primary_port` streaming to a hot standby on `standby_port`.
 pub struct Replicated {
     dir: PathBuf,
@@ -72,6 +75,9 @@ impl Replicated {
                 "-D",
                 path(&standby),
                 "-R",
+                "-C",
+                "-S",
+                SLOT,
                 "-X",
                 "stream",
                 "--no-sync",

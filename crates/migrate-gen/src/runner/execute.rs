@@ -34,12 +34,29 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base * jitter / 1000)
 }
 
+/// `stmt` without the comment lines above it (a file's header comes with its first statement).
+fn code(stmt: &str) -> &str {
+    let mut rest = stmt.trim_start();
+    while rest.starts_with("--") {
+        rest = rest
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start();
+    }
+    rest
+}
+
+/// Whether `stmt` is a `SET lock_timeout = ...`.
+fn sets_lock_timeout(stmt: &str) -> bool {
+    code(stmt).starts_with("SET lock_timeout")
+}
+
 /// Whether `stmt` runs with the short per-attempt `lock_timeout`: everything but the settings,
 /// the concurrent index builds and drops (they wait for older transactions by design, and a
 /// build cut short leaves an invalid index) and the batched walks (whose batches retry their
 /// row locks themselves).
 fn short_lock_timeout(stmt: &str) -> bool {
-    let upper = stmt.trim_start().to_ascii_uppercase();
+    let upper = code(stmt).to_ascii_uppercase();
     !(upper.starts_with("SET ")
         || upper.contains("CONCURRENTLY")
         || upper.starts_with("DO $BACKFILL$")
@@ -49,7 +66,7 @@ fn short_lock_timeout(stmt: &str) -> bool {
 /// The file's own `lock_timeout`, from its `SET lock_timeout = '...'` statement.
 fn file_lock_timeout(statements: &[String]) -> Option<String> {
     statements.iter().find_map(|s| {
-        let rest = s.trim().strip_prefix("SET lock_timeout")?;
+        let rest = code(s).trim_end().strip_prefix("SET lock_timeout")?;
         let value = rest.trim_start().strip_prefix('=')?.trim();
         Some(value.trim_end_matches(';').trim().to_owned())
     })
@@ -140,13 +157,13 @@ fn execute(
                 } else {
                     own
                 };
-                if current != Some(wanted) && !stmt.trim_start().starts_with("SET lock_timeout") {
+                if current != Some(wanted) && !sets_lock_timeout(stmt) {
                     client.batch_execute(&format!("SET lock_timeout = {wanted}"))?;
                     current = Some(wanted);
                 }
             }
             client.batch_execute(stmt)?;
-            if stmt.trim_start().starts_with("SET lock_timeout") {
+            if sets_lock_timeout(stmt) {
                 current = own.as_deref();
             }
         }
@@ -159,6 +176,27 @@ fn execute(
         let _ = client.batch_execute("ROLLBACK");
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_lock_timeout_is_read_below_its_header() {
+        let statements = vec![
+            "-- no-transaction\n-- Migration: x\nSET lock_timeout = '1s'".to_owned(),
+            "SET statement_timeout = 0".to_owned(),
+        ];
+        assert_eq!(file_lock_timeout(&statements).as_deref(), Some("'1s'"));
+        assert!(sets_lock_timeout(&statements[0]));
+        assert!(!short_lock_timeout(&statements[0]));
+        assert!(short_lock_timeout(
+            "-- why\nALTER TABLE t ADD COLUMN c text"
+        ));
+        assert!(!short_lock_timeout("CREATE INDEX CONCURRENTLY i ON t (c)"));
+        assert!(!short_lock_timeout("DO $backfill$\nBEGIN END\n$backfill$"));
+    }
 }
 
 /// One file to run.

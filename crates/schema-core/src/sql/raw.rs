@@ -125,12 +125,16 @@ pub fn fill_function(schema: &str, function: &str, column: &str, expr: &str) -> 
     )
 }
 
-/// A `BEFORE INSERT OR UPDATE` row trigger running `function` (a fill or a sync function).
+/// A `BEFORE INSERT OR UPDATE` row trigger running `function` (a fill or a sync function),
+/// except for the rows a batched walk writes: the walk writes both sides itself, and a trigger
+/// call per row was a large part of its cost (the walk sets [`setting::FILLING`] for each of
+/// its transactions; the application's sessions never do).
 pub fn create_row_trigger(schema: &str, table: &str, trigger: &str, function: &str) -> String {
     format!(
-        "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+        "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW WHEN (pg_catalog.current_setting({}, true) IS DISTINCT FROM 'on') EXECUTE FUNCTION {}()",
         ident(trigger),
         qualified(schema, table),
+        lit(setting::FILLING),
         qualified(schema, function)
     )
 }
@@ -647,6 +651,9 @@ pub mod setting {
     /// `synchronous_commit` of the batches (`off` unless set: a fill is idempotent and
     /// resumable, and whatever commits after it synchronously makes it durable).
     pub const SYNCHRONOUS_COMMIT: &str = "migrate_gen.fill_synchronous_commit";
+    /// Set to `on` by a batched walk for each of its transactions: the generated fill and sync
+    /// triggers skip the rows it writes (it writes both sides itself). Not for users to set.
+    pub const FILLING: &str = "migrate_gen.filling";
 }
 
 /// How a batched walk paces itself (SPEC section 10): the defaults written into its file, each
@@ -672,8 +679,8 @@ pub struct Pacing {
 impl Default for Pacing {
     fn default() -> Self {
         Pacing {
-            batch_size: 1000,
-            batch_target: "50ms".into(),
+            batch_size: 10_000,
+            batch_target: "20ms".into(),
             max_replay_lag: "5s".into(),
             stop_replay_lag: "5min".into(),
             max_slot_wal: "1GB".into(),
@@ -738,9 +745,10 @@ fn walk(
     // commits without waiting for its WAL to be flushed.
     let setup = |indent: &str| {
         format!(
-            "PERFORM {};\n{indent}PERFORM pg_catalog.set_config('synchronous_commit', {}, true);",
+            "PERFORM {};\n{indent}PERFORM pg_catalog.set_config('synchronous_commit', {}, true);\n{indent}PERFORM pg_catalog.set_config({}, 'on', true);",
             pin_search_path_local(),
-            setting_or(setting::SYNCHRONOUS_COMMIT, "off")
+            setting_or(setting::SYNCHRONOUS_COMMIT, "off"),
+            lit(setting::FILLING)
         )
     };
     let (setup2, setup4, setup6) = (setup("  "), setup("    "), setup("      "));
