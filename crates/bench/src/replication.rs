@@ -12,9 +12,9 @@ use test_support::standby::Replicated;
 use tokio_postgres::NoTls;
 
 /// Of each second, how long the standby's replay is paused.
-pub const PAUSED: Duration = Duration::from_millis(800);
+pub const PAUSED: Duration = Duration::from_millis(900);
 /// Of each second, how long it replays.
-pub const REPLAYING: Duration = Duration::from_millis(200);
+pub const REPLAYING: Duration = Duration::from_millis(100);
 
 /// The worst the standby fell behind during one run.
 #[derive(Debug, Clone, Copy, Default)]

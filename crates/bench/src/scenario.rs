@@ -180,7 +180,7 @@ up = "split_part(email, '@', 1)"
         },
         Scenario {
             id: "standby",
-            title: "the backfill, with a streaming standby whose replay is paused 80% of each second",
+            title: "the backfill, with a streaming standby whose replay is paused 90% of each second",
             ours_field: "    #[col(since = 2, backfill = \"split_part(email, '@', 1)\")]\n    pub handle: String,\n",
             replaces: None,
             naive: &[

@@ -115,6 +115,21 @@ pub struct TuningArgs {
     /// --batch-size).
     #[arg(long, default_value = "20ms", value_parser = duration_text)]
     pub batch_target: String,
+    /// How long a statement may wait for a lock before it fails instead of queueing traffic.
+    #[arg(long, default_value = "1s")]
+    pub lock_timeout: String,
+    /// Limit for the statements of catalog-only files.
+    #[arg(long, default_value = "30s")]
+    pub statement_timeout: String,
+    /// How long a dropped column's values or a dropped table are kept in the archive (a PostgreSQL interval).
+    #[arg(long, default_value = "7 days")]
+    pub archive_retention: String,
+}
+
+/// The replication bounds written into generated batched writes (`generate` only: `plan
+/// --database-url` has its own `--max-replay-lag` and `--max-slot-wal`, the blockers it reports).
+#[derive(Args, Debug, Clone)]
+pub struct BoundArgs {
     /// Between batches, wait while a streaming standby's replay lag is above this (0: never).
     #[arg(long, default_value = "5s", value_parser = duration_text)]
     pub max_replay_lag: String,
@@ -128,27 +143,25 @@ pub struct TuningArgs {
     /// (0: never).
     #[arg(long, default_value = "10GB", value_parser = size_text)]
     pub stop_slot_wal: String,
-    /// How long a statement may wait for a lock before it fails instead of queueing traffic.
-    #[arg(long, default_value = "1s")]
-    pub lock_timeout: String,
-    /// Limit for the statements of catalog-only files.
-    #[arg(long, default_value = "30s")]
-    pub statement_timeout: String,
-    /// How long a dropped column's values or a dropped table are kept in the archive (a PostgreSQL interval).
-    #[arg(long, default_value = "7 days")]
-    pub archive_retention: String,
 }
 
 impl TuningArgs {
+    /// The options, with the replication bounds of `bounds`.
+    fn options_with(&self, b: &BoundArgs) -> PlanOptions {
+        let mut options = self.options();
+        options.pacing.max_replay_lag = b.max_replay_lag.clone();
+        options.pacing.stop_replay_lag = b.stop_replay_lag.clone();
+        options.pacing.max_slot_wal = b.max_slot_wal.clone();
+        options.pacing.stop_slot_wal = b.stop_slot_wal.clone();
+        options
+    }
+
     fn options(&self) -> PlanOptions {
         PlanOptions {
             pacing: schema_core::sql::raw::Pacing {
                 batch_size: self.batch_size,
                 batch_target: self.batch_target.clone(),
-                max_replay_lag: self.max_replay_lag.clone(),
-                stop_replay_lag: self.stop_replay_lag.clone(),
-                max_slot_wal: self.max_slot_wal.clone(),
-                stop_slot_wal: self.stop_slot_wal.clone(),
+                ..schema_core::sql::raw::Pacing::default()
             },
             lock_timeout: self.lock_timeout.clone(),
             statement_timeout: self.statement_timeout.clone(),
@@ -174,6 +187,8 @@ pub struct GenerateCmd {
     pub check: bool,
     #[command(flatten)]
     pub tuning: TuningArgs,
+    #[command(flatten)]
+    pub bounds: BoundArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -564,7 +579,7 @@ pub fn run(cli: Cli) -> Result<String, Error> {
                 date: cmd.date.unwrap_or_else(today),
                 author: cmd.author.unwrap_or_else(default_author),
                 check: cmd.check,
-                options: cmd.tuning.options(),
+                options: cmd.tuning.options_with(&cmd.bounds),
                 layout: cmd.layout,
             };
             let outcome = generate(&args)?;
@@ -683,5 +698,49 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             }
             Ok(out.trim_end().to_owned())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `generate` with no tuning option writes what the workspace's `migrate-gen` (no command)
+    /// writes: the command line's defaults are the planner's.
+    #[test]
+    fn generate_defaults_are_the_planner_defaults() {
+        let cli = Cli::try_parse_from(["migrate-gen", "generate", "--src", "x"]).unwrap();
+        let Some(Command::Generate(cmd)) = cli.command else {
+            panic!("a generate command");
+        };
+        assert_eq!(cmd.tuning.options_with(&cmd.bounds), PlanOptions::default());
+    }
+
+    /// `plan` takes the tuning options and the live preflight's own bounds side by side.
+    #[test]
+    fn plan_takes_its_options_without_a_clash() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+        Cli::try_parse_from([
+            "migrate-gen",
+            "plan",
+            "--batch-size",
+            "500",
+            "--max-replay-lag",
+            "10s",
+        ])
+        .unwrap();
+        Cli::try_parse_from([
+            "migrate-gen",
+            "apply",
+            "--database-url",
+            "postgres://db/app",
+            "--dir",
+            "d",
+            "--max-replay-lag",
+            "10s",
+            "--stop-slot-wal",
+            "2GB",
+        ])
+        .unwrap();
     }
 }
