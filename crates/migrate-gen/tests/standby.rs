@@ -223,3 +223,134 @@ fn a_backfill_stops_above_the_critical_lag_then_waits_for_a_paused_standby_and_f
         .get(0);
     assert_eq!(replica, ROWS);
 }
+
+/// A replication slot that nobody reads (a CDC pipeline that stopped) retains WAL: above the
+/// critical bound the backfill stops naming the slot; a role that cannot read the standbys' lag
+/// is told so once and goes on; once the slot is gone, `apply` finishes, every row filled once.
+#[test]
+fn a_slot_retaining_wal_stops_the_backfill_and_a_role_without_the_lag_is_told_so() {
+    let cluster = Replicated::start("slot");
+    cluster
+        .primary("postgres")
+        .batch_execute("CREATE DATABASE app")
+        .unwrap();
+    let url = cluster.primary_url("app");
+    let (_tmp, dir) = generate(PEOPLE, &["--batch-size", "500"]);
+    let run = |extra: &[&str]| -> Run {
+        let mut args = vec![
+            "apply",
+            "--database-url",
+            url.as_str(),
+            "--dir",
+            dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        mg(&args)
+    };
+    ok(run(&["--to", "1"]));
+    let mut db = cluster.primary("app");
+    db.batch_execute(
+        "INSERT INTO people (id, email) SELECT i, 'p' || i || '@example.com' FROM generate_series(1, 100000) i",
+    )
+    .unwrap();
+    ok(run(&["--to", "2"]));
+    db.batch_execute(
+        "CREATE TABLE writes (id bigint PRIMARY KEY, n int NOT NULL);
+         CREATE FUNCTION count_write() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN INSERT INTO public.writes VALUES (NEW.id, 1) ON CONFLICT (id) DO UPDATE SET n = writes.n + 1; RETURN NEW; END $$;
+         CREATE TRIGGER count_write AFTER UPDATE ON people FOR EACH ROW EXECUTE FUNCTION count_write();
+         CHECKPOINT;
+         SELECT pg_create_physical_replication_slot('cdc', true);",
+    )
+    .unwrap();
+    let mut count = |sql: &str| -> i64 { db.query_one(sql, &[]).unwrap().get(0) };
+    // The slot keeps WAL from the last checkpoint's redo point on: the bound is 2 MB above
+    // what it retains now.
+    let bound = count(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint + 2097152 FROM pg_replication_slots WHERE slot_name = 'cdc'",
+    )
+    .to_string();
+    let stopped = failed(run(&["--stop-slot-wal", &bound]));
+    assert!(
+        stopped
+            .stderr
+            .contains("backfill public.people stopped: replication slot cdc retains")
+            && stopped.stderr.contains("migrate_gen.stop_slot_wal"),
+        "{stopped}"
+    );
+    let filled = count("SELECT count(*) FROM people WHERE handle IS NOT NULL");
+    assert!(
+        filled > 0 && filled < 100_000,
+        "stopped in the middle: {filled} rows filled"
+    );
+
+    // A role that owns the table but may not read pg_stat_replication's lag, running the file
+    // with psql: told once, and the fill goes on (the slot's bounds turned off for its session).
+    let mut admin = cluster.primary("app");
+    admin
+        .batch_execute(
+            "CREATE ROLE filler LOGIN; ALTER TABLE people OWNER TO filler;
+             GRANT SELECT, INSERT, UPDATE ON writes TO filler;",
+        )
+        .unwrap();
+    let backfill = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.to_str()
+                .is_some_and(|p| p.ends_with("_backfill.sql") && !p.contains("rollback"))
+        })
+        .unwrap();
+    let out = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &cluster.primary_port.to_string(),
+            "-U",
+            "filler",
+            "-d",
+            "app",
+            "-f",
+            backfill.to_str().unwrap(),
+        ])
+        .env(
+            "PGOPTIONS",
+            "-c migrate_gen.stop_slot_wal=0 -c migrate_gen.max_slot_wal=0",
+        )
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(
+        said.matches("cannot read the replay lag of standbys (role filler needs pg_read_all_stats or superuser)")
+            .count(),
+        1,
+        "{said}"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM people WHERE handle IS NULL"),
+        0,
+        "{said}"
+    );
+
+    // The slot gone, the runner finishes the file's other steps; every row was written once.
+    admin
+        .batch_execute("SELECT pg_drop_replication_slot('cdc')")
+        .unwrap();
+    let done = ok(run(&[]));
+    assert!(
+        done.stderr
+            .contains("again: an earlier run did not finish it"),
+        "{done}"
+    );
+    assert_eq!(count("SELECT count(*) FROM writes"), 100_000);
+    assert_eq!(
+        count("SELECT max(n)::bigint FROM writes"),
+        1,
+        "no row written twice"
+    );
+}
