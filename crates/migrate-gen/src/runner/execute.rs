@@ -85,13 +85,28 @@ fn long_holder(
                     coalesce(a.application_name, '') || ' ' || a.state
                FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
               WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
-                AND l.relation = to_regclass($1)
+                AND l.relation = to_regclass($1) AND a.backend_type = 'client backend'
                 AND a.xact_start < clock_timestamp() - make_interval(secs => $2)
               ORDER BY a.xact_start LIMIT 1",
             &[&table, &older_than.as_secs_f64()],
         )
         .map_err(db)?;
     Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
+}
+
+/// Whether an autovacuum worker holds a lock on `table`. PostgreSQL cancels it for a lock
+/// request that has waited `deadlock_timeout` (1 s by default), which a 50 ms attempt never
+/// does: such an attempt runs with the file's own `lock_timeout` instead, as psql would.
+fn autovacuum_holds(client: &mut Client, table: &str) -> Result<bool, Error> {
+    Ok(client
+        .query_one(
+            "SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'relation' AND l.granted AND l.relation = to_regclass($1)
+                AND a.backend_type = 'autovacuum worker')",
+            &[&table],
+        )
+        .map_err(db)?
+        .get(0))
 }
 
 /// Waits, outside the lock queue, until no other session holds a lock on `table` in a
@@ -235,8 +250,15 @@ pub(super) fn run_file(
         .map(|d| format!("'{}ms'", d.as_millis().max(1)));
     let mut attempt = 0;
     loop {
+        let mut short = short.as_deref();
         if let Some(wait) = target.lock_attempt_timeout {
             wait_outside_queue(client, progress, name, table, wait, deadline)?;
+            if autovacuum_holds(client, table)? {
+                progress.info(&format!(
+                    "{name}: an autovacuum works on {table}: this attempt waits up to the file's lock_timeout, after which PostgreSQL cancels the autovacuum"
+                ));
+                short = None;
+            }
         }
         if backfill {
             let estimate: i64 = client
@@ -246,7 +268,7 @@ pub(super) fn run_file(
             progress.start(&format!("backfill {table}"), estimate as u64);
         }
         let started = Instant::now();
-        let result = execute(client, &statements, transactional, finish, short.as_deref());
+        let result = execute(client, &statements, transactional, finish, short);
         progress.finish();
         match result {
             Ok(()) => return Ok(()),
