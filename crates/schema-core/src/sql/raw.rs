@@ -784,6 +784,13 @@ DECLARE\n\
 \x20 mg_took float8;\n\
 \x20 mg_who text;\n\
 \x20 mg_lag float8;\n\
+\x20 mg_replayed pg_lsn;\n\
+\x20 mg_behind numeric;\n\
+\x20 mg_rate_who text;\n\
+\x20 mg_rate_at timestamptz;\n\
+\x20 mg_rate_lsn pg_lsn;\n\
+\x20 mg_rate float8;\n\
+\x20 mg_ahead float8;\n\
 \x20 mg_wal numeric;\n\
 \x20 mg_wait text;\n\
 \x20 mg_waiting timestamptz;\n\
@@ -820,12 +827,30 @@ BEGIN\n\
 \x20         mg_blind := true;\n\
 \x20         RAISE NOTICE '{what} {label}: cannot read the replay lag of standbys (role % needs pg_read_all_stats or superuser): not waiting for them', current_user;\n\
 \x20       END IF;\n\
-\x20       SELECT coalesce(nullif(application_name, ''), client_addr::text, pid::text), pg_catalog.date_part('epoch', replay_lag)\n\
-\x20         INTO mg_who, mg_lag FROM pg_catalog.pg_stat_replication WHERE replay_lag IS NOT NULL ORDER BY replay_lag DESC LIMIT 1;\n\
-\x20       IF FOUND AND mg_lag_stop > 0 AND mg_lag > mg_lag_stop THEN\n\
-\x20         RAISE EXCEPTION '{what} {label} stopped: standby % replay lag % s > % s ({lag_stop_name}); the % rows filled so far are committed: run it again to resume', mg_who, round(mg_lag::numeric, 1), mg_lag_stop, mg_total_rows;\n\
-\x20       ELSIF FOUND AND mg_lag_max > 0 AND mg_lag > mg_lag_max THEN\n\
-\x20         mg_wait := pg_catalog.format('standby %s replay lag %s s > %s s', mg_who, round(mg_lag::numeric, 1), mg_lag_max);\n\
+\x20       SELECT coalesce(nullif(application_name, ''), client_addr::text, pid::text), coalesce(pg_catalog.date_part('epoch', replay_lag), 0), replay_lsn, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), replay_lsn)\n\
+\x20         INTO mg_who, mg_lag, mg_replayed, mg_behind FROM pg_catalog.pg_stat_replication WHERE replay_lsn IS NOT NULL ORDER BY replay_lag DESC NULLS LAST, 4 DESC LIMIT 1;\n\
+\x20       IF FOUND THEN\n\
+\x20         -- The standby's replay rate, measured over 1 s or more: what it has still to replay\n\
+\x20         -- takes it that long again, on top of the lag it shows now (which only tells how\n\
+\x20         -- old the WAL it replays now is).\n\
+\x20         IF mg_rate_who IS DISTINCT FROM mg_who THEN\n\
+\x20           mg_rate_who := mg_who;\n\
+\x20           mg_rate_at := pg_catalog.clock_timestamp();\n\
+\x20           mg_rate_lsn := mg_replayed;\n\
+\x20           mg_rate := NULL;\n\
+\x20         ELSIF pg_catalog.clock_timestamp() - mg_rate_at >= interval '1 second' THEN\n\
+\x20           mg_rate := pg_catalog.pg_wal_lsn_diff(mg_replayed, mg_rate_lsn) / pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - mg_rate_at);\n\
+\x20           mg_rate_at := pg_catalog.clock_timestamp();\n\
+\x20           mg_rate_lsn := mg_replayed;\n\
+\x20         END IF;\n\
+\x20         mg_ahead := mg_lag + CASE WHEN mg_rate IS NULL OR mg_behind <= 0 THEN 0 ELSE mg_behind / greatest(mg_rate, 1.0::float8) END;\n\
+\x20         IF mg_lag_stop > 0 AND mg_lag > mg_lag_stop THEN\n\
+\x20           RAISE EXCEPTION '{what} {label} stopped: standby % replay lag % s > % s ({lag_stop_name}); the % rows filled so far are committed: run it again to resume', mg_who, round(mg_lag::numeric, 1), mg_lag_stop, mg_total_rows;\n\
+\x20         ELSIF mg_lag_max > 0 AND mg_lag > mg_lag_max THEN\n\
+\x20           mg_wait := pg_catalog.format('standby %s replay lag %s s > %s s', mg_who, round(mg_lag::numeric, 1), mg_lag_max);\n\
+\x20         ELSIF mg_lag_max > 0 AND mg_ahead > mg_lag_max THEN\n\
+\x20           mg_wait := pg_catalog.format('standby %s replay lag %s s and %s behind, replaying %s/s: about %s s > %s s', mg_who, round(mg_lag::numeric, 1), pg_catalog.pg_size_pretty(mg_behind), pg_catalog.pg_size_pretty(mg_rate::numeric), round(least(mg_ahead, 1e6)::numeric, 1), mg_lag_max);\n\
+\x20         END IF;\n\
 \x20       END IF;\n\
 \x20     END IF;\n\
 \x20     IF mg_slot_max > 0 OR mg_slot_stop > 0 THEN\n\
