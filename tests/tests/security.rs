@@ -218,7 +218,9 @@ fn planted_functions_are_never_called_through_the_runner() {
         no_wait: false,
         accept_edited: false,
         lock_retry_budget: std::time::Duration::from_secs(10),
+        lock_attempt_timeout: Some(std::time::Duration::from_millis(50)),
         ignore_sessions: false,
+        settings: Vec::new(),
     };
     let manifest = Manifest::load(out.path()).unwrap();
     let last = manifest.files.last().unwrap().number;

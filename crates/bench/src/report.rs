@@ -25,6 +25,8 @@ pub struct Run {
     pub verified: Option<bool>,
     /// Rows in the table when the migration started (loaded + inserted by the workload).
     pub rows: u64,
+    /// How far the standby fell behind (the standby scenario).
+    pub replication: Option<crate::replication::Lag>,
 }
 
 #[derive(Debug, Clone, Default)]

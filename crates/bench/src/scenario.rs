@@ -37,6 +37,9 @@ pub struct Scenario {
     pub reshape: Result<&'static str, &'static str>,
     /// A transaction holds ACCESS SHARE on `items` while the migration starts.
     pub blocker: bool,
+    /// Run on a primary of its own with a streaming standby whose replay is slowed (paused
+    /// most of each second) while the migration runs; the replay lag is sampled.
+    pub standby: bool,
     /// The new version's insert (same parameters as the old one), where the old one stops
     /// being valid after the contract phase.
     pub new_insert: Option<&'static str>,
@@ -191,6 +194,38 @@ up = "split_part(email, '@', 1)"
   nullable = false
 "#),
             blocker: false,
+            standby: false,
+            new_insert: Some(
+                "INSERT INTO items (id, email, amount, note, handle) \
+                 VALUES ($1::bigint, $2::text, $3::integer, $4::text, split_part($2::text, '@', 1))",
+            ),
+            verify: "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'handle' AND is_nullable = 'NO') \
+                     AND NOT EXISTS (SELECT FROM items WHERE id <= 1000 AND handle IS DISTINCT FROM split_part(email, '@', 1))",
+        },
+        Scenario {
+            id: "standby",
+            title: "the backfill, with a streaming standby whose replay is paused 90% of each second",
+            ours_field: "    #[col(since = 2, backfill = \"split_part(email, '@', 1)\")]\n    pub handle: String,\n",
+            replaces: None,
+            ours_attrs: "",
+            naive: &[
+                "BEGIN",
+                "ALTER TABLE items ADD COLUMN handle text NOT NULL DEFAULT ''",
+                "UPDATE items SET handle = split_part(email, '@', 1)",
+                "COMMIT",
+            ],
+            reshape: Ok(r#"[[actions]]
+type = "add_column"
+table = "items"
+up = "split_part(email, '@', 1)"
+
+  [actions.column]
+  name = "handle"
+  type = "TEXT"
+  nullable = false
+"#),
+            blocker: false,
+            standby: true,
             new_insert: Some(
                 "INSERT INTO items (id, email, amount, note, handle) \
                  VALUES ($1::bigint, $2::text, $3::integer, $4::text, split_part($2::text, '@', 1))",
@@ -214,6 +249,7 @@ table = "items"
   columns = ["email"]
 "#),
             blocker: false,
+            standby: false,
             new_insert: None,
             verify: "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
                      WHERE i.indrelid = 'items'::regclass AND a.attname = 'email' AND i.indnatts = 1 AND NOT i.indisunique AND i.indisvalid)",
@@ -233,6 +269,7 @@ table = "items"
   name = "items_owner_id_amount_idx"
   columns = ["owner_id", "amount"]
 "#),
+            standby: false,
             blocker: false,
             new_insert: None,
             verify: "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
@@ -258,6 +295,7 @@ table = "items"
   referenced_columns = ["id"]
 "#),
             blocker: false,
+            standby: false,
             new_insert: None,
             verify: "SELECT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'items'::regclass AND contype = 'f' AND convalidated)",
         },
@@ -278,6 +316,7 @@ table = "items"
   unique = true
 "#),
             blocker: false,
+            standby: false,
             new_insert: None,
             verify: "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
                      WHERE i.indrelid = 'items'::regclass AND a.attname = 'email' AND i.indisunique AND i.indisvalid)",
@@ -300,6 +339,7 @@ down = "CAST(amount AS INTEGER)"
   type = "BIGINT"
 "#),
             blocker: false,
+            standby: false,
             new_insert: None,
             verify: "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'amount' AND data_type = 'bigint' AND is_nullable = 'NO') \
                      AND NOT EXISTS (SELECT FROM items WHERE id <= 1000 AND amount <> id % 100000)",
@@ -320,6 +360,7 @@ column = "title"
   name = "headline"
 "#),
             blocker: false,
+            standby: false,
             new_insert: None,
             verify: "SELECT NOT EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'title') \
                      AND NOT EXISTS (SELECT FROM items WHERE id <= 1000 AND headline IS DISTINCT FROM 'title ' || id)",
@@ -340,6 +381,7 @@ table = "items"
   type = "TEXT"
 "#),
             blocker: true,
+            standby: false,
             new_insert: None,
             verify: "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'extra')",
         },

@@ -107,9 +107,14 @@ pub struct SourceArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct TuningArgs {
-    /// Rows per backfill batch; each batch is its own transaction.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The most rows a batched write (backfill, column fill, archive copy, rollback refill)
+    /// takes per batch; each batch is its own transaction.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
+    /// The time each batch aims at: the batch size grows or shrinks toward it (0: always
+    /// --batch-size).
+    #[arg(long, default_value = "20ms", value_parser = duration_text)]
+    pub batch_target: String,
     /// How long a statement may wait for a lock before it fails instead of queueing traffic.
     #[arg(long, default_value = "1s")]
     pub lock_timeout: String,
@@ -121,10 +126,43 @@ pub struct TuningArgs {
     pub archive_retention: String,
 }
 
+/// The replication bounds written into generated batched writes (`generate` only: `plan
+/// --database-url` has its own `--max-replay-lag` and `--max-slot-wal`, the blockers it reports).
+#[derive(Args, Debug, Clone)]
+pub struct BoundArgs {
+    /// Between batches, wait while a streaming standby's replay lag is above this (0: never).
+    #[arg(long, default_value = "5s", value_parser = duration_text)]
+    pub max_replay_lag: String,
+    /// Stop the batched write, resumably, when a standby's replay lag is above this (0: never).
+    #[arg(long, default_value = "5m", value_parser = duration_text)]
+    pub stop_replay_lag: String,
+    /// Between batches, wait while a replication slot retains more WAL than this (0: never).
+    #[arg(long, default_value = "1GB", value_parser = size_text)]
+    pub max_slot_wal: String,
+    /// Stop the batched write, resumably, when a replication slot retains more WAL than this
+    /// (0: never).
+    #[arg(long, default_value = "10GB", value_parser = size_text)]
+    pub stop_slot_wal: String,
+}
+
 impl TuningArgs {
+    /// The options, with the replication bounds of `bounds`.
+    fn options_with(&self, b: &BoundArgs) -> PlanOptions {
+        let mut options = self.options();
+        options.pacing.max_replay_lag = b.max_replay_lag.clone();
+        options.pacing.stop_replay_lag = b.stop_replay_lag.clone();
+        options.pacing.max_slot_wal = b.max_slot_wal.clone();
+        options.pacing.stop_slot_wal = b.stop_slot_wal.clone();
+        options
+    }
+
     fn options(&self) -> PlanOptions {
         PlanOptions {
-            batch_size: self.batch_size,
+            pacing: schema_core::sql::raw::Pacing {
+                batch_size: self.batch_size,
+                batch_target: self.batch_target.clone(),
+                ..schema_core::sql::raw::Pacing::default()
+            },
             lock_timeout: self.lock_timeout.clone(),
             statement_timeout: self.statement_timeout.clone(),
             archive_retention: self.archive_retention.clone(),
@@ -149,6 +187,8 @@ pub struct GenerateCmd {
     pub check: bool,
     #[command(flatten)]
     pub tuning: TuningArgs,
+    #[command(flatten)]
+    pub bounds: BoundArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,6 +298,85 @@ pub struct RunArgs {
     /// How long to keep retrying a file that gives up on a lock (lock_timeout), e.g. 300s, 10m.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub lock_retry_budget: std::time::Duration,
+    /// Each attempt at a table lock gives up after this (then retries within the budget), and
+    /// before each attempt the runner waits, without queueing, while another session holds a
+    /// lock on the table in a transaction older than this (0: the file's lock_timeout, no
+    /// waiting).
+    #[arg(long, default_value = "50ms", value_parser = parse_duration)]
+    pub lock_attempt_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub pacing: PacingArgs,
+}
+
+/// The pacing of batched writes for this run, overriding what their files were generated
+/// with (files generated before pacing existed ignore them).
+#[derive(Args, Debug, Clone, Default)]
+pub struct PacingArgs {
+    /// The most rows per batch [default: the file's --batch-size].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: Option<u32>,
+    /// The time each batch aims at [default: the file's, 20ms].
+    #[arg(long, value_parser = duration_text)]
+    pub batch_target: Option<String>,
+    /// Wait between batches while a standby's replay lag is above this [default: the file's, 5s].
+    #[arg(long, value_parser = duration_text)]
+    pub max_replay_lag: Option<String>,
+    /// Stop, resumably, when a standby's replay lag is above this [default: the file's, 5m].
+    #[arg(long, value_parser = duration_text)]
+    pub stop_replay_lag: Option<String>,
+    /// Wait between batches while a slot retains more WAL than this [default: the file's, 1GB].
+    #[arg(long, value_parser = size_text)]
+    pub max_slot_wal: Option<String>,
+    /// Stop, resumably, when a slot retains more WAL than this [default: the file's, 10GB].
+    #[arg(long, value_parser = size_text)]
+    pub stop_slot_wal: Option<String>,
+}
+
+impl PacingArgs {
+    /// The `migrate_gen.*` session settings the runner makes before it runs files.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        use schema_core::sql::raw::setting;
+        [
+            (setting::BATCH_SIZE, self.batch_size.map(|n| n.to_string())),
+            (setting::BATCH_TARGET, self.batch_target.clone()),
+            (setting::MAX_REPLAY_LAG, self.max_replay_lag.clone()),
+            (setting::STOP_REPLAY_LAG, self.stop_replay_lag.clone()),
+            (setting::MAX_SLOT_WAL, self.max_slot_wal.clone()),
+            (setting::STOP_SLOT_WAL, self.stop_slot_wal.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
+        .collect()
+    }
+}
+
+/// A duration (`500ms`, `5s`, `5m`, `1h`, `0`) as a PostgreSQL interval's text.
+fn duration_text(s: &str) -> Result<String, String> {
+    let ms = (crate::preflight::estimate::parse_seconds(s)? * 1000.0).round() as u64;
+    Ok(match ms {
+        0 => "0".into(),
+        _ if ms % 60_000 == 0 => format!("{}min", ms / 60_000),
+        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ => format!("{ms}ms"),
+    })
+}
+
+/// A size (`500MB`, `1GB`, `0`) as the bytes `pg_size_bytes` reads.
+fn size_text(s: &str) -> Result<String, String> {
+    let bytes = crate::preflight::estimate::parse_bytes(s)?.round() as u64;
+    let units = [
+        (1u64 << 40, "TB"),
+        (1 << 30, "GB"),
+        (1 << 20, "MB"),
+        (1 << 10, "kB"),
+    ];
+    Ok(units
+        .iter()
+        .find(|(unit, _)| bytes > 0 && bytes % unit == 0)
+        .map_or_else(
+            || bytes.to_string(),
+            |(unit, name)| format!("{}{name}", bytes / unit),
+        ))
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
@@ -343,6 +462,8 @@ fn target(db: &RunnerDbArgs, run: Option<RunArgs>) -> runner::Target {
         no_wait: false,
         accept_edited: false,
         lock_retry_budget: std::time::Duration::from_secs(300),
+        lock_attempt_timeout: std::time::Duration::from_millis(50),
+        pacing: PacingArgs::default(),
     });
     runner::Target {
         // With --targets, each database's URL replaces this one.
@@ -351,7 +472,10 @@ fn target(db: &RunnerDbArgs, run: Option<RunArgs>) -> runner::Target {
         no_wait: run.no_wait,
         accept_edited: run.accept_edited,
         lock_retry_budget: run.lock_retry_budget,
+        lock_attempt_timeout: (!run.lock_attempt_timeout.is_zero())
+            .then_some(run.lock_attempt_timeout),
         ignore_sessions: false,
+        settings: run.pacing.settings(),
     }
 }
 
@@ -455,7 +579,7 @@ pub fn run(cli: Cli) -> Result<String, Error> {
                 date: cmd.date.unwrap_or_else(today),
                 author: cmd.author.unwrap_or_else(default_author),
                 check: cmd.check,
-                options: cmd.tuning.options(),
+                options: cmd.tuning.options_with(&cmd.bounds),
                 layout: cmd.layout,
             };
             let outcome = generate(&args)?;
@@ -574,5 +698,49 @@ pub fn run(cli: Cli) -> Result<String, Error> {
             }
             Ok(out.trim_end().to_owned())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `generate` with no tuning option writes what the workspace's `migrate-gen` (no command)
+    /// writes: the command line's defaults are the planner's.
+    #[test]
+    fn generate_defaults_are_the_planner_defaults() {
+        let cli = Cli::try_parse_from(["migrate-gen", "generate", "--src", "x"]).unwrap();
+        let Some(Command::Generate(cmd)) = cli.command else {
+            panic!("a generate command");
+        };
+        assert_eq!(cmd.tuning.options_with(&cmd.bounds), PlanOptions::default());
+    }
+
+    /// `plan` takes the tuning options and the live preflight's own bounds side by side.
+    #[test]
+    fn plan_takes_its_options_without_a_clash() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+        Cli::try_parse_from([
+            "migrate-gen",
+            "plan",
+            "--batch-size",
+            "500",
+            "--max-replay-lag",
+            "10s",
+        ])
+        .unwrap();
+        Cli::try_parse_from([
+            "migrate-gen",
+            "apply",
+            "--database-url",
+            "postgres://db/app",
+            "--dir",
+            "d",
+            "--max-replay-lag",
+            "10s",
+            "--stop-slot-wal",
+            "2GB",
+        ])
+        .unwrap();
     }
 }

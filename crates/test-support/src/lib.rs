@@ -2,6 +2,8 @@
 //! (127.0.0.1:5432, trust auth, user `postgres`), dropped when it goes out of scope, panic or
 //! not; and a run of a binary with its exit code and output.
 
+pub mod standby;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -5,12 +5,12 @@ use std::time::Instant;
 use postgres::Client;
 use schema_core::plan::Phase;
 
-use super::execute::run_file;
+use super::execute::{Job, run_file};
 use super::lock::{lock_for, unlock};
 use super::progress::Progress;
 use super::sessions::sessions;
 use super::tracking::{Record, edited, records, setup};
-use super::{Selection, Target, check_to, connect, db, load, read};
+use super::{Selection, Target, check_to, connect, db, load, read, settings};
 use crate::Error;
 use crate::manifest::{self, FileEntry, Manifest};
 
@@ -85,6 +85,7 @@ pub(crate) fn apply_with(
         check_to(manifest, &target.dir, to)?;
     }
     let mut client = connect(&target.database_url, progress)?;
+    settings(&mut client, target)?;
     lock_for(&mut client, target.no_wait, progress)?;
     let result = setup(&mut client)
         .and_then(|()| apply_locked(&mut client, target, progress, manifest, selection, to));
@@ -188,8 +189,18 @@ fn apply_locked(
              WHERE number = {}",
             f.number
         );
-        let backfill_of = (f.phase == Phase::Backfill).then_some(f.table.as_str());
-        if let Err(e) = run_file(client, target, progress, &name, &text, &finish, backfill_of) {
+        if let Err(e) = run_file(
+            client,
+            target,
+            progress,
+            &Job {
+                name: &name,
+                text: &text,
+                finish: &finish,
+                table: &f.table,
+                backfill: f.phase == Phase::Backfill,
+            },
+        ) {
             if f.transactional {
                 // Nothing of it stayed: the record would only claim a half-done file.
                 let _ = client.execute(

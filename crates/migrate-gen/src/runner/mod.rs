@@ -56,8 +56,16 @@ pub struct Target {
     pub accept_edited: bool,
     /// How long lock timeouts are retried, in all, per file.
     pub lock_retry_budget: Duration,
+    /// The `lock_timeout` of each attempt of a statement that takes a table lock, and the age
+    /// of another session's transaction holding a lock on the file's table that the runner
+    /// waits out before an attempt, outside the lock queue (None: the file's own timeout, no
+    /// waiting).
+    pub lock_attempt_timeout: Option<Duration>,
     /// Run contract files even while sessions of older code are connected.
     pub ignore_sessions: bool,
+    /// Session settings made before any file runs: the `migrate_gen.*` pacing of batched
+    /// writes for this run (`schema_core::sql::raw::setting`).
+    pub settings: Vec<(&'static str, String)>,
 }
 
 /// Which files `apply` runs (SPEC section 7).
@@ -119,6 +127,19 @@ pub(crate) fn connect(url: &str, progress: &Progress) -> Result<Client, Error> {
         .batch_execute("SET client_min_messages = debug1; SET search_path = pg_catalog, pg_temp")
         .map_err(db)?;
     Ok(client)
+}
+
+/// Makes `target`'s session settings (the pacing of batched writes) on the run's connection.
+pub(crate) fn settings(client: &mut Client, target: &Target) -> Result<(), Error> {
+    for (name, value) in &target.settings {
+        client
+            .execute(
+                "SELECT pg_catalog.set_config($1, $2, false)",
+                &[name, value],
+            )
+            .map_err(db)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn db(e: postgres::Error) -> Error {

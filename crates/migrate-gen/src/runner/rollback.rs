@@ -2,11 +2,11 @@
 
 use postgres::Client;
 
-use super::execute::run_file;
+use super::execute::{Job, run_file};
 use super::lock::{lock_for, unlock};
 use super::progress::Progress;
 use super::tracking::{records, setup};
-use super::{Target, check_to, connect, load, read};
+use super::{Target, check_to, connect, load, read, settings};
 use crate::Error;
 use crate::manifest::{self, Manifest};
 
@@ -25,6 +25,7 @@ pub(crate) fn rollback_with(
 ) -> Result<String, Error> {
     check_to(manifest, &target.dir, to)?;
     let mut client = connect(&target.database_url, progress)?;
+    settings(&mut client, target)?;
     lock_for(&mut client, target.no_wait, progress)?;
     let result = setup(&mut client)
         .and_then(|()| rollback_locked(&mut client, target, progress, manifest, to));
@@ -62,7 +63,18 @@ fn rollback_locked(
             "DELETE FROM migrate_gen.applied WHERE number = {}",
             f.number
         );
-        run_file(client, target, progress, &name, &text, &finish, None)?;
+        run_file(
+            client,
+            target,
+            progress,
+            &Job {
+                name: &name,
+                text: &text,
+                finish: &finish,
+                table: &f.table,
+                backfill: false,
+            },
+        )?;
         done += 1;
     }
     let at = records

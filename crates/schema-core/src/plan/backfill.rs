@@ -12,7 +12,7 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
         table,
         &ctx.to.primary_key,
         fills,
-        ctx.opts.batch_size,
+        &ctx.opts.pacing,
     ))
     .run_alone();
     let mut forward = vec![walk.clone()];
@@ -51,10 +51,10 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
     PlannedFile {
         slug: "backfill".into(),
         title: format!(
-            "{}: backfill {} in batches of {}",
+            "{}: backfill {} in batches of up to {}",
             ctx.step_label(),
             columns.join(", "),
-            ctx.opts.batch_size
+            ctx.opts.pacing.batch_size
         ),
         phase: Phase::Backfill,
         transactional: false,
@@ -75,8 +75,8 @@ pub(super) fn plan(ctx: &Ctx, fills: &[Fill]) -> PlannedFile {
             scans: true,
             risk: Risk::Medium,
             why: format!(
-                "writes every existing row once, {} rows per commit (WAL and dead tuples for vacuum)",
-                ctx.opts.batch_size
+                "writes every existing row once, up to {} rows per commit, paced (WAL and dead tuples for vacuum)",
+                ctx.opts.pacing.batch_size
             ),
         },
     }

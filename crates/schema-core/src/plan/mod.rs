@@ -370,8 +370,9 @@ impl Step {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanOptions {
-    /// Rows per backfill batch (one commit each).
-    pub batch_size: u32,
+    /// How batched writes pace themselves: the most rows per batch (one commit each), the
+    /// target time per batch, and the bounds on standbys' replay lag and slots' retained WAL.
+    pub pacing: crate::sql::raw::Pacing,
     /// How long any statement may wait for a lock before it gives up.
     pub lock_timeout: String,
     /// Limit for statements of catalog-only files.
@@ -384,7 +385,7 @@ pub struct PlanOptions {
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
-            batch_size: 1000,
+            pacing: crate::sql::raw::Pacing::default(),
             lock_timeout: "1s".into(),
             statement_timeout: "30s".into(),
             archive_retention: "7 days".into(),

@@ -109,12 +109,16 @@ pub fn fill_function(schema: &str, function: &str, column: &str, expr: &str) -> 
     )
 }
 
-/// A `BEFORE INSERT OR UPDATE` row trigger running `function` (a fill or a sync function).
+/// A `BEFORE INSERT OR UPDATE` row trigger running `function` (a fill or a sync function),
+/// except for the rows a batched walk writes: the walk writes both sides itself, and a trigger
+/// call per row was a large part of its cost (the walk sets [`setting::FILLING`] for each of
+/// its transactions; the application's sessions never do).
 pub fn create_row_trigger(schema: &str, table: &str, trigger: &str, function: &str) -> String {
     format!(
-        "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+        "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW WHEN (pg_catalog.current_setting({}, true) IS DISTINCT FROM 'on') EXECUTE FUNCTION {}()",
         ident(trigger),
         qualified(schema, table),
+        lit(setting::FILLING),
         qualified(schema, function)
     )
 }
@@ -413,7 +417,7 @@ pub fn backfill(
     table: &str,
     pk: &[String],
     fills: &[Fill],
-    batch_size: u32,
+    pacing: &Pacing,
 ) -> String {
     let t = qualified(schema, table);
     let set = fills
@@ -426,7 +430,7 @@ pub fn backfill(
         .map(|f| format!("{} IS NULL", ident(&f.column)))
         .collect::<Vec<_>>()
         .join(" OR ");
-    walk(schema, table, pk, batch_size, "backfill", |range| {
+    walk(schema, table, pk, pacing, "backfill", |range| {
         format!("UPDATE {t} SET {set}\n\x20         WHERE {range} AND ({pending})")
     })
 }
@@ -443,13 +447,13 @@ pub fn archive_copy(
     pk: &[String],
     column: &str,
     archive: &str,
-    batch_size: u32,
+    pacing: &Pacing,
 ) -> String {
     let t = qualified(schema, table);
     let cols = pk.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
     let c = ident(column);
     let a = qualified(ARCHIVE_SCHEMA, archive);
-    walk(schema, table, pk, batch_size, "archive", |range| {
+    walk(schema, table, pk, pacing, "archive", |range| {
         format!(
             "INSERT INTO {a} ({cols}, {c}) SELECT {cols}, {c} FROM {t}\n\x20         WHERE {range}\n\x20         ON CONFLICT ({cols}) DO UPDATE SET {c} = EXCLUDED.{c}"
         )
@@ -617,15 +621,91 @@ pub fn rename_index(schema: &str, index: &str, new: &str, if_exists: bool) -> St
     )
 }
 
+/// The session settings that change how a batched walk paces itself for one run, without
+/// regenerating its file (`SET migrate_gen.max_replay_lag = '10s'`, `PGOPTIONS='-c
+/// migrate_gen.max_replay_lag=10s' psql -f ...`, `ALTER ROLE ... SET ...`, or the runner's
+/// options). An empty or unset setting leaves the file's default.
+pub mod setting {
+    /// The most rows one batch takes (an integer).
+    pub const BATCH_SIZE: &str = "migrate_gen.batch_size";
+    /// The time one batch aims at (an interval; `0` always takes the most rows).
+    pub const BATCH_TARGET: &str = "migrate_gen.batch_target";
+    /// Wait between batches while a standby's replay lag is above this (an interval; `0`: never).
+    pub const MAX_REPLAY_LAG: &str = "migrate_gen.max_replay_lag";
+    /// Stop, resumably, when a standby's replay lag is above this (an interval; `0`: never).
+    pub const STOP_REPLAY_LAG: &str = "migrate_gen.stop_replay_lag";
+    /// Wait between batches while a replication slot retains more WAL than this (a size; `0`: never).
+    pub const MAX_SLOT_WAL: &str = "migrate_gen.max_slot_wal";
+    /// Stop, resumably, when a replication slot retains more WAL than this (a size; `0`: never).
+    pub const STOP_SLOT_WAL: &str = "migrate_gen.stop_slot_wal";
+    /// `synchronous_commit` of the batches (`off` unless set: a fill is idempotent and
+    /// resumable, and whatever commits after it synchronously makes it durable).
+    pub const SYNCHRONOUS_COMMIT: &str = "migrate_gen.fill_synchronous_commit";
+    /// Set to `on` by a batched walk for each of its transactions: the generated fill and sync
+    /// triggers skip the rows it writes (it writes both sides itself). Not for users to set.
+    pub const FILLING: &str = "migrate_gen.filling";
+}
+
+/// How a batched walk paces itself (SPEC section 10): the defaults written into its file, each
+/// overridden for a run by its [`setting`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pacing {
+    /// The most rows a batch takes; the first takes at most 100, and each next one grows or
+    /// shrinks toward `batch_target`.
+    pub batch_size: u32,
+    /// The time a batch aims at, so that its row locks are held briefly whatever the row
+    /// width (a PostgreSQL interval).
+    pub batch_target: String,
+    /// Replay lag of a streaming standby above which the walk waits (an interval).
+    pub max_replay_lag: String,
+    /// Replay lag above which the walk stops, resumably (an interval).
+    pub stop_replay_lag: String,
+    /// WAL retained by a replication slot above which the walk waits (a size: `1GB`).
+    pub max_slot_wal: String,
+    /// WAL retained by a replication slot above which the walk stops, resumably.
+    pub stop_slot_wal: String,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            batch_size: 10_000,
+            batch_target: "20ms".into(),
+            max_replay_lag: "5s".into(),
+            stop_replay_lag: "5min".into(),
+            max_slot_wal: "1GB".into(),
+            stop_slot_wal: "10GB".into(),
+        }
+    }
+}
+
+/// `coalesce(nullif(current_setting(name, true), ''), 'default')`: a session setting or the
+/// file's default, as text.
+fn setting_or(name: &str, default: &str) -> String {
+    format!(
+        "coalesce(nullif(pg_catalog.current_setting({}, true), ''), {})",
+        lit(name),
+        lit(default)
+    )
+}
+
 /// The key walk shared by backfills and archive copies: from the lowest primary key to the
 /// highest one that existed at the start, one index range and one commit per batch; `body`
 /// makes the batch's statement from the range condition. A batch that waits longer than
 /// `lock_timeout` for a row lock is retried with a growing pause, up to 10 times.
+///
+/// It paces itself ([`Pacing`]): each batch's size moves toward the target time (at most
+/// doubling, at least a quarter); before each batch it waits, committed and holding no
+/// snapshot, while a standby's replay lag or a slot's retained WAL is above its bound (saying
+/// so, `waiting: standby s1 replay lag 7.2 s > 5 s`), and stops with an error naming the
+/// standby or slot above the critical bound. Its batches commit with `synchronous_commit` off
+/// (a fill is idempotent, and a rerun resumes it: backfills write only rows still NULL, and an
+/// archive copy brings its rows up to date).
 fn walk(
     schema: &str,
     table: &str,
     pk: &[String],
-    batch_size: u32,
+    pacing: &Pacing,
     what: &str,
     body: impl Fn(&str) -> String,
 ) -> String {
@@ -651,18 +731,76 @@ fn walk(
         }
     }
     let statement = body(&format!("({cols}) >= ({lo}) AND ({cols}) <= ({end})"));
-    let pin = pin_search_path_local();
+    // Every transaction of the walk (one per batch, one per pause) pins the search path and
+    // commits without waiting for its WAL to be flushed.
+    let setup = |indent: &str| {
+        format!(
+            "PERFORM {};\n{indent}PERFORM pg_catalog.set_config('synchronous_commit', {}, true);\n{indent}PERFORM pg_catalog.set_config({}, 'on', true);",
+            pin_search_path_local(),
+            setting_or(setting::SYNCHRONOUS_COMMIT, "off"),
+            lit(setting::FILLING)
+        )
+    };
+    let (setup2, setup4, setup6) = (setup("  "), setup("    "), setup("      "));
+    let seconds = |name: &str, default: &str| {
+        format!(
+            "pg_catalog.date_part('epoch', {}::interval)",
+            setting_or(name, default)
+        )
+    };
+    let bytes = |name: &str, default: &str| {
+        format!("pg_catalog.pg_size_bytes({})", setting_or(name, default))
+    };
+    let max_batch = format!(
+        "greatest(1, {}::integer)",
+        setting_or(setting::BATCH_SIZE, &pacing.batch_size.to_string())
+    );
+    let target = seconds(setting::BATCH_TARGET, &pacing.batch_target);
+    let lag_max = seconds(setting::MAX_REPLAY_LAG, &pacing.max_replay_lag);
+    let lag_stop = seconds(setting::STOP_REPLAY_LAG, &pacing.stop_replay_lag);
+    let slot_max = bytes(setting::MAX_SLOT_WAL, &pacing.max_slot_wal);
+    let slot_stop = bytes(setting::STOP_SLOT_WAL, &pacing.stop_slot_wal);
     format!(
         "DO ${what}$\n\
 DECLARE\n\
-\x20 mg_batch_size CONSTANT integer := {batch_size};\n\
+\x20 mg_max_batch integer;\n\
+\x20 mg_size integer;\n\
+\x20 mg_target float8;\n\
+\x20 mg_lag_max float8;\n\
+\x20 mg_lag_stop float8;\n\
+\x20 mg_slot_max numeric;\n\
+\x20 mg_slot_stop numeric;\n\
+\x20 mg_started timestamptz;\n\
+\x20 mg_took float8;\n\
+\x20 mg_who text;\n\
+\x20 mg_lag float8;\n\
+\x20 mg_replayed pg_lsn;\n\
+\x20 mg_behind numeric;\n\
+\x20 mg_rate_who text;\n\
+\x20 mg_rate_at timestamptz;\n\
+\x20 mg_rate_lsn pg_lsn;\n\
+\x20 mg_rate float8;\n\
+\x20 mg_ahead float8;\n\
+\x20 mg_wal numeric;\n\
+\x20 mg_wait text;\n\
+\x20 mg_waiting timestamptz;\n\
+\x20 mg_said timestamptz;\n\
+\x20 mg_blind boolean := false;\n\
 {declare}\
 \x20 mg_batch_rows bigint;\n\
 \x20 mg_total_rows bigint := 0;\n\
 \x20 mg_batches bigint := 0;\n\
 \x20 mg_attempts integer;\n\
 BEGIN\n\
-\x20 PERFORM {pin};\n\
+\x20 {setup2}\n\
+\x20 -- Pacing: the defaults this file was generated with, each overridden by a session setting.\n\
+\x20 mg_max_batch := {max_batch};\n\
+\x20 mg_size := least(mg_max_batch, 100);\n\
+\x20 mg_target := {target};\n\
+\x20 mg_lag_max := {lag_max};\n\
+\x20 mg_lag_stop := {lag_stop};\n\
+\x20 mg_slot_max := {slot_max};\n\
+\x20 mg_slot_stop := {slot_stop};\n\
 \x20 SELECT {cols} INTO {hi} FROM {t} ORDER BY {cols_desc} LIMIT 1;\n\
 \x20 IF NOT FOUND THEN\n\
 \x20   RAISE NOTICE '{what} {label}: no rows';\n\
@@ -670,9 +808,70 @@ BEGIN\n\
 \x20 END IF;\n\
 \x20 SELECT {cols} INTO {lo} FROM {t} ORDER BY {cols} LIMIT 1;\n\
 \x20 LOOP\n\
+\x20   -- Before each batch: wait while a standby or a replication slot is behind; stop above\n\
+\x20   -- the critical bound (what is committed stays, and a rerun resumes).\n\
+\x20   LOOP\n\
+\x20     mg_wait := NULL;\n\
+\x20     IF mg_lag_max > 0 OR mg_lag_stop > 0 THEN\n\
+\x20       IF NOT mg_blind AND EXISTS (SELECT FROM pg_catalog.pg_stat_replication WHERE state IS NULL) THEN\n\
+\x20         mg_blind := true;\n\
+\x20         RAISE NOTICE '{what} {label}: cannot read the replay lag of standbys (role % needs pg_read_all_stats or superuser): not waiting for them', current_user;\n\
+\x20       END IF;\n\
+\x20       SELECT coalesce(nullif(application_name, ''), client_addr::text, pid::text), coalesce(pg_catalog.date_part('epoch', replay_lag), 0), replay_lsn, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), replay_lsn)\n\
+\x20         INTO mg_who, mg_lag, mg_replayed, mg_behind FROM pg_catalog.pg_stat_replication WHERE replay_lsn IS NOT NULL ORDER BY replay_lag DESC NULLS LAST, 4 DESC LIMIT 1;\n\
+\x20       IF FOUND THEN\n\
+\x20         -- The standby's replay rate, measured over 1 s or more: what it has still to replay\n\
+\x20         -- takes it that long again, on top of the lag it shows now (which only tells how\n\
+\x20         -- old the WAL it replays now is).\n\
+\x20         IF mg_rate_who IS DISTINCT FROM mg_who THEN\n\
+\x20           mg_rate_who := mg_who;\n\
+\x20           mg_rate_at := pg_catalog.clock_timestamp();\n\
+\x20           mg_rate_lsn := mg_replayed;\n\
+\x20           mg_rate := NULL;\n\
+\x20         ELSIF pg_catalog.clock_timestamp() - mg_rate_at >= interval '1 second' THEN\n\
+\x20           mg_rate := pg_catalog.pg_wal_lsn_diff(mg_replayed, mg_rate_lsn) / pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - mg_rate_at);\n\
+\x20           mg_rate_at := pg_catalog.clock_timestamp();\n\
+\x20           mg_rate_lsn := mg_replayed;\n\
+\x20         END IF;\n\
+\x20         mg_ahead := mg_lag + CASE WHEN mg_rate IS NULL OR mg_behind <= 0 THEN 0 ELSE mg_behind / greatest(mg_rate, 1.0::float8) END;\n\
+\x20         IF mg_lag_stop > 0 AND mg_lag > mg_lag_stop THEN\n\
+\x20           RAISE EXCEPTION '{what} {label} stopped: standby % replay lag % s > % s ({lag_stop_name}); the % rows filled so far are committed: run it again to resume', mg_who, round(mg_lag::numeric, 1), mg_lag_stop, mg_total_rows;\n\
+\x20         ELSIF mg_lag_max > 0 AND mg_lag > mg_lag_max THEN\n\
+\x20           mg_wait := pg_catalog.format('standby %s replay lag %s s > %s s', mg_who, round(mg_lag::numeric, 1), mg_lag_max);\n\
+\x20         ELSIF mg_lag_max > 0 AND mg_ahead > mg_lag_max THEN\n\
+\x20           mg_wait := pg_catalog.format('standby %s replay lag %s s and %s behind, replaying %s/s: about %s s > %s s', mg_who, round(mg_lag::numeric, 1), pg_catalog.pg_size_pretty(mg_behind), pg_catalog.pg_size_pretty(mg_rate::numeric), round(least(mg_ahead, 1e6)::numeric, 1), mg_lag_max);\n\
+\x20         END IF;\n\
+\x20       END IF;\n\
+\x20     END IF;\n\
+\x20     IF mg_slot_max > 0 OR mg_slot_stop > 0 THEN\n\
+\x20       SELECT slot_name, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), restart_lsn)\n\
+\x20         INTO mg_who, mg_wal FROM pg_catalog.pg_replication_slots WHERE restart_lsn IS NOT NULL ORDER BY 2 DESC LIMIT 1;\n\
+\x20       IF FOUND AND mg_slot_stop > 0 AND mg_wal > mg_slot_stop THEN\n\
+\x20         RAISE EXCEPTION '{what} {label} stopped: replication slot % retains % of WAL > % ({slot_stop_name}); the % rows filled so far are committed: run it again to resume', mg_who, pg_catalog.pg_size_pretty(mg_wal), pg_catalog.pg_size_pretty(mg_slot_stop), mg_total_rows;\n\
+\x20       ELSIF FOUND AND mg_slot_max > 0 AND mg_wal > mg_slot_max AND mg_wait IS NULL THEN\n\
+\x20         mg_wait := pg_catalog.format('replication slot %s retains %s of WAL > %s', mg_who, pg_catalog.pg_size_pretty(mg_wal), pg_catalog.pg_size_pretty(mg_slot_max));\n\
+\x20       END IF;\n\
+\x20     END IF;\n\
+\x20     EXIT WHEN mg_wait IS NULL;\n\
+\x20     mg_waiting := coalesce(mg_waiting, pg_catalog.clock_timestamp());\n\
+\x20     IF mg_said IS NULL OR pg_catalog.clock_timestamp() - mg_said >= interval '10 seconds' THEN\n\
+\x20       RAISE NOTICE 'waiting: % ({what} {label}, % rows filled)', mg_wait, mg_total_rows;\n\
+\x20       mg_said := pg_catalog.clock_timestamp();\n\
+\x20     END IF;\n\
+\x20     -- Waits outside any transaction: no snapshot held back for vacuum meanwhile.\n\
+\x20     COMMIT;\n\
+\x20     {setup6}\n\
+\x20     PERFORM pg_catalog.pg_sleep(0.5::float8);\n\
+\x20   END LOOP;\n\
+\x20   IF mg_waiting IS NOT NULL THEN\n\
+\x20     RAISE NOTICE '{what} {label}: resumed after waiting % s', round(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - mg_waiting)::numeric, 1);\n\
+\x20     mg_waiting := NULL;\n\
+\x20     mg_said := NULL;\n\
+\x20   END IF;\n\
+\x20   mg_started := pg_catalog.clock_timestamp();\n\
 \x20   SELECT {cols} INTO {end} FROM (\n\
-\x20     SELECT {cols} FROM {t} WHERE ({cols}) >= ({lo}) AND ({cols}) <= ({hi}) ORDER BY {cols} LIMIT mg_batch_size\n\
-\x20   ) AS mg_batch ORDER BY {cols_desc} LIMIT 1;\n\
+\x20     SELECT {cols} FROM {t} WHERE ({cols}) >= ({lo}) AND ({cols}) <= ({hi}) ORDER BY {cols} LIMIT mg_size\n\
+\x20   ) AS mg_range ORDER BY {cols_desc} LIMIT 1;\n\
 \x20   EXIT WHEN NOT FOUND;\n\
 \x20   mg_attempts := 0;\n\
 \x20   LOOP\n\
@@ -690,20 +889,29 @@ BEGIN\n\
 \x20     END;\n\
 \x20   END LOOP;\n\
 \x20   COMMIT;\n\
-\x20   -- A commit ends the transaction that a local setting lasts for: pinned again.\n\
-\x20   PERFORM {pin};\n\
+\x20   -- A commit ends the transaction that a local setting lasts for: set again.\n\
+\x20   {setup4}\n\
 \x20   mg_total_rows := mg_total_rows + mg_batch_rows;\n\
 \x20   mg_batches := mg_batches + 1;\n\
 \x20   RAISE DEBUG 'migrate-gen progress % rows', mg_total_rows;\n\
 \x20   IF mg_batches % 100 = 0 THEN\n\
-\x20     RAISE NOTICE '{what} {label}: % rows filled in % batches', mg_total_rows, mg_batches;\n\
+\x20     RAISE NOTICE '{what} {label}: % rows filled in % batches (now % rows a batch)', mg_total_rows, mg_batches, mg_size;\n\
+\x20   END IF;\n\
+\x20   -- The next batch's size: toward the target time, at most doubling, at least a quarter.\n\
+\x20   IF mg_target > 0 THEN\n\
+\x20     mg_took := greatest(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - mg_started), 0.0001::float8);\n\
+\x20     mg_size := least(mg_max_batch, greatest(least(mg_max_batch, 10), (mg_size * least(2.0::float8, greatest(0.25::float8, mg_target / mg_took)))::integer));\n\
+\x20   ELSE\n\
+\x20     mg_size := mg_max_batch;\n\
 \x20   END IF;\n\
 \x20   SELECT {cols} INTO {lo} FROM {t} WHERE ({cols}) > ({end}) ORDER BY {cols} LIMIT 1;\n\
 \x20   EXIT WHEN NOT FOUND OR ({lo}) > ({hi});\n\
 \x20 END LOOP;\n\
 \x20 RAISE NOTICE '{what} {label}: done, % rows filled in % batches', mg_total_rows, mg_batches;\n\
 END\n\
-${what}$"
+${what}$",
+        lag_stop_name = setting::STOP_REPLAY_LAG,
+        slot_stop_name = setting::STOP_SLOT_WAL,
     )
 }
 

@@ -502,7 +502,7 @@ pub(crate) fn finish(
             table,
             &ctx.to.primary_key,
             &refills,
-            ctx.opts.batch_size,
+            &ctx.opts.pacing,
         ))
         .run_alone(),
     );

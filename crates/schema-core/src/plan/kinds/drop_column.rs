@@ -112,7 +112,7 @@ fn archive_then_drop(ctx: &Ctx, col: &Column) -> PlannedFile {
             &from.primary_key,
             &col.name,
             &archive,
-            ctx.opts.batch_size,
+            &ctx.opts.pacing,
         )),
         Sql::new(raw::archive_register(
             &archive,
@@ -175,7 +175,7 @@ fn archive_then_drop(ctx: &Ctx, col: &Column) -> PlannedFile {
                 expr: restore,
                 not_null: false,
             }],
-            ctx.opts.batch_size,
+            &ctx.opts.pacing,
         ))
         .run_alone(),
     );

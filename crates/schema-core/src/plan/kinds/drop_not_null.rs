@@ -34,7 +34,7 @@ pub(super) fn restore_not_null(ctx: &Ctx, col: &Column) -> (Vec<Sql>, Vec<Verify
                     expr: value.clone(),
                     not_null: true,
                 }],
-                ctx.opts.batch_size,
+                &ctx.opts.pacing,
             ))
             .run_alone(),
         ),

@@ -170,7 +170,7 @@ impl ChangeKind for RenameColumn<'_> {
                     expr: raw::ident(&new.name),
                     not_null: false,
                 }],
-                ctx.opts.batch_size,
+                &ctx.opts.pacing,
             ))
             .run_alone(),
         ];
