@@ -22,6 +22,8 @@ pub(super) enum Value {
     Flag(Span),
     Str(syn::LitStr),
     Int(syn::LitInt),
+    /// `key(a, b)`: names, and the key's span.
+    List(Vec<Sp<String>>, Span),
 }
 
 impl Value {
@@ -30,6 +32,7 @@ impl Value {
             Value::Flag(s) => *s,
             Value::Str(l) => l.span(),
             Value::Int(l) => l.span(),
+            Value::List(_, s) => *s,
         }
     }
 }
@@ -123,7 +126,7 @@ pub struct RawField {
     pub on_update: Option<Sp<String>>,
 }
 
-/// Reads `key`, `key = "str"` and `key = 3` items, reporting unknown and repeated keys.
+/// Reads `key`, `key = "str"`, `key = 3` and `key(a, b)` items, reporting unknown and repeated keys.
 /// Records in `mentioned` the valid keys written or suggested.
 pub(super) fn parse_keys(
     tokens: TokenStream,
@@ -160,14 +163,42 @@ pub(super) fn parse_keys(
                 }
             }
         } else if meta.input.peek(syn::token::Paren) {
+            // `key(a, b)`: a list of names, for the keys that take one (the others say so).
             let content;
-            syn::parenthesized!(content in meta.input);
-            let _: TokenStream = content.parse()?;
-            errors.push(
-                meta.path.span(),
-                format!("#[{attr}({key}(...))] is not supported; write `{key} = ...`"),
+            let parens = syn::parenthesized!(content in meta.input);
+            let tokens: TokenStream = content.parse()?;
+            let names = syn::parse::Parser::parse2(
+                syn::punctuated::Punctuated::<syn::Ident, syn::Token![,]>::parse_terminated,
+                tokens,
             );
-            None
+            match names {
+                Ok(names) if names.is_empty() => {
+                    errors.push(
+                        parens.span.join(),
+                        format!("#[{attr}({key}())] is empty; name at least one column"),
+                    );
+                    None
+                }
+                Ok(names) => Some(Value::List(
+                    names
+                        .iter()
+                        .map(|i| Sp {
+                            value: syn::ext::IdentExt::unraw(i).to_string(),
+                            span: i.span(),
+                        })
+                        .collect(),
+                    meta.path.span(),
+                )),
+                Err(_) => {
+                    if valid.contains(&key.as_str()) {
+                        errors.push(
+                            meta.path.span(),
+                            format!("#[{attr}({key}(...))] is not supported; write `{key} = ...`"),
+                        );
+                    }
+                    None
+                }
+            }
         } else {
             Some(Value::Flag(meta.path.span()))
         };
@@ -268,6 +299,27 @@ pub(super) fn flag(attr: &str, key: &str, value: Value, errors: &mut Errors) -> 
         Value::Flag(span) => Some(span),
         other => {
             errors.push(other.span(), format!("#[{attr}({key})] takes no value"));
+            None
+        }
+    }
+}
+
+/// `key(a, b)`: the names, with the key's span.
+pub(super) fn list(
+    attr: &str,
+    key: &str,
+    value: Value,
+    errors: &mut Errors,
+) -> Option<Sp<Vec<Sp<String>>>> {
+    match value {
+        Value::List(names, span) => Some(Sp { value: names, span }),
+        other => {
+            errors.push(
+                other.span(),
+                format!(
+                    "#[{attr}({key}(...))] lists columns, as in `{key}(customer_id, created_at)`"
+                ),
+            );
             None
         }
     }

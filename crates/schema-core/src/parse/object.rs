@@ -5,14 +5,12 @@
 //! the values mean against the table's columns and versions is checked in
 //! [`super::check::objects`].
 
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use super::Errors;
 pub use super::attr::RawObject;
-use super::attr::{Sp, Value, string, version};
-use super::symbol::{self, *};
+use super::attr::{flag, list as columns, parse_keys, string, version};
+use super::symbol::*;
 
 /// The keys each attribute takes.
 pub fn keys_of(attr: &str) -> &'static [&'static str] {
@@ -66,126 +64,31 @@ fn parse_one(attr: &syn::Attribute, name: &'static str, errors: &mut Errors) -> 
         until: None,
         mentioned: Vec::new(),
     };
-    let valid = keys_of(name);
-    let mut seen: Vec<String> = Vec::new();
-    let parser = syn::meta::parser(|meta| {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| quote::ToTokens::to_token_stream(&meta.path).to_string());
-        let span = meta.path.span();
-        let Some(&known) = valid.iter().find(|v| **v == key) else {
-            // Skip the value, then say what the key should be.
-            if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let content;
-                syn::parenthesized!(content in meta.input);
-                let _: proc_macro2::TokenStream = content.parse()?;
-            }
-            let hint = match symbol::closest(&key, valid) {
-                Some(close) => {
-                    raw.mentioned.push(close);
-                    format!("; did you mean `{close}`?")
-                }
-                None => format!("; expected one of: {}", valid.join(", ")),
-            };
-            errors.push(span, format!("unknown key `{key}` in #[{name}]{hint}"));
-            return Ok(());
-        };
-        if seen.contains(&key) {
-            errors.push(span, format!("duplicate key `{key}` in #[{name}]"));
-        }
-        seen.push(key.clone());
-        raw.mentioned.push(known);
-        match known {
-            COLUMNS | INCLUDE => {
-                if !meta.input.peek(syn::token::Paren) {
-                    if meta.input.peek(syn::Token![=]) {
-                        let _: syn::Expr = meta.value()?.parse()?;
-                    }
-                    errors.push(
-                        span,
-                        format!("#[{name}({known}(...))] lists columns, as in `{known}(customer_id, created_at)`"),
-                    );
-                    return Ok(());
-                }
-                let content;
-                let parens = syn::parenthesized!(content in meta.input);
-                let list = Punctuated::<syn::Ident, syn::Token![,]>::parse_terminated(&content)?;
-                let columns: Vec<Sp<String>> = list
-                    .iter()
-                    .map(|i| Sp {
-                        value: syn::ext::IdentExt::unraw(i).to_string(),
-                        span: i.span(),
-                    })
-                    .collect();
-                if columns.is_empty() {
-                    errors.push(
-                        parens.span.join(),
-                        format!("#[{name}({known}())] is empty; name at least one column"),
-                    );
-                    return Ok(());
-                }
-                let value = Some(Sp {
-                    value: columns,
-                    span,
-                });
-                if known == COLUMNS {
-                    raw.columns = value;
-                } else {
-                    raw.include = value;
-                }
-            }
-            _ => {
-                let value = if meta.input.peek(syn::Token![=]) {
-                    let expr: syn::Expr = meta.value()?.parse()?;
-                    match expr {
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(s),
-                            ..
-                        }) => Value::Str(s),
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Int(i),
-                            ..
-                        }) => Value::Int(i),
-                        other => {
-                            errors.push(
-                                other.span(),
-                                format!("#[{name}({known} = ...)] expects a string or an integer literal"),
-                            );
-                            return Ok(());
-                        }
-                    }
-                } else {
-                    Value::Flag(span)
-                };
-                match known {
-                    UNIQUE => match value {
-                        Value::Flag(s) => raw.unique = Some(s),
-                        other => {
-                            errors.push(other.span(), format!("#[{name}(unique)] takes no value"))
-                        }
-                    },
-                    SINCE => raw.since = version(name, known, value, errors),
-                    UNTIL => raw.until = version(name, known, value, errors),
-                    EXPR => raw.expr = string(name, known, value, errors),
-                    USING => raw.using = string(name, known, value, errors),
-                    PREDICATE => raw.predicate = string(name, known, value, errors),
-                    NAME => raw.name = string(name, known, value, errors),
-                    REFERENCES => raw.references = string(name, known, value, errors),
-                    ON_DELETE => raw.on_delete = string(name, known, value, errors),
-                    ON_UPDATE => raw.on_update = string(name, known, value, errors),
-                    _ => unreachable!("every key of OBJECT keys is read"),
-                }
-            }
-        }
-        Ok(())
-    });
-    if let Err(e) = parser.parse2(list.tokens.clone()) {
-        errors.push_error(e);
-    }
+    let mut mentioned = Vec::new();
+    parse_keys(
+        list.tokens.clone(),
+        name,
+        keys_of(name),
+        &mut mentioned,
+        &mut Vec::new(),
+        errors,
+        |key, value, errors| match key {
+            COLUMNS => raw.columns = columns(name, key, value, errors),
+            INCLUDE => raw.include = columns(name, key, value, errors),
+            UNIQUE => raw.unique = flag(name, key, value, errors),
+            SINCE => raw.since = version(name, key, value, errors),
+            UNTIL => raw.until = version(name, key, value, errors),
+            EXPR => raw.expr = string(name, key, value, errors),
+            USING => raw.using = string(name, key, value, errors),
+            PREDICATE => raw.predicate = string(name, key, value, errors),
+            NAME => raw.name = string(name, key, value, errors),
+            REFERENCES => raw.references = string(name, key, value, errors),
+            ON_DELETE => raw.on_delete = string(name, key, value, errors),
+            ON_UPDATE => raw.on_update = string(name, key, value, errors),
+            _ => unreachable!("parse_keys only passes valid keys"),
+        },
+    );
+    raw.mentioned = mentioned;
     Some(raw)
 }
 
