@@ -1208,6 +1208,8 @@ async fn real_main(args: Args) -> Result<(), String> {
         cfg.batch_size,
     );
     md.push_str(&report::table_markdown(&runs, &titles));
+    md.push_str("\nWhere the stalls fell:\n\n");
+    md.push_str(&report::stalls_markdown(&runs));
     md.push_str("\nTargets:\n\n");
     md.push_str(&targets_markdown(&all_targets));
     if !gen_lines.is_empty() {

@@ -212,6 +212,67 @@ pub fn table_markdown(runs: &[Run], scenario_titles: &[(&str, &str)]) -> String 
     out
 }
 
+/// Where each run's stalls fell, so that a stall can be told apart from the machine's own
+/// spikes: statements over 50 ms per second of the baseline and of the migration window (the
+/// migration plus the queue it left), and the slowest statement's scheduled time after the
+/// migration started with what ran then (the migration's step, or nothing).
+pub fn stalls_markdown(runs: &[Run]) -> String {
+    let mut out = String::new();
+    out.push_str("| scenario | contender | over 50 ms per s, baseline | over 50 ms per s, during | slowest statement | scheduled at | while |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for r in runs.iter().filter(|r| r.skipped.is_none()) {
+        let finish = |s: &Sample| s.at + s.ms / 1000.0;
+        let base: Vec<&Sample> = r
+            .samples
+            .iter()
+            .filter(|s| s.at >= 1.0 && finish(s) < r.mig_start)
+            .collect();
+        let during: Vec<&Sample> = r
+            .samples
+            .iter()
+            .filter(|s| finish(s) >= r.mig_start)
+            .collect();
+        let per_s = |v: &[&Sample]| -> String {
+            let (Some(first), Some(last)) = (
+                v.iter().map(|s| s.at).reduce(f64::min),
+                v.iter().map(|s| finish(s)).reduce(f64::max),
+            ) else {
+                return "-".into();
+            };
+            let slow = v.iter().filter(|s| s.ms > 50.0).count();
+            format!("{:.1}", slow as f64 / (last - first).max(1.0))
+        };
+        let Some(worst) = during.iter().max_by(|a, b| a.ms.total_cmp(&b.ms)) else {
+            continue;
+        };
+        // The step running when the statement was scheduled, else when it finished.
+        let at = |t: f64| r.steps.iter().find(|st| st.start <= t && t <= st.end);
+        let step = at(worst.at).or_else(|| at(finish(worst))).map_or_else(
+            || {
+                if worst.at > r.mig_end {
+                    "after the migration".to_owned()
+                } else if finish(worst) < r.mig_start {
+                    "before the migration".to_owned()
+                } else {
+                    "between steps".to_owned()
+                }
+            },
+            |st| st.label.replace('|', "/"),
+        );
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {:+.2} s | {step} |",
+            r.scenario,
+            r.contender.name(),
+            per_s(&base),
+            per_s(&during),
+            ms(worst.ms),
+            worst.at - r.mig_start,
+        );
+    }
+    out
+}
+
 pub fn tsv(runs: &[Run]) -> String {
     let mut out = String::from(
         "scenario\tcontender\tskipped\tbaseline_p99_ms\tduring_p99_ms\tduring_max_ms\tover_1s\tfailed\tlock_ms\tlock\twall_s\tfill_rows_per_s\terror\tverified\n",

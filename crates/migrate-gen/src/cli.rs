@@ -475,7 +475,21 @@ fn target(db: &RunnerDbArgs, run: Option<RunArgs>) -> runner::Target {
         lock_attempt_timeout: (!run.lock_attempt_timeout.is_zero())
             .then_some(run.lock_attempt_timeout),
         ignore_sessions: false,
-        settings: run.pacing.settings(),
+        settings: {
+            // The generated files take their table locks the way the runner does, with its
+            // attempt time and budget.
+            use schema_core::sql::raw::setting;
+            let mut settings = run.pacing.settings();
+            settings.push((
+                setting::LOCK_ATTEMPT,
+                format!("{}ms", run.lock_attempt_timeout.as_millis()),
+            ));
+            settings.push((
+                setting::LOCK_BUDGET,
+                format!("{}s", run.lock_retry_budget.as_secs().max(1)),
+            ));
+            settings
+        },
     }
 }
 

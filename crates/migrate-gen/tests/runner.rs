@@ -420,10 +420,7 @@ fn a_runner_killed_mid_index_build_leaves_an_invalid_index_that_apply_rebuilds()
     ok(status(&db, &dir));
 }
 
-#[test]
-fn a_migration_behind_a_lock_waits_outside_the_queue_without_stalling_the_application() {
-    let (_tmp, dir) = generate(
-        r#"
+const ORDERS_V2: &str = r#"
 #[versioned(table = "orders", version = 2)]
 pub struct Order {
     #[col(primary_key)]
@@ -432,37 +429,32 @@ pub struct Order {
     #[col(since = 2)]
     pub note: Option<String>,
 }
-"#,
-        &[],
-    );
-    let db = Db::new("it");
-    ok(apply(&db, &dir, &["--to", "1"]));
-    db.client()
-        .batch_execute("INSERT INTO orders SELECT i, i FROM generate_series(1, 1000) i")
-        .unwrap();
+"#;
 
-    // A long transaction holds a lock that the expand's ALTER TABLE conflicts with.
-    let mut blocker = db.client();
-    blocker
-        .batch_execute("BEGIN; SELECT count(*) FROM orders;")
-        .unwrap();
+/// The application: inserts and updates `orders` every 5 ms on a connection of its own,
+/// recording its slowest statement, how many ran and how many failed.
+struct Writer {
+    stop: Arc<AtomicBool>,
+    worst: Arc<Mutex<(Duration, u32, u32)>>,
+    handle: std::thread::JoinHandle<()>,
+}
 
-    // The application keeps writing and records how long each statement took.
-    let stop = Arc::new(AtomicBool::new(false));
-    let worst = Arc::new(Mutex::new((Duration::ZERO, 0u32, 0u32)));
-    let writer = {
-        let (stop, worst) = (stop.clone(), worst.clone());
+impl Writer {
+    fn start(db: &Db) -> Writer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let worst = Arc::new(Mutex::new((Duration::ZERO, 0u32, 0u32)));
+        let (s, w) = (stop.clone(), worst.clone());
         let mut c = db.client();
-        std::thread::spawn(move || {
+        let handle = std::thread::spawn(move || {
             let mut id = 1_000_000i64;
-            while !stop.load(Ordering::SeqCst) {
+            while !s.load(Ordering::SeqCst) {
                 id += 1;
                 let t = Instant::now();
                 let r = c.batch_execute(&format!(
                     "INSERT INTO orders (id, total) VALUES ({id}, 1); UPDATE orders SET total = total + 1 WHERE id = {}",
                     id % 1000 + 1
                 ));
-                let mut w = worst.lock().unwrap();
+                let mut w = w.lock().unwrap();
                 w.0 = w.0.max(t.elapsed());
                 w.1 += 1;
                 if r.is_err() {
@@ -471,15 +463,51 @@ pub struct Order {
                 drop(w);
                 std::thread::sleep(Duration::from_millis(5));
             }
-        })
-    };
+        });
+        Writer {
+            stop,
+            worst,
+            handle,
+        }
+    }
+
+    /// Stops it: (slowest statement, statements, failed statements).
+    fn stop(self) -> (Duration, u32, u32) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.handle.join().unwrap();
+        *self.worst.lock().unwrap()
+    }
+}
+
+/// `orders` at version 1 with 1,000 rows, version 2 generated (adds `note` in its expand), and
+/// a long transaction holding a lock that the expand's ALTER TABLE conflicts with.
+fn orders_behind_a_blocker() -> (tempfile::TempDir, PathBuf, Db, postgres::Client) {
+    let (tmp, dir) = generate(ORDERS_V2, &[]);
+    let db = Db::new("it");
+    ok(apply(&db, &dir, &["--to", "1"]));
+    db.client()
+        .batch_execute("INSERT INTO orders SELECT i, i FROM generate_series(1, 1000) i")
+        .unwrap();
+    let mut blocker = db.client();
+    blocker
+        .batch_execute("BEGIN; SELECT count(*) FROM orders;")
+        .unwrap();
+    (tmp, dir, db, blocker)
+}
+
+fn has_note(db: &Db) -> bool {
+    db.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'") == 1
+}
+
+#[test]
+fn a_migration_behind_a_lock_waits_outside_the_queue_without_stalling_the_application() {
+    let (_tmp, dir, db, mut blocker) = orders_behind_a_blocker();
+    let writer = Writer::start(&db);
     let child = spawn_apply(&db, &dir, &[]);
     std::thread::sleep(Duration::from_secs(5));
     blocker.batch_execute("COMMIT").unwrap();
     let run = ok(run_output(child.wait_with_output().unwrap()));
-    stop.store(true, Ordering::SeqCst);
-    writer.join().unwrap();
-    let (max, writes, errors) = *worst.lock().unwrap();
+    let (max, writes, errors) = writer.stop();
     assert!(
         run.stderr.contains("waiting without queueing: pid")
             && run.stderr.contains("AccessShareLock on public.orders"),
@@ -497,7 +525,88 @@ pub struct Order {
         max < Duration::from_millis(300),
         "the application stalled for {max:?}: {run}"
     );
-    assert_eq!(db.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"), 1);
+    assert!(has_note(&db));
+}
+
+/// The expand file of `orders` v2, as psql runs it.
+fn expand_file(dir: &Path) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_str().is_some_and(|p| p.ends_with("_v2_expand.sql")))
+        .expect("the expand file")
+}
+
+#[test]
+fn a_file_run_by_psql_behind_a_lock_waits_outside_the_queue_too() {
+    let (_tmp, dir, db, mut blocker) = orders_behind_a_blocker();
+    let file = expand_file(&dir);
+    let writer = Writer::start(&db);
+    let psql = {
+        let db = db.url();
+        let file = file.clone();
+        std::thread::spawn(move || {
+            std::process::Command::new("psql")
+                .args(["-X", "-v", "ON_ERROR_STOP=1", "-d", &db, "-f"])
+                .arg(&file)
+                .output()
+                .unwrap()
+        })
+    };
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        !has_note(&db),
+        "the file waits while the blocker holds its lock"
+    );
+    blocker.batch_execute("COMMIT").unwrap();
+    let out = psql.join().unwrap();
+    let (max, writes, errors) = writer.stop();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("waiting without queueing: pid")
+            && stderr.contains("AccessShareLock on public.orders in a transaction open for"),
+        "{stderr}"
+    );
+    assert_eq!(errors, 0, "the application's statements all succeeded");
+    assert!(writes > 100, "the application kept writing: {writes}");
+    // Without the file's own wait, its ALTER TABLE would queue for its whole lock_timeout
+    // (1 s) with the application's statements behind it, then fail.
+    assert!(
+        max < Duration::from_millis(300),
+        "the application stalled for {max:?}: {stderr}"
+    );
+    assert!(has_note(&db));
+}
+
+#[test]
+fn a_file_run_by_psql_gives_up_on_its_lock_within_its_budget_changing_nothing() {
+    let (_tmp, dir, db, mut blocker) = orders_behind_a_blocker();
+    let file = expand_file(&dir);
+    let started = Instant::now();
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-f"])
+        .arg(&file)
+        .env("PGOPTIONS", "-c migrate_gen.lock_budget=2s")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("could not lock public.orders within 00:00:02 without queueing the application behind this file")
+            && stderr.contains("nothing was changed: run the file again")
+            && stderr.contains("AccessShareLock on public.orders"),
+        "{stderr}"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        "gave up after {took:?}"
+    );
+    assert!(!has_note(&db), "nothing of the file ran");
+    blocker.batch_execute("COMMIT").unwrap();
+    db.psql(&file);
+    assert!(has_note(&db));
 }
 
 #[test]

@@ -32,7 +32,7 @@ pub use kinds::{drop_column, drop_table};
 
 use crate::diff::{self, Change, Refusal};
 use crate::model::TableModel;
-use crate::sql::raw::Verify;
+use crate::sql::raw::{self, Verify};
 
 /// When a file runs relative to the deploy of the new code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -535,7 +535,38 @@ fn assemble(ctx: &Ctx, changes: &[Change]) -> (Vec<PlannedFile>, Option<String>)
         ));
     }
     files.append(&mut contract_files);
+    if let Some(from) = ctx.from {
+        let before = (from.schema.as_str(), from.name.as_str());
+        let after = (ctx.to.schema.as_str(), ctx.to.name.as_str());
+        for file in &mut files {
+            take_lock_first(file, before, after);
+        }
+    }
     (files, view_schema)
+}
+
+/// A transaction that changes an existing table's catalog under a brief `ACCESS EXCLUSIVE`
+/// lock starts by taking that lock without making the application queue behind it
+/// ([`raw::take_table_lock`]); so does the rollback of an expand file (which drops what the
+/// expand added). Files that scan under a weaker lock first (a validation before `SET NOT
+/// NULL`, a rollback that validates a constraint again) do not: taking the strong lock up
+/// front would hold it for the scan.
+fn take_lock_first(file: &mut PlannedFile, before: (&str, &str), after: (&str, &str)) {
+    let brief = matches!(
+        file.impact.lock,
+        Lock::CatalogOnly | Lock::MoveTable | Lock::MoveTableWithReferences
+    );
+    if !brief {
+        return;
+    }
+    if file.transactional && !file.forward.is_empty() {
+        file.forward
+            .insert(0, Sql::new(raw::take_table_lock(&[before, after])));
+    }
+    if file.slug == "expand" && file.rollback_transactional && !file.rollback.is_empty() {
+        file.rollback
+            .insert(0, Sql::new(raw::take_table_lock(&[after, before])));
+    }
 }
 
 /// The step's identity for the manifest: both models' digests.

@@ -353,13 +353,20 @@ pub fn drop_function_if_exists(schema: &str, function: &str) -> String {
     format!("DROP FUNCTION IF EXISTS {}()", qualified(schema, function))
 }
 
-/// Drops an index that an earlier, failed concurrent build left invalid, so that the build
-/// runs again (a bare `IF NOT EXISTS` would accept the invalid leftover). Dropping an invalid
-/// index takes a brief `ACCESS EXCLUSIVE` lock, bounded by `lock_timeout`.
+/// Prepares a concurrent build of index `name`, in the statement before it:
+///
+/// - drops an index that an earlier, failed concurrent build left invalid, so that the build
+///   runs again (a bare `IF NOT EXISTS` would accept the invalid leftover); dropping an invalid
+///   index takes a brief `ACCESS EXCLUSIVE` lock, bounded by `lock_timeout`;
+/// - builds with one process unless [`setting::BUILD_WORKERS`] says otherwise: PostgreSQL
+///   would otherwise add up to `max_parallel_maintenance_workers` (2 by default) parallel
+///   workers, taking that many more cores from the application's queries for the whole build.
+///   The setting is the session's, as a concurrent build cannot share a transaction.
 pub fn drop_invalid_index(schema: &str, name: &str) -> String {
     format!(
         "DO $leftover$\n\
          BEGIN\n\
+         \x20 PERFORM pg_catalog.set_config('max_parallel_maintenance_workers', {workers}, false);\n\
          \x20 IF EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = {rel} AND NOT indisvalid) THEN\n\
          \x20   RAISE NOTICE 'dropping the invalid index {msg} left by an earlier failed build';\n\
          \x20   DROP INDEX {q};\n\
@@ -369,6 +376,113 @@ pub fn drop_invalid_index(schema: &str, name: &str) -> String {
         rel = regclass(schema, name),
         msg = raise_text(&format!("{schema}.{name}")),
         q = qualified(schema, name),
+        workers = setting_or(setting::BUILD_WORKERS, "0"),
+    )
+}
+
+/// Takes the `ACCESS EXCLUSIVE` lock of a transaction that changes a table's catalog, at the
+/// start of the transaction, without making the application queue behind it (SPEC section 10,
+/// the lock queue at its floor): while another session holds a lock on the table in a
+/// transaction older than one attempt, it waits outside the queue (saying who, every 10 s);
+/// then it tries `LOCK TABLE` with a short `lock_timeout` ([`setting::LOCK_ATTEMPT`], 50 ms),
+/// retrying after a growing, jittered pause, until the budget ([`setting::LOCK_BUDGET`], 5
+/// minutes, and at most 90% of the file's `statement_timeout`) runs out, when it fails with
+/// `lock_not_available`, changing nothing (an attempt time of `0` takes the lock with the file's
+/// own `lock_timeout`, without waiting or retrying). The lock is then held to the transaction's
+/// end, so the file's own statements never wait for it.
+///
+/// It locks each of `candidates` that exists when the file runs as a table or a view (a
+/// rename's transactions find the table under its old or new name and the view under the
+/// other), and every view over them (a version view of a type change). Views come first, as
+/// the application's statements through a view lock the view and then its table: in the other
+/// order the two would deadlock.
+pub fn take_table_lock(candidates: &[(&str, &str)]) -> String {
+    let mut rels: Vec<String> = Vec::new();
+    for (schema, table) in candidates {
+        let rel = regclass(schema, table);
+        if !rels.contains(&rel) {
+            rels.push(rel);
+        }
+    }
+    format!(
+        "DO $lock$\n\
+         DECLARE\n\
+         \x20 mg_rels oid[];\n\
+         \x20 mg_names text;\n\
+         \x20 mg_attempt interval := {attempt}::interval;\n\
+         \x20 mg_budget interval := {budget}::interval;\n\
+         \x20 mg_limit interval := pg_catalog.current_setting('statement_timeout')::interval;\n\
+         \x20 mg_timeout text := pg_catalog.current_setting('lock_timeout');\n\
+         \x20 mg_deadline timestamptz;\n\
+         \x20 mg_holder text;\n\
+         \x20 mg_said timestamptz;\n\
+         \x20 mg_tries integer := 0;\n\
+         BEGIN\n\
+         \x20 WITH named AS (\n\
+         \x20   SELECT c.oid, c.relkind = 'v' AS view FROM pg_catalog.pg_class c\n\
+         \x20    WHERE c.oid = ANY (ARRAY[{rels}]::oid[]) AND c.relkind IN ('r', 'p', 'v')\n\
+         \x20 ), rels AS (\n\
+         \x20   SELECT oid, view FROM named\n\
+         \x20   UNION\n\
+         \x20   -- The views over them (a version view, a renamed table's old name).\n\
+         \x20   SELECT r.ev_class, true FROM pg_catalog.pg_rewrite r\n\
+         \x20     JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid\n\
+         \x20     JOIN pg_catalog.pg_class v ON v.oid = r.ev_class AND v.relkind = 'v'\n\
+         \x20    WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid IN (SELECT oid FROM named)\n\
+         \x20 )\n\
+         \x20 SELECT pg_catalog.array_agg(oid ORDER BY view DESC, oid), pg_catalog.string_agg(oid::regclass::text, ', ' ORDER BY view DESC, oid)\n\
+         \x20   INTO mg_rels, mg_names FROM (SELECT DISTINCT oid, view FROM rels) AS mg_all;\n\
+         \x20 IF mg_rels IS NULL THEN\n\
+         \x20   RETURN;\n\
+         \x20 END IF;\n\
+         \x20 IF mg_limit > interval '0' THEN\n\
+         \x20   mg_budget := least(mg_budget, mg_limit * 0.9);\n\
+         \x20 END IF;\n\
+         \x20 IF mg_attempt <= interval '0' THEN\n\
+         \x20   -- No short attempts: the file's own lock_timeout.\n\
+         \x20   EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', mg_names);\n\
+         \x20   RETURN;\n\
+         \x20 END IF;\n\
+         \x20 mg_deadline := pg_catalog.statement_timestamp() + mg_budget;\n\
+         \x20 LOOP\n\
+         \x20   -- Another session's transaction, open for longer than one attempt, holding a lock\n\
+         \x20   -- on the table: waiting in the queue behind it would make the application's\n\
+         \x20   -- statements queue behind this one.\n\
+         \x20   SELECT pg_catalog.format('pid %s holds %s on %s in a transaction open for %s s', l.pid, l.mode, l.relation::regclass,\n\
+         \x20          pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - a.xact_start)::numeric, 1))\n\
+         \x20     INTO mg_holder\n\
+         \x20     FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid\n\
+         \x20    WHERE l.locktype = 'relation' AND l.granted AND l.relation = ANY (mg_rels)\n\
+         \x20      AND l.pid <> pg_catalog.pg_backend_pid() AND a.backend_type = 'client backend'\n\
+         \x20      AND a.xact_start < pg_catalog.clock_timestamp() - mg_attempt\n\
+         \x20    ORDER BY a.xact_start LIMIT 1;\n\
+         \x20   IF mg_holder IS NULL THEN\n\
+         \x20     BEGIN\n\
+         \x20       PERFORM pg_catalog.set_config('lock_timeout', (EXTRACT(epoch FROM mg_attempt) * 1000)::bigint::text, true);\n\
+         \x20       EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', mg_names);\n\
+         \x20       PERFORM pg_catalog.set_config('lock_timeout', mg_timeout, true);\n\
+         \x20       RETURN;\n\
+         \x20     EXCEPTION WHEN lock_not_available OR deadlock_detected THEN\n\
+         \x20       mg_tries := mg_tries + 1;\n\
+         \x20     END;\n\
+         \x20   END IF;\n\
+         \x20   IF pg_catalog.clock_timestamp() >= mg_deadline THEN\n\
+         \x20     RAISE EXCEPTION USING ERRCODE = 'lock_not_available', MESSAGE = pg_catalog.format(\n\
+         \x20       'could not lock %s within %s without queueing the application behind this file (%s attempts)%s; nothing was changed: run the file again',\n\
+         \x20       mg_names, mg_budget, mg_tries, coalesce(': ' || mg_holder, ''));\n\
+         \x20   END IF;\n\
+         \x20   IF mg_holder IS NOT NULL AND (mg_said IS NULL OR pg_catalog.clock_timestamp() - mg_said >= interval '10s') THEN\n\
+         \x20     RAISE NOTICE 'waiting without queueing: %', mg_holder;\n\
+         \x20     mg_said := pg_catalog.clock_timestamp();\n\
+         \x20   END IF;\n\
+         \x20   PERFORM pg_catalog.pg_sleep(CASE WHEN mg_holder IS NULL\n\
+         \x20     THEN least(2, 0.1 * mg_tries) * (0.5 + pg_catalog.random()) ELSE 0.05 END);\n\
+         \x20 END LOOP;\n\
+         END\n\
+         $lock$",
+        attempt = setting_or(setting::LOCK_ATTEMPT, "50ms"),
+        budget = setting_or(setting::LOCK_BUDGET, "5min"),
+        rels = rels.join(", "),
     )
 }
 
@@ -641,6 +755,15 @@ pub mod setting {
     /// `synchronous_commit` of the batches (`off` unless set: a fill is idempotent and
     /// resumable, and whatever commits after it synchronously makes it durable).
     pub const SYNCHRONOUS_COMMIT: &str = "migrate_gen.fill_synchronous_commit";
+    /// How many parallel workers a concurrent index build may add to its own process (an
+    /// integer; `0` unless set, see [`super::drop_invalid_index`]).
+    pub const BUILD_WORKERS: &str = "migrate_gen.build_workers";
+    /// How long one attempt to take a catalog change's table lock waits in the queue (an
+    /// interval; see [`super::take_table_lock`]).
+    pub const LOCK_ATTEMPT: &str = "migrate_gen.lock_attempt";
+    /// How long a catalog change keeps trying to take its table lock before it gives up (an
+    /// interval; at most 90% of the file's `statement_timeout`).
+    pub const LOCK_BUDGET: &str = "migrate_gen.lock_budget";
     /// Set to `on` by a batched walk for each of its transactions: the generated fill and sync
     /// triggers skip the rows it writes (it writes both sides itself). Not for users to set.
     pub const FILLING: &str = "migrate_gen.filling";
