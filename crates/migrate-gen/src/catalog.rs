@@ -31,7 +31,8 @@ pub struct LiveColumn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveIndex {
     pub name: String,
-    /// The key columns; empty when a key is an expression.
+    /// The key columns; empty when a key is an expression (an expression key is `""` in the
+    /// query's list, so that `INCLUDE` columns follow the keys).
     pub columns: Vec<String>,
     pub unique: bool,
     /// `p`, `u` or `x` when the index backs a constraint.
@@ -49,6 +50,15 @@ pub struct LiveIndex {
     pub partial: bool,
     /// A key is an expression.
     pub expression: bool,
+    /// How many keys the index has (not counting `INCLUDE` columns).
+    pub key_count: usize,
+    /// The first key as PostgreSQL prints it (a column's name, or an expression).
+    pub first_key: Option<String>,
+    /// The predicate of a partial index, as PostgreSQL prints it.
+    pub predicate: Option<String>,
+    /// Every key ascending, nulls last, with its type's default operator class: nothing the
+    /// annotations cannot say about the keys.
+    pub default_keys: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,15 +250,19 @@ pub fn table(client: &mut Client, oid: Oid) -> Result<LiveTable, Error> {
     t.indexes = names(
         client,
         "SELECT ic.relname::text,
-                ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
-                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o),
+                ARRAY(SELECT coalesce(a.attname::text, '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+                      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o),
                 i.indisunique, co.contype::text, i.indisvalid,
                 i.indnatts = 1 AND i.indexprs IS NULL AND i.indpred IS NULL
                   AND pg_get_indexdef(i.indexrelid) = format('CREATE %sINDEX %s ON %s USING btree (%s)',
                       CASE WHEN i.indisunique THEN 'UNIQUE ' END, quote_ident(ic.relname), i.indrelid::regclass,
                       (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[0])),
                 pg_get_indexdef(i.indexrelid), i.indexprs IS NOT NULL,
-                am.amname::text, i.indnkeyatts::int, i.indpred IS NOT NULL
+                am.amname::text, i.indnkeyatts::int, i.indpred IS NOT NULL,
+                pg_get_indexdef(i.indexrelid, 1, true), pg_get_expr(i.indpred, i.indrelid, true),
+                NOT EXISTS (SELECT 1 FROM unnest(i.indoption::int2[]) o WHERE o <> 0)
+                  AND NOT EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) k JOIN pg_opclass oc ON oc.oid = k
+                                  WHERE NOT oc.opcdefault)
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
          JOIN pg_am am ON am.oid = ic.relam
          LEFT JOIN pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')
@@ -259,8 +273,8 @@ pub fn table(client: &mut Client, oid: Oid) -> Result<LiveTable, Error> {
     .map(|r| {
         let expression: bool = r.get(7);
         let mut columns: Vec<String> = r.get(1);
-        let keys = usize::try_from(r.get::<_, i32>(9)).unwrap_or(0).min(columns.len());
-        let include = columns.split_off(keys);
+        let key_count = usize::try_from(r.get::<_, i32>(9)).unwrap_or(0);
+        let include = columns.split_off(key_count.min(columns.len()));
         LiveIndex {
             name: r.get(0),
             columns: if expression { Vec::new() } else { columns },
@@ -273,6 +287,10 @@ pub fn table(client: &mut Client, oid: Oid) -> Result<LiveTable, Error> {
             include,
             partial: r.get(10),
             expression,
+            key_count,
+            first_key: r.get(11),
+            predicate: r.get(12),
+            default_keys: r.get(13),
         }
     })
     .collect();

@@ -208,7 +208,7 @@ fn table_struct(t: &LiveTable) -> Result<Struct, String> {
         };
         fields.push(column_field(t, c, &field, pk, &mut used, &mut notes));
     }
-    let attrs = vec![if t.schema == "public" {
+    let mut attrs = vec![if t.schema == "public" {
         format!("#[versioned(table = {:?}, version = 1)]", t.name)
     } else {
         format!(
@@ -216,6 +216,7 @@ fn table_struct(t: &LiveTable) -> Result<Struct, String> {
             t.name, t.schema
         )
     }];
+    attrs.extend(object_attrs(t, &mut used));
     // Everything on the table that no field took.
     for i in &t.indexes {
         if i.constraint.as_deref() != Some("p") && !used.contains(&format!("index {}", i.name)) {
@@ -245,6 +246,133 @@ fn table_struct(t: &LiveTable) -> Result<Struct, String> {
         attrs,
         fields,
     })
+}
+
+/// A column the struct-level attributes can name in `columns(...)`: a Rust identifier.
+fn listable(column: &str) -> bool {
+    syn::parse_str::<syn::Ident>(column).is_ok()
+}
+
+/// `columns(a, b)`, `include(a, b)`.
+fn list(key: &str, columns: &[String]) -> String {
+    format!("{key}({})", columns.join(", "))
+}
+
+/// The annotation's word for `pg_constraint`'s code of a referential action; `None` for the
+/// default (no action).
+fn action_word(code: &str) -> Option<&'static str> {
+    match code {
+        "r" => Some("restrict"),
+        "c" => Some("cascade"),
+        "n" => Some("set null"),
+        "d" => Some("set default"),
+        _ => None,
+    }
+}
+
+/// The struct-level `#[index]`, `#[unique]`, `#[check]` and `#[foreign_key]` attributes of
+/// what no field took (composite, expression, partial, non-btree or covering indexes,
+/// composite unique constraints, checks over several columns, composite foreign keys and those
+/// with actions), each under its live name, marking in `used` what they express. What they
+/// cannot say (an ordering, an operator class, several expression keys, a deferrable key) is
+/// left for the notes.
+fn object_attrs(t: &LiveTable, used: &mut BTreeSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let all_listable = |cols: &[String]| cols.iter().all(|c| listable(c));
+    for i in &t.indexes {
+        let key = format!("index {}", i.name);
+        if used.contains(&key) || !i.valid || !i.default_keys || !all_listable(&i.include) {
+            continue;
+        }
+        let keys = if i.expression {
+            // One expression key: several, or columns beside it, the annotation cannot say.
+            match &i.first_key {
+                Some(expr) if i.key_count == 1 => {
+                    format!("expr = {expr:?}")
+                }
+                _ => continue,
+            }
+        } else if !i.columns.is_empty() && all_listable(&i.columns) {
+            list("columns", &i.columns)
+        } else {
+            continue;
+        };
+        let mut parts = vec![keys];
+        match i.constraint.as_deref() {
+            Some("u")
+                if i.method == "btree" && !i.partial && !i.expression && i.include.is_empty() =>
+            {
+                parts.push(format!("name = {:?}", i.name));
+                out.push(format!("#[unique({})]", parts.join(", ")));
+                used.insert(key);
+                continue;
+            }
+            None => {}
+            _ => continue,
+        }
+        if i.unique {
+            parts.push("unique".into());
+        }
+        if i.method != "btree" {
+            parts.push(format!("using = {:?}", i.method));
+        }
+        if let Some(p) = &i.predicate {
+            parts.push(format!("predicate = {p:?}"));
+        }
+        if !i.include.is_empty() {
+            parts.push(list("include", &i.include));
+        }
+        parts.push(format!("name = {:?}", i.name));
+        out.push(format!("#[index({})]", parts.join(", ")));
+        used.insert(key);
+    }
+    for k in &t.checks {
+        let key = format!("check {}", k.name);
+        if used.contains(&key) || !k.validated {
+            continue;
+        }
+        out.push(format!(
+            "#[check(expr = {:?}, name = {:?})]",
+            k.expr, k.name
+        ));
+        used.insert(key);
+    }
+    for f in &t.foreign_keys {
+        let key = format!("fk {}", f.name);
+        let names_ok = reference_name(&f.ref_schema)
+            && reference_name(&f.ref_table)
+            && f.ref_columns.iter().all(|c| reference_name(c));
+        if used.contains(&key)
+            || !f.validated
+            || !f.simple
+            || !names_ok
+            || !all_listable(&f.columns)
+        {
+            continue;
+        }
+        let table = if f.ref_schema == t.schema {
+            f.ref_table.clone()
+        } else {
+            format!("{}.{}", f.ref_schema, f.ref_table)
+        };
+        let mut parts = vec![
+            list("columns", &f.columns),
+            format!(
+                "references = {:?}",
+                format!("{table}({})", f.ref_columns.join(", "))
+            ),
+        ];
+        if let Some(a) = action_word(&f.on_delete) {
+            parts.push(format!("on_delete = {a:?}"));
+        }
+        if let Some(a) = action_word(&f.on_update) {
+            parts.push(format!("on_update = {a:?}"));
+        }
+        parts.push(format!("name = {:?}", f.name));
+        out.push(format!("#[foreign_key({})]", parts.join(", ")));
+        used.insert(key);
+    }
+    out
 }
 
 /// One field's lines, marking in `used` the indexes and constraints it expresses.

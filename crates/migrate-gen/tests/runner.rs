@@ -1146,3 +1146,42 @@ fn the_contract_waits_until_no_session_of_older_code_is_connected() {
         &["--phase", "contract", "--ignore-sessions"],
     ));
 }
+
+/// A table's creation proves its indexes by their definitions, not their names: an index of
+/// the name it declares, left on another table (`CREATE INDEX IF NOT EXISTS` then keeps it),
+/// fails the file, which changes nothing.
+#[test]
+fn a_creation_refuses_an_index_of_its_name_with_another_definition() {
+    let (_src, dir) = generate(
+        r#"use schema_macros::versioned;
+#[versioned(table = "orders", version = 1)]
+#[index(columns(status, created_at), name = "orders_status_idx")]
+pub struct Order {
+    #[col(primary_key)]
+    pub id: i64,
+    pub status: String,
+    pub created_at: i64,
+}
+"#,
+        &[],
+    );
+    let db = Db::new("it");
+    db.client()
+        .batch_execute(
+            "CREATE TABLE other (status text);
+             CREATE INDEX orders_status_idx ON other (status);",
+        )
+        .unwrap();
+    let run = failed(apply(&db, &dir, &[]));
+    assert!(
+        run.stderr.contains(
+            "index public.orders_status_idx is missing, invalid, or not the index declared (on status, created_at)"
+        ),
+        "{run}"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_class WHERE relname = 'orders'"),
+        0,
+        "the failed creation changed nothing"
+    );
+}

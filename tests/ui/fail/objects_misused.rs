@@ -40,10 +40,13 @@ pub struct Line {
     pub root_id: i64,
 }
 
-// A column dropped while the index lives, and a column renamed while it lives.
+// A column dropped while the index lives, and a column renamed while it lives; the same
+// columns named in an expression and in a predicate (not in a string literal).
 #[versioned(table = "notes", version = 3)]
 #[index(columns(body))]
 #[index(columns(heading), since = 1)]
+#[check(expr = "length(body) < 100 OR id <> 0")]
+#[index(columns(id), predicate = "\"heading\" <> 'body'")]
 pub struct Note {
     #[col(primary_key)]
     pub id: i64,

@@ -201,6 +201,9 @@ pub enum Lock {
     ConcurrentBuildThenAttach,
     /// `VALIDATE CONSTRAINT`, then `SET NOT NULL` with no scan.
     Validate,
+    /// `VALIDATE CONSTRAINT` alone, nothing set NOT NULL; `references` when a foreign key is
+    /// among the constraints (its check takes ROW SHARE on the referenced table).
+    ValidateOnly { references: bool },
     /// A helper check added, validated, then `SET NOT NULL` with no scan.
     AddValidateSetNotNull,
     /// A dropped column's values copied in batches, then the column dropped.
@@ -221,7 +224,9 @@ impl Lock {
             Lock::NewTable => LockMode::None,
             Lock::NewTableWithReferences => LockMode::ShareRowExclusive,
             Lock::RowBatches => LockMode::RowExclusive,
-            Lock::ConcurrentBuild | Lock::ConcurrentDrop => LockMode::ShareUpdateExclusive,
+            Lock::ConcurrentBuild | Lock::ConcurrentDrop | Lock::ValidateOnly { .. } => {
+                LockMode::ShareUpdateExclusive
+            }
             Lock::CatalogOnly
             | Lock::ConcurrentBuildThenAttach
             | Lock::Validate
@@ -250,6 +255,12 @@ impl Lock {
             }
             Lock::Validate => {
                 "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue); ACCESS EXCLUSIVE, brief, for SET NOT NULL"
+            }
+            Lock::ValidateOnly { references: false } => {
+                "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue)"
+            }
+            Lock::ValidateOnly { references: true } => {
+                "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue); ROW SHARE on the referenced tables"
             }
             Lock::AddValidateSetNotNull => {
                 "SHARE UPDATE EXCLUSIVE while validating (reads and writes continue); ACCESS EXCLUSIVE, brief, to add the check and to set NOT NULL"
@@ -502,6 +513,7 @@ fn assemble(ctx: &Ctx, changes: &[Change]) -> (Vec<PlannedFile>, Option<String>)
     }
     files.append(&mut builds);
     if !validate.is_empty() {
+        let lock = validate_lock(&validate);
         files.push(merge(
             "validate",
             &label,
@@ -509,7 +521,7 @@ fn assemble(ctx: &Ctx, changes: &[Change]) -> (Vec<PlannedFile>, Option<String>)
             None,
             validate,
             Impact {
-                lock: Lock::Validate,
+                lock,
                 rewrites: false,
                 scans: true,
                 risk: Risk::Medium,
@@ -566,6 +578,20 @@ fn take_lock_first(file: &mut PlannedFile, before: (&str, &str), after: (&str, &
     if file.slug == "expand" && file.rollback_transactional && !file.rollback.is_empty() {
         file.rollback
             .insert(0, Sql::new(raw::take_table_lock(&[after, before])));
+    }
+}
+
+/// The locks of the `validate` file: `SET NOT NULL` needs ACCESS EXCLUSIVE, briefly; a file
+/// that only validates holds SHARE UPDATE EXCLUSIVE (and ROW SHARE on the tables its foreign
+/// keys reference). A fragment that sets a column NOT NULL is one that proves it NOT NULL.
+fn validate_lock(fragments: &[Fragment]) -> Lock {
+    let verifies = || fragments.iter().flat_map(|f| &f.verify);
+    let sets_not_null = verifies().any(|v| matches!(v, Verify::Column { not_null: true, .. }));
+    let references = verifies().any(|v| matches!(v, Verify::ForeignKeyDef { .. }));
+    if sets_not_null {
+        Lock::Validate
+    } else {
+        Lock::ValidateOnly { references }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{PlanOptions, Sql, order};
+use super::{PlanOptions, Sql, Step, order};
 use crate::parse::structs_in_file;
 
 /// Why the `#[versioned]` structs of `source` (valid annotations) do not plan.
@@ -20,8 +20,8 @@ pub fn plan_error(source: &str) -> String {
 }
 
 /// The steps of the `#[versioned]` structs and enums in `source`, planned with the default
-/// options: the version steps, or the creations when there is nothing else.
-pub fn plan_source(source: &str) -> String {
+/// options, as data.
+pub fn plan_steps(source: &str) -> Vec<Step> {
     let file: syn::File = syn::parse_str(source).expect("the test's source parses");
     // The versioned enums first, as the generator reads them: a field of one maps to its type.
     let enums: Vec<_> = crate::parse::enum_type::enums_in_file(&file)
@@ -34,8 +34,13 @@ pub fn plan_source(source: &str) -> String {
             .map(|s| s.expect("the test's annotations are valid").history)
             .collect()
     });
-    let steps = order::plan_all_with_enums(&histories, &enums, &PlanOptions::default())
-        .expect("the steps plan");
+    order::plan_all_with_enums(&histories, &enums, &PlanOptions::default()).expect("the steps plan")
+}
+
+/// The steps of the `#[versioned]` structs and enums in `source`, planned with the default
+/// options: the version steps, or the creations when there is nothing else.
+pub fn plan_source(source: &str) -> String {
+    let steps = plan_steps(source);
     let changes = steps.iter().any(|s| s.from.is_some());
     let mut out = String::new();
     for step in steps.iter().filter(|s| s.from.is_some() || !changes) {

@@ -197,6 +197,15 @@ fn check_object(raw: &RawObject, table: &Table, errors: &mut Errors) -> Option<T
             Err(problem) => errors.push(c.span, problem),
         }
     }
+    // The columns an expression or predicate names live as long, by the same rule: PostgreSQL
+    // drops the object with a dropped column, and a rollback would not rebuild it.
+    for sql in [&raw.expr, &raw.predicate].into_iter().flatten() {
+        for column in columns_named(&sql.value, table, since) {
+            if let Err(problem) = live_column(table, &column, since, end) {
+                errors.push(sql.span, problem);
+            }
+        }
+    }
     let method = raw.using.as_ref().and_then(|m| {
         let value = m.value.trim().to_ascii_lowercase();
         if !METHODS.contains(&value.as_str()) {
@@ -300,6 +309,116 @@ fn check_object(raw: &RawObject, table: &Table, errors: &mut Errors) -> Option<T
         since,
         until,
     })
+}
+
+/// The columns of the table at `since` that the SQL text `sql` names, each once, in order of
+/// first mention: every identifier token that is a column's name (unquoted ones as PostgreSQL
+/// folds them, to lower case; double-quoted ones as written). String literals, dollar-quoted
+/// bodies and comments name nothing. A function or type that shares a column's name counts too:
+/// over-counting only asks for an `until` that was not needed.
+fn columns_named(sql: &str, table: &Table, since: u32) -> Vec<String> {
+    let columns: Vec<&str> = table
+        .fields
+        .iter()
+        .filter(|f| f.exists_at(since))
+        .map(|f| f.column_at(since))
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for ident in identifiers(sql) {
+        if columns.contains(&ident.as_str()) && !out.contains(&ident) {
+            out.push(ident);
+        }
+    }
+    out
+}
+
+/// The identifier tokens of the SQL text `sql`: unquoted ones folded to lower case, quoted ones
+/// unquoted; nothing from string literals (with their `E`/`B`/`X`/`N`/`U&` prefixes),
+/// dollar-quoted bodies or comments.
+fn identifiers(sql: &str) -> Vec<String> {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    // Up to the closing `quote` (doubled means itself) from just after the opening one.
+    let quoted = |mut i: usize, quote: char| -> (String, usize) {
+        let mut text = String::new();
+        while i < chars.len() {
+            if chars[i] == quote {
+                if chars.get(i + 1) == Some(&quote) {
+                    text.push(quote);
+                    i += 2;
+                    continue;
+                }
+                return (text, i + 1);
+            }
+            text.push(chars[i]);
+            i += 1;
+        }
+        (text, i)
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            i = quoted(i + 1, '\'').1;
+        } else if c == '"' {
+            let (ident, next) = quoted(i + 1, '"');
+            out.push(ident);
+            i = next;
+        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            i += 2;
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                i += 1;
+            }
+            i += 2;
+        } else if c == '$' {
+            // `$tag$ ... $tag$` (the tag may be empty); `$1` is a parameter.
+            let start = i;
+            i += 1;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            if chars.get(i) == Some(&'$') {
+                let tag: String = chars[start..=i].iter().collect();
+                let rest: String = chars[i + 1..].iter().collect();
+                i = match rest.find(&tag) {
+                    Some(at) => i + 1 + rest[..at].chars().count() + tag.chars().count(),
+                    None => chars.len(),
+                };
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
+            // `E'...'`, `U&'...'` and the like are string literals, not identifiers.
+            if word == "e" && chars.get(i) == Some(&'\'') {
+                // An escape string: a backslash escapes the next character, a quote too.
+                i += 1;
+                while i < chars.len() && chars[i] != '\'' {
+                    i += if chars[i] == '\\' { 2 } else { 1 };
+                }
+                i += 1;
+            } else if chars.get(i) != Some(&'\'') && !(word == "u" && chars.get(i) == Some(&'&')) {
+                out.push(word);
+            }
+        } else if c.is_ascii_digit() {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The field whose column is `column` at every version of `since..=end`, without a rename or a
@@ -406,5 +525,67 @@ fn name_objects(objects: &mut [(TableObject, Option<Span>)], table: &Table, erro
             });
         }
         taken.push(object.name_at(table.name));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::identifiers;
+    use crate::parse::structs_in_file;
+
+    /// The messages of the struct's compile errors, in order.
+    fn errors(file: syn::File) -> Vec<String> {
+        structs_in_file(&file)
+            .into_iter()
+            .filter_map(Result::err)
+            .flat_map(|e| e.into_iter().map(|e| e.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn identifiers_skip_literals_comments_and_fold_case() {
+        assert_eq!(
+            identifiers(
+                r#"lower(Email) <> 'body' AND "Title" = E'it\'s body' -- body
+                   /* body */ AND n > 1e5 AND $$body$$ <> x::text"#
+            ),
+            [
+                "lower", "email", "and", "Title", "and", "n", "and", "x", "text"
+            ]
+        );
+    }
+
+    /// A column named in an `expr` or a `predicate` lives as long as the object, by the rule of
+    /// `columns(...)` and with its words: dropped, renamed or retyped while the object lives is
+    /// an error that says where to end it; a column named only in a string literal is not one.
+    #[test]
+    fn columns_named_in_expressions_outlive_their_object() {
+        let messages = errors(syn::parse_quote! {
+            #[versioned(table = "notes", version = 3)]
+            #[check(expr = "length(body) < 100")]
+            #[index(expr = "lower(\"heading\")")]
+            #[index(columns(id), predicate = "amount > 0")]
+            #[check(expr = "kind <> 'body'")]
+            #[index(expr = "lower(body)", until = 3)]
+            pub struct Note {
+                #[col(primary_key)]
+                pub id: i64,
+                #[col(until = 3)]
+                pub body: Option<String>,
+                #[col(renamed_from = "heading", renamed_at = 2)]
+                pub title: String,
+                #[col(retyped_at = 2, old_type = "i32")]
+                pub amount: i64,
+                pub kind: String,
+            }
+        });
+        assert_eq!(
+            messages,
+            [
+                "column `body` is dropped at version 3, while this lives on; end it with `until = 3` or earlier",
+                "column `heading` is renamed at version 2, while this lives: end it with `until = 2` and declare a new one from version 2 on the column's new name",
+                "column `amount` changes type at version 2, while this lives: end it with `until = 2` and declare a new one from version 3",
+            ]
+        );
     }
 }

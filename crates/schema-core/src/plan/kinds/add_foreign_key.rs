@@ -49,7 +49,65 @@ impl ChangeKind for AddForeignKey<'_> {
 
 #[cfg(all(test, feature = "parser"))]
 mod tests {
-    use crate::plan::test_utils::{plan_error, plan_source};
+    use crate::plan::test_utils::{plan_error, plan_source, plan_steps};
+    use crate::plan::{Lock, LockMode};
+
+    /// A `validate` file that sets nothing NOT NULL says so: SHARE UPDATE EXCLUSIVE while it
+    /// validates (ROW SHARE on the referenced table for a foreign key), never ACCESS EXCLUSIVE;
+    /// with a column set NOT NULL beside it, the brief ACCESS EXCLUSIVE is back.
+    #[test]
+    fn a_file_that_only_validates_holds_share_update_exclusive() {
+        let validate_lock = |fields: &str| {
+            let steps = plan_steps(&format!(
+                r#"
+                #[versioned(table = "teams", version = 1)]
+                pub struct Team {{
+                    #[col(primary_key)]
+                    pub id: i64,
+                }}
+                #[versioned(table = "users", version = 2)]
+                pub struct User {{
+                    #[col(primary_key)]
+                    pub id: i64,
+                    {fields}
+                }}
+                "#
+            ));
+            let step = steps
+                .iter()
+                .find(|s| s.from == Some(1))
+                .expect("users v1 -> v2");
+            let file = step
+                .files
+                .iter()
+                .find(|f| f.slug == "validate")
+                .expect("a validate file");
+            (file.impact.lock, file.impact.lock.strongest())
+        };
+        assert_eq!(
+            validate_lock(
+                r#"#[col(since = 2, references = "teams(id)")] pub team_id: Option<i64>,"#
+            ),
+            (
+                Lock::ValidateOnly { references: true },
+                LockMode::ShareUpdateExclusive
+            )
+        );
+        assert_eq!(
+            validate_lock(r#"#[col(since = 2, check = "team_id > 0")] pub team_id: Option<i64>,"#),
+            (
+                Lock::ValidateOnly { references: false },
+                LockMode::ShareUpdateExclusive
+            )
+        );
+        assert_eq!(
+            validate_lock(
+                r#"#[col(since = 2, references = "teams(id)")] pub team_id: Option<i64>,
+                   #[col(since = 2, backfill = "'x'")] pub name: String,"#
+            ),
+            (Lock::Validate, LockMode::AccessExclusive)
+        );
+    }
 
     /// A foreign key added with a new column: `NOT VALID` in the expand transaction,
     /// validated in a later one.

@@ -64,11 +64,20 @@ fn plan(ctx: &Ctx, model: &TableModel) -> PlannedFile {
             validated: true,
         });
     }
-    for idx in model.indexes.iter().filter(|i| !i.unique) {
-        verify.push(Verify::Index {
+    // Each index (a unique constraint's too) and foreign key is the one declared, not only one
+    // of its name: as when one is added to a table that exists.
+    for index in &model.indexes {
+        verify.push(Verify::IndexDef {
             schema: schema.into(),
-            name: idx.name.clone(),
-            exists: true,
+            table: table.into(),
+            index: index.clone(),
+        });
+    }
+    for fk in &model.foreign_keys {
+        verify.push(Verify::ForeignKeyDef {
+            schema: schema.into(),
+            table: table.into(),
+            fk: fk.clone(),
         });
     }
     let references: Vec<String> = model
@@ -138,6 +147,41 @@ mod tests {
                 pub team_id: Option<i64>,
                 #[col(check = "logins >= 0", default = "0")]
                 pub logins: i64,
+            }
+            "#
+        ));
+    }
+
+    /// A table created with struct-level indexes and constraints: each verified by its
+    /// definition, as when it is added later.
+    #[test]
+    fn a_table_with_struct_level_indexes_and_constraints() {
+        insta::assert_snapshot!(plan_source(
+            r#"
+            #[versioned(table = "accounts", version = 1)]
+            #[unique(columns(tenant_id, id))]
+            pub struct Account {
+                #[col(primary_key)]
+                pub id: i64,
+                pub tenant_id: i64,
+            }
+            #[versioned(table = "orders", version = 1)]
+            #[index(columns(tenant_id, created_at))]
+            #[index(expr = "lower(email)", unique, name = "orders_email_ci")]
+            #[index(columns(tags), using = "gin")]
+            #[index(columns(status), predicate = "status <> 'done'", include(total_cents))]
+            #[check(expr = "total_cents >= 0")]
+            #[foreign_key(columns(tenant_id, account_id), references = "accounts(tenant_id, id)", on_delete = "cascade")]
+            pub struct Order {
+                #[col(primary_key)]
+                pub id: i64,
+                pub tenant_id: i64,
+                pub account_id: i64,
+                pub email: String,
+                pub tags: Vec<String>,
+                pub status: String,
+                pub total_cents: i64,
+                pub created_at: i64,
             }
             "#
         ));
