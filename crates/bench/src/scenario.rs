@@ -169,21 +169,21 @@ pub fn ours_source(s: &Scenario, version: u32) -> String {
     out
 }
 
-pub fn all() -> Vec<Scenario> {
-    vec![
-        Scenario {
-            id: "backfill",
-            title: "add a NOT NULL column filled from another column (backfill)",
-            ours_field: "    #[col(since = 2, backfill = \"split_part(email, '@', 1)\")]\n    pub handle: String,\n",
-            replaces: None,
-            ours_attrs: "",
-            naive: &[
-                "BEGIN",
-                "ALTER TABLE items ADD COLUMN handle text NOT NULL DEFAULT ''",
-                "UPDATE items SET handle = split_part(email, '@', 1)",
-                "COMMIT",
-            ],
-            reshape: Ok(r#"[[actions]]
+/// The backfill scenario: a NOT NULL column filled from another one.
+fn backfill() -> Scenario {
+    Scenario {
+        id: "backfill",
+        title: "add a NOT NULL column filled from another column (backfill)",
+        ours_field: "    #[col(since = 2, backfill = \"split_part(email, '@', 1)\")]\n    pub handle: String,\n",
+        replaces: None,
+        ours_attrs: "",
+        naive: &[
+            "BEGIN",
+            "ALTER TABLE items ADD COLUMN handle text NOT NULL DEFAULT ''",
+            "UPDATE items SET handle = split_part(email, '@', 1)",
+            "COMMIT",
+        ],
+        reshape: Ok(r#"[[actions]]
 type = "add_column"
 table = "items"
 up = "split_part(email, '@', 1)"
@@ -193,45 +193,25 @@ up = "split_part(email, '@', 1)"
   type = "TEXT"
   nullable = false
 "#),
-            blocker: false,
-            standby: false,
-            new_insert: Some(
-                "INSERT INTO items (id, email, amount, note, handle) \
-                 VALUES ($1::bigint, $2::text, $3::integer, $4::text, split_part($2::text, '@', 1))",
-            ),
-            verify: "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'handle' AND is_nullable = 'NO') \
-                     AND NOT EXISTS (SELECT FROM items WHERE id <= 1000 AND handle IS DISTINCT FROM split_part(email, '@', 1))",
-        },
+        blocker: false,
+        standby: false,
+        new_insert: Some(
+            "INSERT INTO items (id, email, amount, note, handle) \
+             VALUES ($1::bigint, $2::text, $3::integer, $4::text, split_part($2::text, '@', 1))",
+        ),
+        verify: "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'handle' AND is_nullable = 'NO') \
+                 AND NOT EXISTS (SELECT FROM items WHERE id <= 1000 AND handle IS DISTINCT FROM split_part(email, '@', 1))",
+    }
+}
+
+pub fn all() -> Vec<Scenario> {
+    vec![
+        backfill(),
         Scenario {
             id: "standby",
             title: "the backfill, with a streaming standby whose replay is paused 90% of each second",
-            ours_field: "    #[col(since = 2, backfill = \"split_part(email, '@', 1)\")]\n    pub handle: String,\n",
-            replaces: None,
-            ours_attrs: "",
-            naive: &[
-                "BEGIN",
-                "ALTER TABLE items ADD COLUMN handle text NOT NULL DEFAULT ''",
-                "UPDATE items SET handle = split_part(email, '@', 1)",
-                "COMMIT",
-            ],
-            reshape: Ok(r#"[[actions]]
-type = "add_column"
-table = "items"
-up = "split_part(email, '@', 1)"
-
-  [actions.column]
-  name = "handle"
-  type = "TEXT"
-  nullable = false
-"#),
-            blocker: false,
             standby: true,
-            new_insert: Some(
-                "INSERT INTO items (id, email, amount, note, handle) \
-                 VALUES ($1::bigint, $2::text, $3::integer, $4::text, split_part($2::text, '@', 1))",
-            ),
-            verify: "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'handle' AND is_nullable = 'NO') \
-                     AND NOT EXISTS (SELECT FROM items WHERE id <= 1000 AND handle IS DISTINCT FROM split_part(email, '@', 1))",
+            ..backfill()
         },
         Scenario {
             id: "index",

@@ -197,13 +197,30 @@ fn check_object(raw: &RawObject, table: &Table, errors: &mut Errors) -> Option<T
             Err(problem) => errors.push(c.span, problem),
         }
     }
-    // The columns an expression or predicate names live as long, by the same rule: PostgreSQL
-    // drops the object with a dropped column, and a rollback would not rebuild it.
-    for sql in [&raw.expr, &raw.predicate].into_iter().flatten() {
-        for column in columns_named(&sql.value, table, since) {
-            if let Err(problem) = live_column(table, &column, since, end) {
-                errors.push(sql.span, problem);
+    // An expression or a predicate is one SQL expression, parsed as every SQL fragment of a
+    // field is (nothing that could end the generated statement), and the columns it names live
+    // as long, by the same rule: PostgreSQL drops the object with a dropped column, and a
+    // rollback would not rebuild it.
+    for (key, sql) in [("expr", &raw.expr), ("predicate", &raw.predicate)] {
+        let Some(sql) = sql.as_ref().filter(|s| !s.value.trim().is_empty()) else {
+            continue;
+        };
+        let what = format!("{key} = \"{}\"", sql.value);
+        match crate::parse::fragment::expression(&sql.value, &what) {
+            Ok(refs) => {
+                let mut named: Vec<&String> = Vec::new();
+                for column in &refs.columns {
+                    if !named.contains(&column) {
+                        named.push(column);
+                    }
+                }
+                for column in named {
+                    if let Err(problem) = live_column(table, column, since, end) {
+                        errors.push(sql.span, problem);
+                    }
+                }
             }
+            Err(problem) => errors.push(sql.span, problem),
         }
     }
     let method = raw.using.as_ref().and_then(|m| {
@@ -309,116 +326,6 @@ fn check_object(raw: &RawObject, table: &Table, errors: &mut Errors) -> Option<T
         since,
         until,
     })
-}
-
-/// The columns of the table at `since` that the SQL text `sql` names, each once, in order of
-/// first mention: every identifier token that is a column's name (unquoted ones as PostgreSQL
-/// folds them, to lower case; double-quoted ones as written). String literals, dollar-quoted
-/// bodies and comments name nothing. A function or type that shares a column's name counts too:
-/// over-counting only asks for an `until` that was not needed.
-fn columns_named(sql: &str, table: &Table, since: u32) -> Vec<String> {
-    let columns: Vec<&str> = table
-        .fields
-        .iter()
-        .filter(|f| f.exists_at(since))
-        .map(|f| f.column_at(since))
-        .collect();
-    let mut out: Vec<String> = Vec::new();
-    for ident in identifiers(sql) {
-        if columns.contains(&ident.as_str()) && !out.contains(&ident) {
-            out.push(ident);
-        }
-    }
-    out
-}
-
-/// The identifier tokens of the SQL text `sql`: unquoted ones folded to lower case, quoted ones
-/// unquoted; nothing from string literals (with their `E`/`B`/`X`/`N`/`U&` prefixes),
-/// dollar-quoted bodies or comments.
-fn identifiers(sql: &str) -> Vec<String> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    // Up to the closing `quote` (doubled means itself) from just after the opening one.
-    let quoted = |mut i: usize, quote: char| -> (String, usize) {
-        let mut text = String::new();
-        while i < chars.len() {
-            if chars[i] == quote {
-                if chars.get(i + 1) == Some(&quote) {
-                    text.push(quote);
-                    i += 2;
-                    continue;
-                }
-                return (text, i + 1);
-            }
-            text.push(chars[i]);
-            i += 1;
-        }
-        (text, i)
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            i = quoted(i + 1, '\'').1;
-        } else if c == '"' {
-            let (ident, next) = quoted(i + 1, '"');
-            out.push(ident);
-            i = next;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '$' {
-            // `$tag$ ... $tag$` (the tag may be empty); `$1` is a parameter.
-            let start = i;
-            i += 1;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            if chars.get(i) == Some(&'$') {
-                let tag: String = chars[start..=i].iter().collect();
-                let rest: String = chars[i + 1..].iter().collect();
-                i = match rest.find(&tag) {
-                    Some(at) => i + 1 + rest[..at].chars().count() + tag.chars().count(),
-                    None => chars.len(),
-                };
-            }
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-            {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
-            // `E'...'`, `U&'...'` and the like are string literals, not identifiers.
-            if word == "e" && chars.get(i) == Some(&'\'') {
-                // An escape string: a backslash escapes the next character, a quote too.
-                i += 1;
-                while i < chars.len() && chars[i] != '\'' {
-                    i += if chars[i] == '\\' { 2 } else { 1 };
-                }
-                i += 1;
-            } else if chars.get(i) != Some(&'\'') && !(word == "u" && chars.get(i) == Some(&'&')) {
-                out.push(word);
-            }
-        } else if c.is_ascii_digit() {
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
-            {
-                i += 1;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
 }
 
 /// The field whose column is `column` at every version of `since..=end`, without a rename or a
@@ -530,7 +437,7 @@ fn name_objects(objects: &mut [(TableObject, Option<Span>)], table: &Table, erro
 
 #[cfg(test)]
 mod tests {
-    use super::identifiers;
+    use crate::parse::fragment::expression;
     use crate::parse::structs_in_file;
 
     /// The messages of the struct's compile errors, in order.
@@ -542,16 +449,42 @@ mod tests {
             .collect()
     }
 
+    /// The columns an expression names, as the shared fragment parser reads them: unquoted
+    /// names folded to lower case, quoted ones as written, nothing from string literals or
+    /// function names; a comment or a `;` is refused, as in every fragment.
     #[test]
-    fn identifiers_skip_literals_comments_and_fold_case() {
-        assert_eq!(
-            identifiers(
-                r#"lower(Email) <> 'body' AND "Title" = E'it\'s body' -- body
-                   /* body */ AND n > 1e5 AND $$body$$ <> x::text"#
-            ),
-            [
-                "lower", "email", "and", "Title", "and", "n", "and", "x", "text"
-            ]
+    fn expressions_name_columns_as_the_fragment_parser_reads_them() {
+        let refs = expression(
+            r#"lower(Email) <> 'body' AND "Title" = E'it\'s body' AND n > 1e5 AND $$body$$ <> x::text"#,
+            "expr",
+        )
+        .unwrap();
+        assert_eq!(refs.columns, ["email", "Title", "n", "x"]);
+        assert!(expression("a > 0 -- body", "expr").is_err());
+        assert!(expression("a > 0); DROP TABLE t; --", "expr").is_err());
+    }
+
+    /// A struct-level expression or predicate is written into the generated statements as a
+    /// field's `check` is: one that could end the statement is refused the same way.
+    #[test]
+    fn an_expression_that_could_end_its_statement_is_refused() {
+        let messages = errors(syn::parse_quote! {
+            #[versioned(table = "notes", version = 1)]
+            #[index(columns(id), predicate = "id > 0; DROP TABLE notes")]
+            #[check(expr = "id > 0 -- and nothing else")]
+            pub struct Note {
+                #[col(primary_key)]
+                pub id: i64,
+            }
+        });
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].starts_with("predicate = \"id > 0; DROP TABLE notes\" contains `;`"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].starts_with("expr = \"id > 0 -- and nothing else\" contains a comment"),
+            "{messages:?}"
         );
     }
 
